@@ -1,0 +1,176 @@
+/* The lab model: what a lab file describes, after defaults. Field tables in model.c
+ * describe every member; keep the two in the same order. */
+#ifndef PGDRILL_LAB_MODEL_H
+#define PGDRILL_LAB_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lab/schema.h"
+
+enum provider_kind { PROVIDER_NETNS, PROVIDER_LIBVIRT, PROVIDER_EXISTING };
+enum host_role { ROLE_PRIMARY, ROLE_STANDBY, ROLE_PROXY, ROLE_BARMAN, ROLE_WITNESS };
+enum failover_mode { FAILOVER_AUTOMATIC, FAILOVER_MANUAL };
+enum sync_mode { SYNC_OFF, SYNC_ANY, SYNC_FIRST };
+enum check_style { CHECK_PGSQL, CHECK_TCP, CHECK_HTTP_AGENT };
+enum listener_target { TARGET_PRIMARY, TARGET_REPLICA, TARGET_ANY };
+enum hba_type { HBA_HOST, HBA_HOSTSSL, HBA_LOCAL };
+enum hba_method { HBA_SCRAM, HBA_MD5, HBA_REJECT, HBA_TRUST };
+
+extern const char *const provider_kind_names[];
+extern const char *const host_role_names[];
+extern const char *const check_style_names[];
+extern const char *const listener_target_names[];
+
+struct lab_provider {
+        struct record_meta meta;
+        int kind;
+        struct subnet subnet;
+        char *state_dir;
+        char *uri;
+        char *image;
+        char *ssh_user;
+        char *ssh_key;
+};
+
+struct lab_host {
+        struct record_meta meta;
+        char *name;
+        int role;
+        uint32_t address;
+        uint64_t disk;
+        long priority;
+        char *location;
+        char *uri;
+        struct kvlist settings;
+};
+
+struct lab_hba_rule {
+        struct record_meta meta;
+        int type;
+        char *database;
+        char *user;
+        char *address;
+        int method;
+};
+
+struct lab_postgres {
+        struct record_meta meta;
+        long version;
+        long port;
+        int synchronous;
+        bool data_checksums;
+        struct kvlist settings;
+        struct reclist hba; /* struct lab_hba_rule */
+};
+
+struct lab_repmgr {
+        struct record_meta meta;
+        int failover;
+        int64_t monitor_interval;
+        long reconnect_attempts;
+        int64_t reconnect_interval;
+        int64_t connect_timeout;
+        int64_t keepalives_idle;
+        int64_t tcp_user_timeout;
+        int64_t wal_receiver_timeout;
+        bool use_replication_slots;
+        bool primary_visibility_consensus;
+};
+
+struct lab_barman {
+        struct record_meta meta;
+        char *server_name;
+        bool streaming_archiver;
+        char *slot_name;
+        bool first_backup;
+        long retention_backups;
+        bool follow_primary;
+};
+
+struct lab_listener {
+        struct record_meta meta;
+        char *name;
+        long port;
+        int target;
+        int check;
+        int64_t check_interval;
+        long fall;
+        long rise;
+};
+
+struct lab_haproxy {
+        struct record_meta meta;
+        long stats_port;
+        long agent_port;
+        int64_t connect_timeout;
+        int64_t client_timeout;
+        struct reclist listeners; /* struct lab_listener */
+};
+
+struct lab_credentials {
+        struct record_meta meta;
+        char *superuser_password;
+        char *repmgr_password;
+        char *barman_password;
+        char *app_user;
+        char *app_password;
+        char *app_database;
+        char *healthcheck_user;
+};
+
+struct lab_workload {
+        struct record_meta meta;
+        char *kind;
+        long clients;
+        long rate;
+        int64_t reconnect_backoff;
+        int64_t statement_timeout;
+};
+
+struct lab_objectives {
+        struct record_meta meta;
+        int64_t rto;
+        int64_t rpo;
+        uint64_t max_lag;
+        int64_t recovery_within;
+};
+
+struct lab {
+        struct record_meta meta;
+        char *name;
+        struct lab_provider provider;
+        struct lab_postgres postgres;
+        struct lab_repmgr repmgr;
+        struct lab_barman barman;
+        struct lab_haproxy haproxy;
+        struct lab_credentials credentials;
+        struct lab_workload workload;
+        struct lab_objectives objectives;
+        struct reclist hosts; /* struct lab_host */
+};
+
+extern const struct schema lab_schema;
+extern const struct schema lab_host_schema;
+extern const struct schema lab_listener_schema;
+extern const struct schema lab_hba_rule_schema;
+extern const struct schema lab_provider_schema;
+extern const struct schema lab_postgres_schema;
+extern const struct schema lab_repmgr_schema;
+extern const struct schema lab_barman_schema;
+extern const struct schema lab_haproxy_schema;
+extern const struct schema lab_credentials_schema;
+extern const struct schema lab_workload_schema;
+extern const struct schema lab_objectives_schema;
+
+#define LAB_HOST(lab, i) RECLIST_AT((lab)->hosts, struct lab_host, i)
+#define LAB_LISTENER(lab, i) RECLIST_AT((lab)->haproxy.listeners, struct lab_listener, i)
+#define LAB_HBA(lab, i) RECLIST_AT((lab)->postgres.hba, struct lab_hba_rule, i)
+
+/* Hosts by role: the first one, or NULL; and how many. */
+const struct lab_host *lab_host_by_role(const struct lab *lab, enum host_role role);
+size_t lab_count_role(const struct lab *lab, enum host_role role);
+const struct lab_host *lab_host_by_name(const struct lab *lab, const char *name);
+bool lab_host_is_postgres(const struct lab_host *h);
+
+#endif

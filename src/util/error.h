@@ -1,0 +1,21 @@
+/* Thread-local "last error", set once where a failure happens (libgit2 style). */
+#ifndef PGDRILL_UTIL_ERROR_H
+#define PGDRILL_UTIL_ERROR_H
+
+enum {
+        PD_OK = 0,
+        PD_ERROR = -1,
+        PD_ENOTFOUND = -2,
+        PD_ETIMEOUT = -3,
+        PD_EEXISTS = -4,
+};
+
+/* Sets the last error unless one is already set; returns PD_ERROR for `return error_set(...)`. */
+int error_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Replaces any earlier error: for the rare caller that knows better than the callee. */
+int error_replace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Borrowed; "unknown error" when none was set. */
+const char *error_last(void);
+void error_clear(void);
+
+#endif

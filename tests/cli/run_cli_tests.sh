@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The CLI as a user sees it: exit codes, golden outputs, help for every subcommand.
+# Usage: run_cli_tests.sh PGDRILL_BINARY SOURCE_DIR
+set -u
+bin=$1
+src=$2
+cd "$src" || exit 2
+pass=0
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+expect_rc() { # expected_rc description command...
+	local want=$1 what=$2
+	shift 2
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	local rc=$?
+	if [ "$rc" = "$want" ]; then ok; else
+		bad "$what: exit $rc, wanted $want"
+		sed 's/^/  | /' "$tmp/err" | head -5
+	fi
+}
+
+expect_rc 0 "validate tutorial" "$bin" validate labs/tutorial.yaml
+grep -q "lab 'tutorial' is valid (5 hosts)" "$tmp/out" && ok || bad "validate prints a summary"
+for f in labs/*.yaml; do expect_rc 0 "validate $f" "$bin" validate -q "$f"; done
+
+# Every invalid lab exits 2 with exactly its expected diagnostics.
+for f in tests/labs/invalid/*.yaml; do
+	expect_rc 2 "validate $f" "$bin" validate "$f"
+	grep -v ' problems\?; nothing was changed$' "$tmp/err" >"$tmp/diags"
+	if cmp -s "$tmp/diags" "$f.expected"; then ok; else
+		bad "$f: diagnostics differ"
+		diff "$f.expected" "$tmp/diags" | head -6
+	fi
+	[ -s "$tmp/out" ] && bad "$f: printed to stdout on failure" || ok
+done
+expect_rc 2 "validate a missing file" "$bin" validate /nonexistent.yaml
+grep -q "^/nonexistent.yaml: error: cannot read the lab file: No such file or directory" \
+	"$tmp/err" && ok || bad "missing file message"
+expect_rc 2 "validate a directory" "$bin" validate labs
+
+# show: golden YAML, which is itself a valid lab; JSON that parses.
+expect_rc 0 "show tutorial" "$bin" show labs/tutorial.yaml
+if cmp -s "$tmp/out" tests/cli/show_tutorial.golden; then ok; else
+	bad "show output differs from tests/cli/show_tutorial.golden"
+	diff tests/cli/show_tutorial.golden "$tmp/out" | head -10
+fi
+cp "$tmp/out" "$tmp/shown.yaml"
+expect_rc 0 "show output validates" "$bin" validate "$tmp/shown.yaml"
+expect_rc 0 "show --json" "$bin" show --json labs/tutorial.yaml
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["hosts"][4]["name"]=="barman"; assert d["objectives"]["rto_ms"]==10000' \
+	"$tmp/out" && ok || bad "show --json is not the expected JSON"
+
+# docs/labs.md is generated from the field table and must match it.
+expect_rc 0 "docs" "$bin" docs
+cmp -s "$tmp/out" docs/labs.md && ok || bad "docs/labs.md is stale: run 'pgdrill docs > docs/labs.md'"
+
+# Help and version; misuse exits 2.
+expect_rc 0 "--help" "$bin" --help
+for cmd in $("$bin" --help | awk '/^commands:/{on=1;next} on && NF==0{on=0} on{print $1}'); do
+	expect_rc 0 "$cmd --help" "$bin" "$cmd" --help
+	grep -q "^usage: pgdrill $cmd" "$tmp/out" && ok || bad "$cmd --help has no usage line"
+done
+expect_rc 0 "--version" "$bin" --version
+grep -Eq '^pgdrill [0-9]+\.[0-9]+\.[0-9]+' "$tmp/out" && ok || bad "--version format"
+expect_rc 2 "no command" "$bin"
+expect_rc 2 "unknown command" "$bin" frobnicate
+expect_rc 2 "unknown option" "$bin" validate --frobnicate labs/tutorial.yaml
+grep -q "unknown option --frobnicate" "$tmp/err" && ok || bad "unknown option message"
+expect_rc 2 "missing argument" "$bin" show
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
