@@ -10,32 +10,32 @@
 #define CLI_MAX_OPTIONS 16
 
 struct cli_option {
-        const char *name; /* long name without "--" */
-        char short_name;  /* 0 for none */
-        const char *arg;  /* placeholder of its argument, NULL for a flag */
-        const char *help;
+	const char *name; /* long name without "--" */
+	char short_name;  /* 0 for none */
+	const char *arg;  /* placeholder of its argument, NULL for a flag */
+	const char *help;
 };
 
 struct cli_args;
 
 struct cli_command {
-        const char *name;
-        const char *usage;                /* after "pgdrill NAME " */
-        const char *summary;              /* one line for `pgdrill --help` */
-        const char *details;              /* paragraph for `pgdrill NAME --help`; may be NULL */
-        const struct cli_option *options; /* terminated by a zeroed entry */
-        int min_args, max_args;           /* positional arguments; max -1 = any */
-        bool takes_rest;                  /* accepts `-- CMD...` */
-        int (*run)(const struct cli_args *args);
+	const char *name;
+	const char *usage;                /* after "pgdrill NAME " */
+	const char *summary;              /* one line for `pgdrill --help` */
+	const char *details;              /* paragraph for `pgdrill NAME --help`; may be NULL */
+	const struct cli_option *options; /* terminated by a zeroed entry */
+	int min_args, max_args;           /* positional arguments; max -1 = any */
+	bool takes_rest;                  /* accepts `-- CMD...` */
+	int (*run)(const struct cli_args *args);
 };
 
 struct cli_args {
-        const struct cli_command *cmd;
-        const char *values[CLI_MAX_OPTIONS]; /* by option index; "" for a set flag */
-        char **pos;
-        int npos;
-        char **rest; /* after "--", NULL-terminated; NULL when absent */
-        int nrest;
+	const struct cli_command *cmd;
+	const char *values[CLI_MAX_OPTIONS]; /* by option index; "" for a set flag */
+	char **pos;
+	int npos;
+	char **rest; /* after "--", NULL-terminated; NULL when absent */
+	int nrest;
 };
 
 /* Parses argv (after the command name). Prints a clear message and returns -1 on misuse. */
@@ -47,5 +47,10 @@ bool cli_flag(const struct cli_args *args, const char *name);
 extern const struct cli_command cmd_validate;
 extern const struct cli_command cmd_show;
 extern const struct cli_command cmd_docs;
+extern const struct cli_command cmd_up;
+extern const struct cli_command cmd_status;
+extern const struct cli_command cmd_exec;
+extern const struct cli_command cmd_down;
+extern const struct cli_command cmd_agent;
 
 #endif

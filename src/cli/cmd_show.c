@@ -11,19 +11,19 @@ static const struct cli_option show_options[] = {
 
 static int show_run(const struct cli_args *args)
 {
-        struct strbuf out = STRBUF_INIT;
-        struct lab lab;
+	struct strbuf out = STRBUF_INIT;
+	struct lab lab;
 
-        if (cli_load_lab(&lab, args->pos[0]) < 0)
-                return EXIT_HARNESS;
-        if (!cli_flag(args, "json"))
-                printf("# %s, resolved with pgdrill's defaults\n", args->pos[0]);
-        schema_emit(&lab_schema, &lab, cli_flag(args, "json") ? SCHEMA_JSON : SCHEMA_YAML,
-                    cli_flag(args, "secrets"), &out);
-        fputs(strbuf_str(&out), stdout);
-        strbuf_free(&out);
-        lab_free(&lab);
-        return 0;
+	if (cli_load_lab(&lab, args->pos[0]) < 0)
+		return EXIT_HARNESS;
+	if (!cli_flag(args, "json"))
+		printf("# %s, resolved with pgdrill's defaults\n", args->pos[0]);
+	schema_emit(&lab_schema, &lab, cli_flag(args, "json") ? SCHEMA_JSON : SCHEMA_YAML,
+	            cli_flag(args, "secrets"), &out);
+	fputs(strbuf_str(&out), stdout);
+	strbuf_free(&out);
+	lab_free(&lab);
+	return 0;
 }
 
 const struct cli_command cmd_show = {

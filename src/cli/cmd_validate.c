@@ -10,20 +10,20 @@ static const struct cli_option validate_options[] = {
 
 static int validate_run(const struct cli_args *args)
 {
-        struct lab lab;
-        int i, failed = 0;
+	struct lab lab;
+	int i, failed = 0;
 
-        for (i = 0; i < args->npos; i++) {
-                if (cli_load_lab(&lab, args->pos[i]) < 0) {
-                        failed = 1;
-                        continue;
-                }
-                if (!cli_flag(args, "quiet"))
-                        printf("%s: lab '%s' is valid (%zu hosts)\n", args->pos[i], lab.name,
-                               lab.hosts.count);
-                lab_free(&lab);
-        }
-        return failed ? EXIT_HARNESS : 0;
+	for (i = 0; i < args->npos; i++) {
+		if (cli_load_lab(&lab, args->pos[i]) < 0) {
+			failed = 1;
+			continue;
+		}
+		if (!cli_flag(args, "quiet"))
+			printf("%s: lab '%s' is valid (%zu hosts)\n", args->pos[i], lab.name,
+			       lab.hosts.count);
+		lab_free(&lab);
+	}
+	return failed ? EXIT_HARNESS : 0;
 }
 
 const struct cli_command cmd_validate = {

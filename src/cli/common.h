@@ -8,4 +8,12 @@
  * returns -1 (the caller exits with EXIT_HARNESS). */
 int cli_load_lab(struct lab *lab, const char *path);
 
+struct lab_rt;
+/* Loads the lab and its runtime view (names, paths); prints the problem on failure. */
+int cli_open_lab(struct lab *lab, struct lab_rt *rt, const char *path);
+/* Commands that build or enter labs need root; says so and returns -1 otherwise. */
+int cli_require_root(const char *cmd);
+/* Prints "pgdrill CMD: <last error>" to stderr. */
+void cli_report_error(const char *cmd);
+
 #endif

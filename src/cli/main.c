@@ -8,55 +8,53 @@
 #endif
 
 static const struct cli_command *const commands[] = {
-    &cmd_validate,
-    &cmd_show,
-    &cmd_docs,
+    &cmd_validate, &cmd_show, &cmd_up, &cmd_status, &cmd_exec, &cmd_down, &cmd_agent, &cmd_docs,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void print_usage(FILE *out)
 {
-        size_t i;
+	size_t i;
 
-        fprintf(out, "usage: pgdrill COMMAND [options] [arguments]\n\n"
-                     "A test lab and chaos harness for PostgreSQL HA clusters (repmgr, barman, "
-                     "haproxy).\n\ncommands:\n");
-        for (i = 0; i < NCOMMANDS; i++)
-                fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
-        fprintf(out, "\n'pgdrill COMMAND --help' describes one command. Exit codes: 0 ok, "
-                     "1 an objective was missed, 2 pgdrill itself failed (bad input, lab could "
-                     "not be built).\n");
+	fprintf(out, "usage: pgdrill COMMAND [options] [arguments]\n\n"
+	             "A test lab and chaos harness for PostgreSQL HA clusters (repmgr, barman, "
+	             "haproxy).\n\ncommands:\n");
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+	fprintf(out, "\n'pgdrill COMMAND --help' describes one command. Exit codes: 0 ok, "
+	             "1 an objective was missed, 2 pgdrill itself failed (bad input, lab could "
+	             "not be built).\n");
 }
 
 int main(int argc, char **argv)
 {
-        struct cli_args args;
-        size_t i;
-        int rc;
+	struct cli_args args;
+	size_t i;
+	int rc;
 
-        if (argc < 2) {
-                print_usage(stderr);
-                return EXIT_HARNESS;
-        }
-        if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-            strcmp(argv[1], "help") == 0) {
-                print_usage(stdout);
-                return 0;
-        }
-        if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
-                printf("pgdrill %s\n", PGDRILL_VERSION);
-                return 0;
-        }
-        for (i = 0; i < NCOMMANDS; i++) {
-                if (strcmp(argv[1], commands[i]->name) != 0)
-                        continue;
-                rc = cli_parse(commands[i], argc - 2, argv + 2, &args);
-                if (rc != 0)
-                        return rc > 0 ? 0 : EXIT_HARNESS;
-                return commands[i]->run(&args);
-        }
-        fprintf(stderr, "pgdrill: unknown command '%s'\n\n", argv[1]);
-        print_usage(stderr);
-        return EXIT_HARNESS;
+	if (argc < 2) {
+		print_usage(stderr);
+		return EXIT_HARNESS;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		print_usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+		printf("pgdrill %s\n", PGDRILL_VERSION);
+		return 0;
+	}
+	for (i = 0; i < NCOMMANDS; i++) {
+		if (strcmp(argv[1], commands[i]->name) != 0)
+			continue;
+		rc = cli_parse(commands[i], argc - 2, argv + 2, &args);
+		if (rc != 0)
+			return rc > 0 ? 0 : EXIT_HARNESS;
+		return commands[i]->run(&args);
+	}
+	fprintf(stderr, "pgdrill: unknown command '%s'\n\n", argv[1]);
+	print_usage(stderr);
+	return EXIT_HARNESS;
 }

@@ -15,15 +15,15 @@ static const char *const hba_type_names[] = {"host", "hostssl", "local", NULL};
 static const char *const hba_method_names[] = {"scram-sha-256", "md5", "reject", "trust", NULL};
 
 #define FIELD(st, member, ty, ...)                                                                 \
-        {                                                                                          \
-                .key = #member, .type = (ty), .offset = offsetof(st, member), __VA_ARGS__          \
-        }
+	{                                                                                          \
+		.key = #member, .type = (ty), .offset = offsetof(st, member), __VA_ARGS__          \
+	}
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
 #define SCHEMA(nm, st, tbl, dc)                                                                    \
-        {                                                                                          \
-                .name = (nm), .doc = (dc), .size = sizeof(st), .fields = (tbl),                    \
-                .nfields = NFIELDS(tbl)                                                            \
-        }
+	{                                                                                          \
+		.name = (nm), .doc = (dc), .size = sizeof(st), .fields = (tbl),                    \
+		.nfields = NFIELDS(tbl)                                                            \
+	}
 
 static const struct field provider_fields[] = {
     FIELD(struct lab_provider, kind, FT_ENUM, .choices = provider_kind_names, .defval = "netns",
@@ -271,34 +271,34 @@ const struct schema lab_schema =
 
 const struct lab_host *lab_host_by_role(const struct lab *lab, enum host_role role)
 {
-        size_t i;
+	size_t i;
 
-        for (i = 0; i < lab->hosts.count; i++)
-                if (LAB_HOST(lab, i)->role == (int)role)
-                        return LAB_HOST(lab, i);
-        return NULL;
+	for (i = 0; i < lab->hosts.count; i++)
+		if (LAB_HOST(lab, i)->role == (int)role)
+			return LAB_HOST(lab, i);
+	return NULL;
 }
 
 size_t lab_count_role(const struct lab *lab, enum host_role role)
 {
-        size_t i, n = 0;
+	size_t i, n = 0;
 
-        for (i = 0; i < lab->hosts.count; i++)
-                n += LAB_HOST(lab, i)->role == (int)role;
-        return n;
+	for (i = 0; i < lab->hosts.count; i++)
+		n += LAB_HOST(lab, i)->role == (int)role;
+	return n;
 }
 
 const struct lab_host *lab_host_by_name(const struct lab *lab, const char *name)
 {
-        size_t i;
+	size_t i;
 
-        for (i = 0; i < lab->hosts.count; i++)
-                if (LAB_HOST(lab, i)->name && strcmp(LAB_HOST(lab, i)->name, name) == 0)
-                        return LAB_HOST(lab, i);
-        return NULL;
+	for (i = 0; i < lab->hosts.count; i++)
+		if (LAB_HOST(lab, i)->name && strcmp(LAB_HOST(lab, i)->name, name) == 0)
+			return LAB_HOST(lab, i);
+	return NULL;
 }
 
 bool lab_host_is_postgres(const struct lab_host *h)
 {
-        return h->role == ROLE_PRIMARY || h->role == ROLE_STANDBY || h->role == ROLE_WITNESS;
+	return h->role == ROLE_PRIMARY || h->role == ROLE_STANDBY || h->role == ROLE_WITNESS;
 }

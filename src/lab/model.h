@@ -23,131 +23,131 @@ extern const char *const check_style_names[];
 extern const char *const listener_target_names[];
 
 struct lab_provider {
-        struct record_meta meta;
-        int kind;
-        struct subnet subnet;
-        char *state_dir;
-        char *uri;
-        char *image;
-        char *ssh_user;
-        char *ssh_key;
+	struct record_meta meta;
+	int kind;
+	struct subnet subnet;
+	char *state_dir;
+	char *uri;
+	char *image;
+	char *ssh_user;
+	char *ssh_key;
 };
 
 struct lab_host {
-        struct record_meta meta;
-        char *name;
-        int role;
-        uint32_t address;
-        uint64_t disk;
-        long priority;
-        char *location;
-        char *uri;
-        struct kvlist settings;
+	struct record_meta meta;
+	char *name;
+	int role;
+	uint32_t address;
+	uint64_t disk;
+	long priority;
+	char *location;
+	char *uri;
+	struct kvlist settings;
 };
 
 struct lab_hba_rule {
-        struct record_meta meta;
-        int type;
-        char *database;
-        char *user;
-        char *address;
-        int method;
+	struct record_meta meta;
+	int type;
+	char *database;
+	char *user;
+	char *address;
+	int method;
 };
 
 struct lab_postgres {
-        struct record_meta meta;
-        long version;
-        long port;
-        int synchronous;
-        bool data_checksums;
-        struct kvlist settings;
-        struct reclist hba; /* struct lab_hba_rule */
+	struct record_meta meta;
+	long version;
+	long port;
+	int synchronous;
+	bool data_checksums;
+	struct kvlist settings;
+	struct reclist hba; /* struct lab_hba_rule */
 };
 
 struct lab_repmgr {
-        struct record_meta meta;
-        int failover;
-        int64_t monitor_interval;
-        long reconnect_attempts;
-        int64_t reconnect_interval;
-        int64_t connect_timeout;
-        int64_t keepalives_idle;
-        int64_t tcp_user_timeout;
-        int64_t wal_receiver_timeout;
-        bool use_replication_slots;
-        bool primary_visibility_consensus;
+	struct record_meta meta;
+	int failover;
+	int64_t monitor_interval;
+	long reconnect_attempts;
+	int64_t reconnect_interval;
+	int64_t connect_timeout;
+	int64_t keepalives_idle;
+	int64_t tcp_user_timeout;
+	int64_t wal_receiver_timeout;
+	bool use_replication_slots;
+	bool primary_visibility_consensus;
 };
 
 struct lab_barman {
-        struct record_meta meta;
-        char *server_name;
-        bool streaming_archiver;
-        char *slot_name;
-        bool first_backup;
-        long retention_backups;
-        bool follow_primary;
+	struct record_meta meta;
+	char *server_name;
+	bool streaming_archiver;
+	char *slot_name;
+	bool first_backup;
+	long retention_backups;
+	bool follow_primary;
 };
 
 struct lab_listener {
-        struct record_meta meta;
-        char *name;
-        long port;
-        int target;
-        int check;
-        int64_t check_interval;
-        long fall;
-        long rise;
+	struct record_meta meta;
+	char *name;
+	long port;
+	int target;
+	int check;
+	int64_t check_interval;
+	long fall;
+	long rise;
 };
 
 struct lab_haproxy {
-        struct record_meta meta;
-        long stats_port;
-        long agent_port;
-        int64_t connect_timeout;
-        int64_t client_timeout;
-        struct reclist listeners; /* struct lab_listener */
+	struct record_meta meta;
+	long stats_port;
+	long agent_port;
+	int64_t connect_timeout;
+	int64_t client_timeout;
+	struct reclist listeners; /* struct lab_listener */
 };
 
 struct lab_credentials {
-        struct record_meta meta;
-        char *superuser_password;
-        char *repmgr_password;
-        char *barman_password;
-        char *app_user;
-        char *app_password;
-        char *app_database;
-        char *healthcheck_user;
+	struct record_meta meta;
+	char *superuser_password;
+	char *repmgr_password;
+	char *barman_password;
+	char *app_user;
+	char *app_password;
+	char *app_database;
+	char *healthcheck_user;
 };
 
 struct lab_workload {
-        struct record_meta meta;
-        char *kind;
-        long clients;
-        long rate;
-        int64_t reconnect_backoff;
-        int64_t statement_timeout;
+	struct record_meta meta;
+	char *kind;
+	long clients;
+	long rate;
+	int64_t reconnect_backoff;
+	int64_t statement_timeout;
 };
 
 struct lab_objectives {
-        struct record_meta meta;
-        int64_t rto;
-        int64_t rpo;
-        uint64_t max_lag;
-        int64_t recovery_within;
+	struct record_meta meta;
+	int64_t rto;
+	int64_t rpo;
+	uint64_t max_lag;
+	int64_t recovery_within;
 };
 
 struct lab {
-        struct record_meta meta;
-        char *name;
-        struct lab_provider provider;
-        struct lab_postgres postgres;
-        struct lab_repmgr repmgr;
-        struct lab_barman barman;
-        struct lab_haproxy haproxy;
-        struct lab_credentials credentials;
-        struct lab_workload workload;
-        struct lab_objectives objectives;
-        struct reclist hosts; /* struct lab_host */
+	struct record_meta meta;
+	char *name;
+	struct lab_provider provider;
+	struct lab_postgres postgres;
+	struct lab_repmgr repmgr;
+	struct lab_barman barman;
+	struct lab_haproxy haproxy;
+	struct lab_credentials credentials;
+	struct lab_workload workload;
+	struct lab_objectives objectives;
+	struct reclist hosts; /* struct lab_host */
 };
 
 extern const struct schema lab_schema;

@@ -14,17 +14,17 @@
 #include "util/units.h"
 
 enum field_type {
-        FT_STRING,   /* char * (NULL when unset) */
-        FT_INT,      /* long, within [min, max] */
-        FT_BOOL,     /* bool */
-        FT_DURATION, /* int64_t milliseconds */
-        FT_SIZE,     /* uint64_t bytes */
-        FT_ADDRESS,  /* uint32_t IPv4, host order (0 when unset) */
-        FT_SUBNET,   /* struct subnet */
-        FT_ENUM,     /* int: index into choices */
-        FT_MAP,      /* struct kvlist: free-form key/value text (PostgreSQL settings) */
-        FT_RECORD,   /* embedded struct described by sub */
-        FT_LIST,     /* struct reclist of structs described by sub */
+	FT_STRING,   /* char * (NULL when unset) */
+	FT_INT,      /* long, within [min, max] */
+	FT_BOOL,     /* bool */
+	FT_DURATION, /* int64_t milliseconds */
+	FT_SIZE,     /* uint64_t bytes */
+	FT_ADDRESS,  /* uint32_t IPv4, host order (0 when unset) */
+	FT_SUBNET,   /* struct subnet */
+	FT_ENUM,     /* int: index into choices */
+	FT_MAP,      /* struct kvlist: free-form key/value text (PostgreSQL settings) */
+	FT_RECORD,   /* embedded struct described by sub */
+	FT_LIST,     /* struct reclist of structs described by sub */
 };
 
 #define FIELD_REQUIRED 1u
@@ -33,44 +33,44 @@ enum field_type {
 struct schema;
 
 struct field {
-        const char *key;
-        enum field_type type;
-        size_t offset;
-        const char *defval; /* textual default, parsed exactly like input; NULL: none */
-        const char *doc;
-        const char *const *choices; /* FT_ENUM, NULL-terminated */
-        const struct schema *sub;   /* FT_RECORD, FT_LIST */
-        long min, max;              /* FT_INT */
-        unsigned flags;
+	const char *key;
+	enum field_type type;
+	size_t offset;
+	const char *defval; /* textual default, parsed exactly like input; NULL: none */
+	const char *doc;
+	const char *const *choices; /* FT_ENUM, NULL-terminated */
+	const struct schema *sub;   /* FT_RECORD, FT_LIST */
+	long min, max;              /* FT_INT */
+	unsigned flags;
 };
 
 struct schema {
-        const char *name; /* how docs and messages call one record: "host", "listener" */
-        const char *doc;
-        size_t size;
-        const struct field *fields;
-        size_t nfields;
+	const char *name; /* how docs and messages call one record: "host", "listener" */
+	const char *doc;
+	size_t size;
+	const struct field *fields;
+	size_t nfields;
 };
 
 struct record_meta {
-        struct src_loc at;        /* the mapping; line 0 for a record made from defaults */
-        struct src_loc *field_at; /* one per schema field; line 0 = not given in the file */
+	struct src_loc at;        /* the mapping; line 0 for a record made from defaults */
+	struct src_loc *field_at; /* one per schema field; line 0 = not given in the file */
 };
 
 struct kv {
-        char *key;
-        char *value;
-        struct src_loc at;
+	char *key;
+	char *value;
+	struct src_loc at;
 };
 
 struct kvlist {
-        struct kv *items;
-        size_t count;
+	struct kv *items;
+	size_t count;
 };
 
 struct reclist {
-        void *items; /* count records of the sub-schema's size, each starting with record_meta */
-        size_t count;
+	void *items; /* count records of the sub-schema's size, each starting with record_meta */
+	size_t count;
 };
 
 #define RECLIST_AT(list, type, i) (&((type *)(list).items)[i])

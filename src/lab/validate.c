@@ -11,328 +11,328 @@
 
 static struct src_loc host_loc(const struct lab_host *h, const char *key)
 {
-        return schema_field_loc(&lab_host_schema, h, key);
+	return schema_field_loc(&lab_host_schema, h, key);
 }
 
 static bool valid_name(const char *s, size_t max, bool underscore)
 {
-        size_t i;
+	size_t i;
 
-        if (!s || !*s || strlen(s) > max || s[0] == '-')
-                return false;
-        for (i = 0; s[i]; i++) {
-                char c = s[i];
+	if (!s || !*s || strlen(s) > max || s[0] == '-')
+		return false;
+	for (i = 0; s[i]; i++) {
+		char c = s[i];
 
-                if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                      (underscore && (c == '_' || (c >= 'A' && c <= 'Z')))))
-                        return false;
-        }
-        return true;
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+		      (underscore && (c == '_' || (c >= 'A' && c <= 'Z')))))
+			return false;
+	}
+	return true;
 }
 
 static bool is_private(const struct subnet *net)
 {
-        static const struct {
-                uint32_t network;
-                int prefix;
-        } ranges[] = {{0x0a000000u, 8}, {0xac100000u, 12}, {0xc0a80000u, 16}};
-        size_t i;
+	static const struct {
+		uint32_t network;
+		int prefix;
+	} ranges[] = {{0x0a000000u, 8}, {0xac100000u, 12}, {0xc0a80000u, 16}};
+	size_t i;
 
-        for (i = 0; i < 3; i++)
-                if (net->prefix >= ranges[i].prefix &&
-                    (net->network & subnet_mask(ranges[i].prefix)) == ranges[i].network)
-                        return true;
-        return false;
+	for (i = 0; i < 3; i++)
+		if (net->prefix >= ranges[i].prefix &&
+		    (net->network & subnet_mask(ranges[i].prefix)) == ranges[i].network)
+			return true;
+	return false;
 }
 
 static size_t check_names(const struct lab *lab, struct diag_list *dl)
 {
-        size_t errors = 0;
+	size_t errors = 0;
 
-        if (lab->name && !valid_name(lab->name, LAB_NAME_MAX, false)) {
-                diag_add(dl, schema_field_loc(&lab_schema, lab, "name"),
-                         "lab name '%s' must be 1 to %d lower-case letters, digits or '-' (it "
-                         "prefixes namespace and file names)",
-                         NM(lab->name), LAB_NAME_MAX);
-                errors++;
-        }
-        return errors;
+	if (lab->name && !valid_name(lab->name, LAB_NAME_MAX, false)) {
+		diag_add(dl, schema_field_loc(&lab_schema, lab, "name"),
+		         "lab name '%s' must be 1 to %d lower-case letters, digits or '-' (it "
+		         "prefixes namespace and file names)",
+		         NM(lab->name), LAB_NAME_MAX);
+		errors++;
+	}
+	return errors;
 }
 
 static size_t check_subnet(const struct lab *lab, struct diag_list *dl)
 {
-        const struct subnet *net = &lab->provider.subnet;
-        struct src_loc at = schema_field_loc(&lab_provider_schema, &lab->provider, "subnet");
+	const struct subnet *net = &lab->provider.subnet;
+	struct src_loc at = schema_field_loc(&lab_provider_schema, &lab->provider, "subnet");
 
-        if (lab->provider.kind == PROVIDER_EXISTING)
-                return 0;
-        if (!is_private(net)) {
-                diag_add(dl, at,
-                         "subnet must lie in a private range (10.0.0.0/8, 172.16.0.0/12 or "
-                         "192.168.0.0/16): pgdrill routes it unreachable on this machine");
-                return 1;
-        }
-        if (net->prefix < 16 || net->prefix > 28) {
-                diag_add(dl, at, "subnet prefix must be between /16 and /28; found /%d",
-                         net->prefix);
-                return 1;
-        }
-        return 0;
+	if (lab->provider.kind == PROVIDER_EXISTING)
+		return 0;
+	if (!is_private(net)) {
+		diag_add(dl, at,
+		         "subnet must lie in a private range (10.0.0.0/8, 172.16.0.0/12 or "
+		         "192.168.0.0/16): pgdrill routes it unreachable on this machine");
+		return 1;
+	}
+	if (net->prefix < 16 || net->prefix > 28) {
+		diag_add(dl, at, "subnet prefix must be between /16 and /28; found /%d",
+		         net->prefix);
+		return 1;
+	}
+	return 0;
 }
 
 static size_t check_hosts(const struct lab *lab, struct diag_list *dl)
 {
-        const struct subnet *net = &lab->provider.subnet;
-        uint32_t broadcast = net->network | ~subnet_mask(net->prefix);
-        bool check_net = lab->provider.kind != PROVIDER_EXISTING;
-        size_t i, j, errors = 0;
+	const struct subnet *net = &lab->provider.subnet;
+	uint32_t broadcast = net->network | ~subnet_mask(net->prefix);
+	bool check_net = lab->provider.kind != PROVIDER_EXISTING;
+	size_t i, j, errors = 0;
 
-        for (i = 0; i < lab->hosts.count; i++) {
-                const struct lab_host *h = LAB_HOST(lab, i);
+	for (i = 0; i < lab->hosts.count; i++) {
+		const struct lab_host *h = LAB_HOST(lab, i);
 
-                if (!h->name)
-                        continue; /* reported as a missing required key */
-                if (!valid_name(h->name, HOST_NAME_MAX_LEN, false)) {
-                        diag_add(dl, host_loc(h, "name"),
-                                 "host name '%s' must be 1 to %d lower-case letters, digits or '-'",
-                                 NM(h->name), HOST_NAME_MAX_LEN);
-                        errors++;
-                }
-                for (j = 0; j < i; j++) {
-                        const struct lab_host *o = LAB_HOST(lab, j);
+		if (!h->name)
+			continue; /* reported as a missing required key */
+		if (!valid_name(h->name, HOST_NAME_MAX_LEN, false)) {
+			diag_add(dl, host_loc(h, "name"),
+			         "host name '%s' must be 1 to %d lower-case letters, digits or '-'",
+			         NM(h->name), HOST_NAME_MAX_LEN);
+			errors++;
+		}
+		for (j = 0; j < i; j++) {
+			const struct lab_host *o = LAB_HOST(lab, j);
 
-                        if (o->name && strcmp(o->name, h->name) == 0) {
-                                diag_add(dl, host_loc(h, "name"),
-                                         "host '%s' is defined twice (first at line %d)",
-                                         NM(h->name), host_loc(o, "name").line);
-                                errors++;
-                        } else if (o->address && o->address == h->address) {
-                                char a[16];
+			if (o->name && strcmp(o->name, h->name) == 0) {
+				diag_add(dl, host_loc(h, "name"),
+				         "host '%s' is defined twice (first at line %d)",
+				         NM(h->name), host_loc(o, "name").line);
+				errors++;
+			} else if (o->address && o->address == h->address) {
+				char a[16];
 
-                                units_format_ipv4(h->address, a, sizeof(a));
-                                diag_add(dl, host_loc(h, "address"),
-                                         "address %s of host '%s' is already used by host '%s'", a,
-                                         NM(h->name), NM(o->name));
-                                errors++;
-                        }
-                }
-                if (h->address == 0) {
-                        diag_add(dl, host_loc(h, "name"),
-                                 "no free address left in the subnet for host '%s'", NM(h->name));
-                        errors++;
-                } else if (check_net && !subnet_contains(net, h->address)) {
-                        char a[16], n[24];
+				units_format_ipv4(h->address, a, sizeof(a));
+				diag_add(dl, host_loc(h, "address"),
+				         "address %s of host '%s' is already used by host '%s'", a,
+				         NM(h->name), NM(o->name));
+				errors++;
+			}
+		}
+		if (h->address == 0) {
+			diag_add(dl, host_loc(h, "name"),
+			         "no free address left in the subnet for host '%s'", NM(h->name));
+			errors++;
+		} else if (check_net && !subnet_contains(net, h->address)) {
+			char a[16], n[24];
 
-                        units_format_ipv4(h->address, a, sizeof(a));
-                        units_format_subnet(net, n, sizeof(n));
-                        diag_add(dl, host_loc(h, "address"),
-                                 "address %s of host '%s' is outside the lab subnet %s", a,
-                                 NM(h->name), n);
-                        errors++;
-                } else if (check_net && (h->address == net->network || h->address == broadcast ||
-                                         h->address == net->network + 1)) {
-                        char a[16];
+			units_format_ipv4(h->address, a, sizeof(a));
+			units_format_subnet(net, n, sizeof(n));
+			diag_add(dl, host_loc(h, "address"),
+			         "address %s of host '%s' is outside the lab subnet %s", a,
+			         NM(h->name), n);
+			errors++;
+		} else if (check_net && (h->address == net->network || h->address == broadcast ||
+		                         h->address == net->network + 1)) {
+			char a[16];
 
-                        units_format_ipv4(h->address, a, sizeof(a));
-                        diag_add(dl, host_loc(h, "address"),
-                                 "address %s of host '%s' is the subnet's network, broadcast or "
-                                 "bridge (.1) address; pick another",
-                                 a, NM(h->name));
-                        errors++;
-                }
-                if (h->settings.count && !lab_host_is_postgres(h)) {
-                        diag_add(dl, host_loc(h, "settings"),
-                                 "host '%s' is a %s: PostgreSQL settings apply only to primary, "
-                                 "standby and witness hosts",
-                                 NM(h->name), host_role_names[h->role]);
-                        errors++;
-                }
-        }
-        return errors;
+			units_format_ipv4(h->address, a, sizeof(a));
+			diag_add(dl, host_loc(h, "address"),
+			         "address %s of host '%s' is the subnet's network, broadcast or "
+			         "bridge (.1) address; pick another",
+			         a, NM(h->name));
+			errors++;
+		}
+		if (h->settings.count && !lab_host_is_postgres(h)) {
+			diag_add(dl, host_loc(h, "settings"),
+			         "host '%s' is a %s: PostgreSQL settings apply only to primary, "
+			         "standby and witness hosts",
+			         NM(h->name), host_role_names[h->role]);
+			errors++;
+		}
+	}
+	return errors;
 }
 
 static size_t check_roles(const struct lab *lab, struct diag_list *dl)
 {
-        static const int single[] = {ROLE_PROXY, ROLE_BARMAN, ROLE_WITNESS};
-        struct src_loc hosts_at = schema_field_loc(&lab_schema, lab, "hosts");
-        size_t standbys = lab_count_role(lab, ROLE_STANDBY), errors = 0, i, k;
-        size_t promotable = 0;
+	static const int single[] = {ROLE_PROXY, ROLE_BARMAN, ROLE_WITNESS};
+	struct src_loc hosts_at = schema_field_loc(&lab_schema, lab, "hosts");
+	size_t standbys = lab_count_role(lab, ROLE_STANDBY), errors = 0, i, k;
+	size_t promotable = 0;
 
-        if (lab_count_role(lab, ROLE_PRIMARY) == 0) {
-                diag_add(dl, hosts_at, "no host has role primary; exactly one must");
-                errors++;
-        }
-        for (i = 0, k = 0; i < lab->hosts.count; i++) {
-                const struct lab_host *h = LAB_HOST(lab, i);
+	if (lab_count_role(lab, ROLE_PRIMARY) == 0) {
+		diag_add(dl, hosts_at, "no host has role primary; exactly one must");
+		errors++;
+	}
+	for (i = 0, k = 0; i < lab->hosts.count; i++) {
+		const struct lab_host *h = LAB_HOST(lab, i);
 
-                if (h->role == ROLE_PRIMARY && k++ == 1) {
-                        diag_add(
-                            dl, host_loc(h, "role"),
-                            "host '%s' is a second primary (the first is '%s'); exactly one host "
-                            "has role primary, the others are standbys",
-                            NM(h->name), NM(lab_host_by_role(lab, ROLE_PRIMARY)->name));
-                        errors++;
-                }
-                if (h->role == ROLE_STANDBY && h->priority > 0)
-                        promotable++;
-        }
-        for (k = 0; k < sizeof(single) / sizeof(single[0]); k++) {
-                const struct lab_host *first = lab_host_by_role(lab, single[k]);
+		if (h->role == ROLE_PRIMARY && k++ == 1) {
+			diag_add(
+			    dl, host_loc(h, "role"),
+			    "host '%s' is a second primary (the first is '%s'); exactly one host "
+			    "has role primary, the others are standbys",
+			    NM(h->name), NM(lab_host_by_role(lab, ROLE_PRIMARY)->name));
+			errors++;
+		}
+		if (h->role == ROLE_STANDBY && h->priority > 0)
+			promotable++;
+	}
+	for (k = 0; k < sizeof(single) / sizeof(single[0]); k++) {
+		const struct lab_host *first = lab_host_by_role(lab, single[k]);
 
-                for (i = 0; first && i < lab->hosts.count; i++) {
-                        const struct lab_host *h = LAB_HOST(lab, i);
+		for (i = 0; first && i < lab->hosts.count; i++) {
+			const struct lab_host *h = LAB_HOST(lab, i);
 
-                        if (h != first && h->role == single[k]) {
-                                diag_add(
-                                    dl, host_loc(h, "role"),
-                                    "host '%s' is a second %s (the first is '%s'); a lab has at "
-                                    "most one",
-                                    NM(h->name), host_role_names[single[k]], NM(first->name));
-                                errors++;
-                        }
-                }
-        }
-        if (lab->repmgr.failover == FAILOVER_AUTOMATIC && standbys == 0 &&
-            lab_count_role(lab, ROLE_PRIMARY) > 0) {
-                diag_add(dl, hosts_at,
-                         "repmgr failover is automatic but there is no standby to "
-                         "promote; add a standby or set repmgr.failover: manual");
-                errors++;
-        } else if (lab->repmgr.failover == FAILOVER_AUTOMATIC && standbys > 0 && promotable == 0) {
-                diag_add(dl, hosts_at,
-                         "repmgr failover is automatic but every standby has priority "
-                         "0, so none can be promoted");
-                errors++;
-        }
-        if (lab->postgres.synchronous != 0 && standbys == 0) {
-                diag_add(dl, schema_field_loc(&lab_postgres_schema, &lab->postgres, "synchronous"),
-                         "synchronous replication needs at least one standby; writes would wait "
-                         "forever");
-                errors++;
-        }
-        if (lab_count_role(lab, ROLE_WITNESS) && standbys == 0) {
-                diag_add(dl, host_loc(lab_host_by_role(lab, ROLE_WITNESS), "role"),
-                         "a repmgr witness is useful only with at least one standby");
-                errors++;
-        }
-        return errors;
+			if (h != first && h->role == single[k]) {
+				diag_add(
+				    dl, host_loc(h, "role"),
+				    "host '%s' is a second %s (the first is '%s'); a lab has at "
+				    "most one",
+				    NM(h->name), host_role_names[single[k]], NM(first->name));
+				errors++;
+			}
+		}
+	}
+	if (lab->repmgr.failover == FAILOVER_AUTOMATIC && standbys == 0 &&
+	    lab_count_role(lab, ROLE_PRIMARY) > 0) {
+		diag_add(dl, hosts_at,
+		         "repmgr failover is automatic but there is no standby to "
+		         "promote; add a standby or set repmgr.failover: manual");
+		errors++;
+	} else if (lab->repmgr.failover == FAILOVER_AUTOMATIC && standbys > 0 && promotable == 0) {
+		diag_add(dl, hosts_at,
+		         "repmgr failover is automatic but every standby has priority "
+		         "0, so none can be promoted");
+		errors++;
+	}
+	if (lab->postgres.synchronous != 0 && standbys == 0) {
+		diag_add(dl, schema_field_loc(&lab_postgres_schema, &lab->postgres, "synchronous"),
+		         "synchronous replication needs at least one standby; writes would wait "
+		         "forever");
+		errors++;
+	}
+	if (lab_count_role(lab, ROLE_WITNESS) && standbys == 0) {
+		diag_add(dl, host_loc(lab_host_by_role(lab, ROLE_WITNESS), "role"),
+		         "a repmgr witness is useful only with at least one standby");
+		errors++;
+	}
+	return errors;
 }
 
 static size_t check_listeners(const struct lab *lab, struct diag_list *dl)
 {
-        size_t i, j, errors = 0;
-        long own_ports[2] = {lab->haproxy.stats_port, lab->haproxy.agent_port};
-        const char *own_names[2] = {"haproxy.stats_port", "haproxy.agent_port"};
+	size_t i, j, errors = 0;
+	long own_ports[2] = {lab->haproxy.stats_port, lab->haproxy.agent_port};
+	const char *own_names[2] = {"haproxy.stats_port", "haproxy.agent_port"};
 
-        if (lab->haproxy.listeners.count && !lab_host_by_role(lab, ROLE_PROXY)) {
-                diag_add(dl, schema_field_loc(&lab_haproxy_schema, &lab->haproxy, "listeners"),
-                         "haproxy listeners are defined but no host has role proxy");
-                errors++;
-        }
-        for (i = 0; i < lab->haproxy.listeners.count; i++) {
-                const struct lab_listener *l = LAB_LISTENER(lab, i);
-                struct src_loc port_at = schema_field_loc(&lab_listener_schema, l, "port");
+	if (lab->haproxy.listeners.count && !lab_host_by_role(lab, ROLE_PROXY)) {
+		diag_add(dl, schema_field_loc(&lab_haproxy_schema, &lab->haproxy, "listeners"),
+		         "haproxy listeners are defined but no host has role proxy");
+		errors++;
+	}
+	for (i = 0; i < lab->haproxy.listeners.count; i++) {
+		const struct lab_listener *l = LAB_LISTENER(lab, i);
+		struct src_loc port_at = schema_field_loc(&lab_listener_schema, l, "port");
 
-                if (!l->name)
-                        continue;
-                if (!valid_name(l->name, 32, true)) {
-                        diag_add(dl, schema_field_loc(&lab_listener_schema, l, "name"),
-                                 "listener name '%s' must be 1 to 32 letters, digits, '_' or '-'",
-                                 NM(l->name));
-                        errors++;
-                }
-                for (j = 0; j < i; j++) {
-                        const struct lab_listener *o = LAB_LISTENER(lab, j);
+		if (!l->name)
+			continue;
+		if (!valid_name(l->name, 32, true)) {
+			diag_add(dl, schema_field_loc(&lab_listener_schema, l, "name"),
+			         "listener name '%s' must be 1 to 32 letters, digits, '_' or '-'",
+			         NM(l->name));
+			errors++;
+		}
+		for (j = 0; j < i; j++) {
+			const struct lab_listener *o = LAB_LISTENER(lab, j);
 
-                        if (o->name && strcmp(o->name, l->name) == 0) {
-                                diag_add(dl, schema_field_loc(&lab_listener_schema, l, "name"),
-                                         "listener '%s' is defined twice", NM(l->name));
-                                errors++;
-                        }
-                        if (o->port == l->port) {
-                                diag_add(
-                                    dl, port_at,
-                                    "port %ld of listener '%s' is already used by listener '%s'",
-                                    l->port, NM(l->name), NM(o->name));
-                                errors++;
-                        }
-                }
-                for (j = 0; j < 2; j++) {
-                        if (own_ports[j] == l->port) {
-                                diag_add(dl, port_at, "port %ld of listener '%s' clashes with %s",
-                                         l->port, NM(l->name), own_names[j]);
-                                errors++;
-                        }
-                }
-                if (l->target == TARGET_REPLICA && l->check == CHECK_PGSQL) {
-                        diag_add(dl, schema_field_loc(&lab_listener_schema, l, "check"),
-                                 "listener '%s' targets replicas but pgsql-check cannot tell a "
-                                 "replica from a primary; use tcp-check or http-agent",
-                                 NM(l->name));
-                        errors++;
-                }
-        }
-        if (lab->haproxy.stats_port == lab->haproxy.agent_port) {
-                diag_add(dl, schema_field_loc(&lab_haproxy_schema, &lab->haproxy, "agent_port"),
-                         "haproxy.agent_port and haproxy.stats_port must differ");
-                errors++;
-        }
-        if (lab->haproxy.agent_port == lab->postgres.port) {
-                diag_add(dl, schema_field_loc(&lab_haproxy_schema, &lab->haproxy, "agent_port"),
-                         "haproxy.agent_port must differ from postgres.port (%ld)",
-                         lab->postgres.port);
-                errors++;
-        }
-        return errors;
+			if (o->name && strcmp(o->name, l->name) == 0) {
+				diag_add(dl, schema_field_loc(&lab_listener_schema, l, "name"),
+				         "listener '%s' is defined twice", NM(l->name));
+				errors++;
+			}
+			if (o->port == l->port) {
+				diag_add(
+				    dl, port_at,
+				    "port %ld of listener '%s' is already used by listener '%s'",
+				    l->port, NM(l->name), NM(o->name));
+				errors++;
+			}
+		}
+		for (j = 0; j < 2; j++) {
+			if (own_ports[j] == l->port) {
+				diag_add(dl, port_at, "port %ld of listener '%s' clashes with %s",
+				         l->port, NM(l->name), own_names[j]);
+				errors++;
+			}
+		}
+		if (l->target == TARGET_REPLICA && l->check == CHECK_PGSQL) {
+			diag_add(dl, schema_field_loc(&lab_listener_schema, l, "check"),
+			         "listener '%s' targets replicas but pgsql-check cannot tell a "
+			         "replica from a primary; use tcp-check or http-agent",
+			         NM(l->name));
+			errors++;
+		}
+	}
+	if (lab->haproxy.stats_port == lab->haproxy.agent_port) {
+		diag_add(dl, schema_field_loc(&lab_haproxy_schema, &lab->haproxy, "agent_port"),
+		         "haproxy.agent_port and haproxy.stats_port must differ");
+		errors++;
+	}
+	if (lab->haproxy.agent_port == lab->postgres.port) {
+		diag_add(dl, schema_field_loc(&lab_haproxy_schema, &lab->haproxy, "agent_port"),
+		         "haproxy.agent_port must differ from postgres.port (%ld)",
+		         lab->postgres.port);
+		errors++;
+	}
+	return errors;
 }
 
 static bool is_single_address(const char *a)
 {
-        size_t n = strlen(a);
+	size_t n = strlen(a);
 
-        return n > 3 && strcmp(a + n - 3, "/32") == 0;
+	return n > 3 && strcmp(a + n - 3, "/32") == 0;
 }
 
 static size_t check_hba(const struct lab *lab, struct diag_list *dl)
 {
-        size_t i, errors = 0;
+	size_t i, errors = 0;
 
-        for (i = 0; i < lab->postgres.hba.count; i++) {
-                const struct lab_hba_rule *r = LAB_HBA(lab, i);
+	for (i = 0; i < lab->postgres.hba.count; i++) {
+		const struct lab_hba_rule *r = LAB_HBA(lab, i);
 
-                if (r->method != HBA_TRUST)
-                        continue;
-                if (strcmp(r->database, "all") == 0 || strcmp(r->user, "all") == 0 ||
-                    (r->type != HBA_LOCAL && !is_single_address(r->address))) {
-                        diag_add(dl, schema_field_loc(&lab_hba_rule_schema, r, "method"),
-                                 "trust is allowed only for one database, one role and one /32 "
-                                 "address; use scram-sha-256");
-                        errors++;
-                }
-        }
-        return errors;
+		if (r->method != HBA_TRUST)
+			continue;
+		if (strcmp(r->database, "all") == 0 || strcmp(r->user, "all") == 0 ||
+		    (r->type != HBA_LOCAL && !is_single_address(r->address))) {
+			diag_add(dl, schema_field_loc(&lab_hba_rule_schema, r, "method"),
+			         "trust is allowed only for one database, one role and one /32 "
+			         "address; use scram-sha-256");
+			errors++;
+		}
+	}
+	return errors;
 }
 
 static size_t check_provider(const struct lab *lab, struct diag_list *dl)
 {
-        const struct lab_provider *p = &lab->provider;
+	const struct lab_provider *p = &lab->provider;
 
-        if (p->kind == PROVIDER_LIBVIRT && !p->uri) {
-                diag_add(dl, schema_field_loc(&lab_provider_schema, p, "kind"),
-                         "the libvirt provider needs provider.uri (e.g. lxc:///system)");
-                return 1;
-        }
-        if (p->state_dir && p->state_dir[0] != '/') {
-                diag_add(dl, schema_field_loc(&lab_provider_schema, p, "state_dir"),
-                         "provider.state_dir must be an absolute path; found '%s'", p->state_dir);
-                return 1;
-        }
-        return 0;
+	if (p->kind == PROVIDER_LIBVIRT && !p->uri) {
+		diag_add(dl, schema_field_loc(&lab_provider_schema, p, "kind"),
+		         "the libvirt provider needs provider.uri (e.g. lxc:///system)");
+		return 1;
+	}
+	if (p->state_dir && p->state_dir[0] != '/') {
+		diag_add(dl, schema_field_loc(&lab_provider_schema, p, "state_dir"),
+		         "provider.state_dir must be an absolute path; found '%s'", p->state_dir);
+		return 1;
+	}
+	return 0;
 }
 
 size_t lab_validate(const struct lab *lab, struct diag_list *dl)
 {
-        return check_names(lab, dl) + check_subnet(lab, dl) + check_provider(lab, dl) +
-               check_hosts(lab, dl) + check_roles(lab, dl) + check_listeners(lab, dl) +
-               check_hba(lab, dl);
+	return check_names(lab, dl) + check_subnet(lab, dl) + check_provider(lab, dl) +
+	       check_hosts(lab, dl) + check_roles(lab, dl) + check_listeners(lab, dl) +
+	       check_hba(lab, dl);
 }

@@ -11,12 +11,12 @@
 enum ynode_kind { YNODE_SCALAR, YNODE_MAP, YNODE_SEQ };
 
 struct ynode {
-        enum ynode_kind kind;
-        struct src_loc at;
-        char *value;          /* scalars: the text (NUL-terminated; embedded NULs rejected) */
-        int quoted;           /* scalars: written in quotes, so never null/bool/number */
-        struct ynode **items; /* maps: key, value, key, value...; sequences: items */
-        size_t count;         /* number of entries in items */
+	enum ynode_kind kind;
+	struct src_loc at;
+	char *value;          /* scalars: the text (NUL-terminated; embedded NULs rejected) */
+	int quoted;           /* scalars: written in quotes, so never null/bool/number */
+	struct ynode **items; /* maps: key, value, key, value...; sequences: items */
+	size_t count;         /* number of entries in items */
 };
 
 /* Limits that keep hostile input cheap; the fuzzer relies on them. */

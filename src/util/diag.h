@@ -7,20 +7,20 @@
 #include <stdio.h>
 
 struct src_loc {
-        int line; /* 1-based; 0 when unknown */
-        int col;  /* 1-based */
+	int line; /* 1-based; 0 when unknown */
+	int col;  /* 1-based */
 };
 
 struct diag {
-        struct src_loc at;
-        char *message;
+	struct src_loc at;
+	char *message;
 };
 
 struct diag_list {
-        const char *file; /* borrowed: the name printed in front of every message */
-        struct diag *items;
-        size_t count;
-        size_t cap;
+	const char *file; /* borrowed: the name printed in front of every message */
+	struct diag *items;
+	size_t count;
+	size_t cap;
 };
 
 void diag_list_init(struct diag_list *dl, const char *file);

@@ -8,39 +8,39 @@ static _Thread_local int has_error;
 
 static void error_vformat(const char *fmt, va_list ap)
 {
-        vsnprintf(last_error, sizeof(last_error), fmt, ap);
-        has_error = 1;
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	has_error = 1;
 }
 
 int error_set(const char *fmt, ...)
 {
-        va_list ap;
+	va_list ap;
 
-        if (has_error)
-                return PD_ERROR;
-        va_start(ap, fmt);
-        error_vformat(fmt, ap);
-        va_end(ap);
-        return PD_ERROR;
+	if (has_error)
+		return PD_ERROR;
+	va_start(ap, fmt);
+	error_vformat(fmt, ap);
+	va_end(ap);
+	return PD_ERROR;
 }
 
 int error_replace(const char *fmt, ...)
 {
-        va_list ap;
+	va_list ap;
 
-        va_start(ap, fmt);
-        error_vformat(fmt, ap);
-        va_end(ap);
-        return PD_ERROR;
+	va_start(ap, fmt);
+	error_vformat(fmt, ap);
+	va_end(ap);
+	return PD_ERROR;
 }
 
 const char *error_last(void)
 {
-        return has_error ? last_error : "unknown error";
+	return has_error ? last_error : "unknown error";
 }
 
 void error_clear(void)
 {
-        has_error = 0;
-        last_error[0] = '\0';
+	has_error = 0;
+	last_error[0] = '\0';
 }

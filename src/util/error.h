@@ -3,11 +3,11 @@
 #define PGDRILL_UTIL_ERROR_H
 
 enum {
-        PD_OK = 0,
-        PD_ERROR = -1,
-        PD_ENOTFOUND = -2,
-        PD_ETIMEOUT = -3,
-        PD_EEXISTS = -4,
+	PD_OK = 0,
+	PD_ERROR = -1,
+	PD_ENOTFOUND = -2,
+	PD_ETIMEOUT = -3,
+	PD_EEXISTS = -4,
 };
 
 /* Sets the last error unless one is already set; returns PD_ERROR for `return error_set(...)`. */

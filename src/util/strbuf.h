@@ -6,15 +6,15 @@
 #include <stddef.h>
 
 struct strbuf {
-        char *buf;
-        size_t len;
-        size_t cap;
+	char *buf;
+	size_t len;
+	size_t cap;
 };
 
 #define STRBUF_INIT                                                                                \
-        {                                                                                          \
-                NULL, 0, 0                                                                         \
-        }
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 
 void strbuf_add(struct strbuf *sb, const char *data, size_t len);
 void strbuf_puts(struct strbuf *sb, const char *s);

@@ -9,8 +9,8 @@
 #include <stdint.h>
 
 struct subnet {
-        uint32_t network; /* host byte order */
-        int prefix;
+	uint32_t network; /* host byte order */
+	int prefix;
 };
 
 /* "250ms", "10s", "2min", "1h"; a bare "0" means zero. Result in milliseconds. */

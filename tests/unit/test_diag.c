@@ -12,60 +12,60 @@
 
 static void test_sorted_print(void **state)
 {
-        struct diag_list dl;
-        char *buf = NULL;
-        size_t len = 0;
-        FILE *f;
+	struct diag_list dl;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
 
-        (void)state;
-        diag_list_init(&dl, "lab.yaml");
-        diag_add(&dl, (struct src_loc){7, 3}, "second");
-        diag_add(&dl, (struct src_loc){2, 9}, "first %d", 1);
-        diag_add(&dl, (struct src_loc){0, 0}, "file-level");
-        diag_sort(&dl);
-        f = open_memstream(&buf, &len);
-        diag_print(&dl, f);
-        fclose(f);
-        assert_string_equal(buf, "lab.yaml: error: file-level\n"
-                                 "lab.yaml:2:9: error: first 1\n"
-                                 "lab.yaml:7:3: error: second\n");
-        free(buf);
-        diag_list_free(&dl);
+	(void)state;
+	diag_list_init(&dl, "lab.yaml");
+	diag_add(&dl, (struct src_loc){7, 3}, "second");
+	diag_add(&dl, (struct src_loc){2, 9}, "first %d", 1);
+	diag_add(&dl, (struct src_loc){0, 0}, "file-level");
+	diag_sort(&dl);
+	f = open_memstream(&buf, &len);
+	diag_print(&dl, f);
+	fclose(f);
+	assert_string_equal(buf, "lab.yaml: error: file-level\n"
+	                         "lab.yaml:2:9: error: first 1\n"
+	                         "lab.yaml:7:3: error: second\n");
+	free(buf);
+	diag_list_free(&dl);
 }
 
 static void test_cap(void **state)
 {
-        struct diag_list dl;
-        int i;
+	struct diag_list dl;
+	int i;
 
-        (void)state;
-        diag_list_init(&dl, "x");
-        for (i = 0; i < 1000; i++)
-                diag_add(&dl, (struct src_loc){i + 1, 1}, "e");
-        assert_int_equal(dl.count, 100);
-        diag_list_free(&dl);
+	(void)state;
+	diag_list_init(&dl, "x");
+	for (i = 0; i < 1000; i++)
+		diag_add(&dl, (struct src_loc){i + 1, 1}, "e");
+	assert_int_equal(dl.count, 100);
+	diag_list_free(&dl);
 }
 
 static void test_suggest(void **state)
 {
-        static const char *const keys[] = {"name", "role", "address", "disk", "priority", NULL};
+	static const char *const keys[] = {"name", "role", "address", "disk", "priority", NULL};
 
-        (void)state;
-        assert_int_equal(suggest_distance("adress", "address"), 1);
-        assert_string_equal(suggest_nearest("adress", keys), "address");
-        assert_string_equal(suggest_nearest("ROLE", keys), "role");
-        assert_string_equal(suggest_nearest("priorty", keys), "priority");
-        assert_null(suggest_nearest("completely_unrelated", keys));
-        assert_null(suggest_nearest("xy", keys));
+	(void)state;
+	assert_int_equal(suggest_distance("adress", "address"), 1);
+	assert_string_equal(suggest_nearest("adress", keys), "address");
+	assert_string_equal(suggest_nearest("ROLE", keys), "role");
+	assert_string_equal(suggest_nearest("priorty", keys), "priority");
+	assert_null(suggest_nearest("completely_unrelated", keys));
+	assert_null(suggest_nearest("xy", keys));
 }
 
 int main(void)
 {
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_sorted_print),
-            cmocka_unit_test(test_cap),
-            cmocka_unit_test(test_suggest),
-        };
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_sorted_print),
+	    cmocka_unit_test(test_cap),
+	    cmocka_unit_test(test_suggest),
+	};
 
-        return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }

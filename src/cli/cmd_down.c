@@ -1,0 +1,43 @@
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "cli/common.h"
+#include "roles/cluster.h"
+#include "util/proc.h"
+
+static int down_run(const struct cli_args *args)
+{
+	struct lab_rt rt;
+	struct lab lab;
+	long long t0 = proc_now_ms();
+	enum lab_presence was;
+	int rc = 0;
+
+	if (cli_require_root("down") < 0 || cli_open_lab(&lab, &rt, args->pos[0]) < 0)
+		return EXIT_HARNESS;
+	was = cluster_presence(&rt);
+	if (cluster_down(rt.lab_dir) < 0) {
+		cli_report_error("down");
+		rc = EXIT_HARNESS;
+	} else if (was == LAB_ABSENT) {
+		printf("lab '%s' was not up; nothing to remove\n", lab.name);
+	} else {
+		printf("lab '%s' removed in %.2f s\n", lab.name,
+		       (double)(proc_now_ms() - t0) / 1000.0);
+	}
+	lab_rt_free(&rt);
+	lab_free(&lab);
+	return rc;
+}
+
+const struct cli_command cmd_down = {
+    .name = "down",
+    .usage = "LAB.yaml",
+    .summary = "Remove everything of a lab: processes, mounts, namespaces, route, files.",
+    .details = "Works from the lab's state file alone, so it also cleans up after a 'pgdrill "
+               "up' that was killed (even with SIGKILL). Running it twice is harmless.",
+    .options = NULL,
+    .min_args = 1,
+    .max_args = 1,
+    .run = down_run,
+};

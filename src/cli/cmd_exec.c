@@ -1,0 +1,88 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/common.h"
+#include "roles/cluster.h"
+#include "roles/pg.h"
+#include "util/error.h"
+#include "util/fsutil.h"
+#include "util/strbuf.h"
+
+static const struct cli_option exec_options[] = {
+    {"user", 'u', "USER", "run as this user (default: postgres)"},
+    {0},
+};
+
+static int exec_run(const struct cli_args *args)
+{
+	const char *user = cli_opt(args, "user");
+	const struct lab_host_rt *h, *primary;
+	struct proc_result res = {0};
+	struct proc_spec spec = {0};
+	struct lab_rt rt;
+	struct lab lab;
+	char *env[4] = {NULL}, *pgpass;
+	int rc = EXIT_HARNESS;
+
+	if (cli_require_root("exec") < 0 || cli_open_lab(&lab, &rt, args->pos[0]) < 0)
+		return EXIT_HARNESS;
+	if (!(h = lab_rt_host(&rt, args->pos[1]))) {
+		fprintf(stderr, "pgdrill exec: lab '%s' has no host '%s'\n", lab.name,
+		        args->pos[1]);
+		goto cleanup;
+	}
+	if (cluster_presence(&rt) == LAB_ABSENT) {
+		fprintf(stderr, "pgdrill exec: lab '%s' is not up; run 'pgdrill up %s'\n", lab.name,
+		        args->pos[0]);
+		goto cleanup;
+	}
+	/* psql inside a node finds its own server; elsewhere it needs -h. A host without
+	 * passwords of its own (haproxy) borrows the primary's. */
+	primary = lab_rt_by_role(&rt, ROLE_PRIMARY);
+	pgpass = host_path(h, "conf/pgpass");
+	if (!fs_exists(pgpass)) {
+		free(pgpass);
+		pgpass = host_path(primary, "conf/pgpass");
+	}
+	env[0] = xasprintf("PGPASSFILE=%s", pgpass);
+	env[1] = xasprintf("PGPORT=%ld", lab.postgres.port);
+	if (lab_host_is_postgres(h->def))
+		env[2] = xasprintf("PGHOST=%s/run", h->dir);
+	free(pgpass);
+	spec.argv = args->rest;
+	spec.user = user ? (*user ? user : NULL) : "postgres";
+	if (user && strcmp(user, "root") == 0)
+		spec.user = NULL;
+	spec.env = env;
+	spec.inherit_stdio = true;
+	if (host_run(&rt, h, &spec, &res) < 0) {
+		cli_report_error("exec");
+		goto cleanup;
+	}
+	rc = res.status;
+	proc_result_free(&res);
+cleanup:
+	free(env[0]);
+	free(env[1]);
+	free(env[2]);
+	lab_rt_free(&rt);
+	lab_free(&lab);
+	return rc;
+}
+
+const struct cli_command cmd_exec = {
+    .name = "exec",
+    .usage = "[options] LAB.yaml HOST -- COMMAND [ARGS...]",
+    .summary = "Run a command inside a host of a running lab.",
+    .details = "The command runs in the host's network namespace with its /etc/hosts, as "
+               "postgres unless --user says otherwise (--user root for root). PGHOST, PGPORT "
+               "and PGPASSFILE are set so that plain 'psql' works. The exit code is the "
+               "command's.",
+    .options = exec_options,
+    .min_args = 2,
+    .max_args = 2,
+    .takes_rest = true,
+    .run = exec_run,
+};

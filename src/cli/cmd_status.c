@@ -1,0 +1,52 @@
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "cli/common.h"
+#include "roles/cluster.h"
+#include "roles/status.h"
+
+static const struct cli_option status_options[] = {
+    {"json", 'j', NULL, "print JSON instead of a table"},
+    {0},
+};
+
+static int status_run(const struct cli_args *args)
+{
+	struct strbuf out = STRBUF_INIT;
+	struct lab_status st;
+	struct lab_rt rt;
+	struct lab lab;
+	int rc = EXIT_HARNESS;
+
+	if (cli_require_root("status") < 0 || cli_open_lab(&lab, &rt, args->pos[0]) < 0)
+		return EXIT_HARNESS;
+	if (cluster_presence(&rt) != LAB_UP) {
+		fprintf(stderr, "pgdrill status: lab '%s' is not up; run 'pgdrill up %s'\n",
+		        lab.name, args->pos[0]);
+		goto cleanup;
+	}
+	status_collect(&rt, &st);
+	if (cli_flag(args, "json"))
+		status_format_json(&rt, &st, &out);
+	else
+		status_format_table(&rt, &st, &out);
+	fputs(strbuf_str(&out), stdout);
+	rc = st.primaries == 1 ? 0 : EXIT_OBJECTIVE_MISSED;
+	status_free(&st);
+	strbuf_free(&out);
+cleanup:
+	lab_rt_free(&rt);
+	lab_free(&lab);
+	return rc;
+}
+
+const struct cli_command cmd_status = {
+    .name = "status",
+    .usage = "[options] LAB.yaml",
+    .summary = "Show each host as PostgreSQL, repmgr and haproxy see it, with lag.",
+    .details = "Exit code 0 when exactly one server accepts writes, 1 otherwise.",
+    .options = status_options,
+    .min_args = 1,
+    .max_args = 1,
+    .run = status_run,
+};

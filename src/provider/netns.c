@@ -1,0 +1,401 @@
+/* The embedded provider: each host is a network namespace with its own address, disk
+ * (tmpfs of the declared size: instant, and it can be grown or shrunk online by the disk
+ * faults) and processes. A bridge lives in a namespace of its own; the lab subnet is
+ * routed `unreachable` in the root namespace so that nothing of the lab ever leaves the
+ * machine. */
+#include <dirent.h>
+#include <stdbool.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "provider/provider.h"
+#include "util/error.h"
+#include "util/fsutil.h"
+#include "util/strbuf.h"
+
+/* Runs one `ip -batch` (in namespace `ns` when given: batch lines take no -n). */
+static int run_ip_batch(const char *ns, const char *script, const char *what)
+{
+	char *argv[] = {"ip", "-n", (char *)ns, "-batch", "-", NULL};
+	struct proc_spec spec = {
+	    .argv = ns ? argv : argv + 2, .input = script, .timeout_ms = 30000};
+	struct proc_result res;
+	int rc = 0;
+
+	if (!ns)
+		argv[2] = "ip";
+	if (proc_run(&spec, &res) < 0)
+		return -1;
+	if (res.status != 0) {
+		char *tail = proc_tail(res.err, 5);
+
+		rc = error_set("%s: 'ip%s%s -batch' failed (exit %d):\n%s", what, ns ? " -n " : "",
+		               ns ? ns : "", res.status, tail);
+		free(tail);
+	}
+	proc_result_free(&res);
+	return rc;
+}
+
+static char *bridge_netns(const struct lab *lab)
+{
+	return xasprintf("pgd-%s-br", lab->name);
+}
+
+static int write_hosts_file(const struct lab_rt *rt)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+	int rc;
+
+	strbuf_puts(&sb, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+	strbuf_printf(&sb, "%s\tpgdrill-client\n", rt->client_addr);
+	for (i = 0; i < rt->nhosts; i++)
+		strbuf_printf(&sb, "%s\t%s\n", rt->hosts[i].addr, rt->hosts[i].def->name);
+	rc = fs_write_string(rt->hosts_file, strbuf_str(&sb), 0644, NULL);
+	strbuf_free(&sb);
+	return rc;
+}
+
+/* The root batch makes the namespace and the veth pair; the member's own batch gives its
+ * end an address. Interface names are local to each namespace, so short fixed names
+ * never clash with the machine's own or another lab's. */
+static void add_member(struct strbuf *root, struct strbuf *br_ip, const char *br, const char *ns,
+                       int idx)
+{
+	strbuf_printf(root, "netns add %s\n", ns);
+	strbuf_printf(root, "link add h%d netns %s type veth peer name eth0 netns %s\n", idx, br,
+	              ns);
+	strbuf_printf(br_ip, "link set h%d master br0 up\n", idx);
+}
+
+static int configure_member(const char *ns, const char *addr, int prefix)
+{
+	char *script =
+	    xasprintf("addr add %s/%d dev eth0\nlink set eth0 up\nlink set lo up\n", addr, prefix);
+	int rc = run_ip_batch(ns, script, "configuring a lab host's network");
+
+	free(script);
+	return rc;
+}
+
+/* The lab subnet must not overlap anything this machine already routes (a real network,
+ * or another lab): the unreachable route would cut it off. /proc/net/route holds the main
+ * table of the root namespace, addresses in network byte order as little-endian hex. */
+static int check_subnet_free(const struct lab *lab)
+{
+	const struct subnet *net = &lab->provider.subnet;
+	char line[512], iface[64], sub[24];
+	unsigned dest, gw, flags, refcnt, use, metric, mask;
+	FILE *f = fopen("/proc/net/route", "r");
+	int rc = 0;
+
+	if (!f)
+		return 0;
+	units_format_subnet(net, sub, sizeof(sub));
+	while (fgets(line, sizeof(line), f)) {
+		uint32_t d, m, overlap_mask;
+
+		if (sscanf(line, "%63s %x %x %x %u %u %u %x", iface, &dest, &gw, &flags, &refcnt,
+		           &use, &metric, &mask) != 8 ||
+		    mask == 0)
+			continue;
+		d = __builtin_bswap32(dest);
+		m = __builtin_bswap32(mask);
+		overlap_mask = m & subnet_mask(net->prefix);
+		if ((d & overlap_mask) == (net->network & overlap_mask)) {
+			char a[16];
+
+			units_format_ipv4(d, a, sizeof(a));
+			rc =
+			    error_set("subnet %s of lab '%s' overlaps a route this machine already "
+			              "has (%s/%d on %s); pick another provider.subnet",
+			              sub, lab->name, a, __builtin_popcount(m), iface);
+			break;
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+static int netns_create(struct lab_rt *rt)
+{
+	const struct lab *lab = rt->lab;
+	struct strbuf ip = STRBUF_INIT, br_ip = STRBUF_INIT;
+	char subnet[24];
+	char *br = bridge_netns(lab);
+	size_t i;
+	int rc = -1;
+
+	units_format_subnet(&lab->provider.subnet, subnet, sizeof(subnet));
+	if (check_subnet_free(lab) < 0)
+		goto cleanup;
+	/* Intent first: every name goes to the state file before it exists. */
+	if (state_append(&rt->state, STATE_ROUTE, "%s", subnet) < 0 ||
+	    state_append(&rt->state, STATE_NETNS, "%s", br) < 0 ||
+	    state_append(&rt->state, STATE_NETNS, "%s", rt->client_netns) < 0)
+		goto cleanup;
+	for (i = 0; i < rt->nhosts; i++)
+		if (state_append(&rt->state, STATE_NETNS, "%s", rt->hosts[i].netns) < 0)
+			goto cleanup;
+
+	strbuf_printf(&ip, "route add unreachable %s\n", subnet);
+	strbuf_printf(&ip, "netns add %s\n", br);
+	strbuf_printf(&br_ip, "link set lo up\nlink add br0 type bridge\nlink set br0 up\n");
+	add_member(&ip, &br_ip, br, rt->client_netns, 0);
+	for (i = 0; i < rt->nhosts; i++)
+		add_member(&ip, &br_ip, br, rt->hosts[i].netns, (int)i + 1);
+	if (run_ip_batch(NULL, strbuf_str(&ip), "creating the lab network") < 0 ||
+	    run_ip_batch(br, strbuf_str(&br_ip), "creating the lab bridge") < 0 ||
+	    configure_member(rt->client_netns, rt->client_addr, lab->provider.subnet.prefix) < 0)
+		goto cleanup;
+	for (i = 0; i < rt->nhosts; i++)
+		if (configure_member(rt->hosts[i].netns, rt->hosts[i].addr,
+		                     lab->provider.subnet.prefix) < 0)
+			goto cleanup;
+	if (write_hosts_file(rt) < 0)
+		goto cleanup;
+
+	for (i = 0; i < rt->nhosts; i++) {
+		const struct lab_host_rt *h = &rt->hosts[i];
+		char opts[64];
+
+		if (fs_mkdir_p(h->dir, 0755, NULL) < 0 || fs_mkdir_p(h->log_dir, 0777, NULL) < 0)
+			goto cleanup;
+		/* Sticky and world-writable like /tmp: each role makes its own owned subdir. */
+		chmod(h->log_dir, 01777);
+		if (state_append(&rt->state, STATE_MOUNT, "%s", h->dir) < 0)
+			goto cleanup;
+		snprintf(opts, sizeof(opts), "size=%llu,mode=0755",
+		         (unsigned long long)h->def->disk);
+		if (mount("pgdrill", h->dir, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0) {
+			error_set("host %s: cannot mount its %llu-byte disk on %s: %s",
+			          h->def->name, (unsigned long long)h->def->disk, h->dir,
+			          strerror(errno));
+			goto cleanup;
+		}
+	}
+	rc = 0;
+cleanup:
+	strbuf_free(&ip);
+	strbuf_free(&br_ip);
+	free(br);
+	return rc;
+}
+
+static void netns_place(const struct lab_rt *rt, const struct lab_host_rt *h,
+                        struct proc_spec *spec)
+{
+	spec->netns = h ? h->netns_path : rt->client_netns_path;
+	spec->hosts_file = rt->hosts_file;
+}
+
+/* ---- teardown ---- */
+
+/* Processes of one lab that teardown keeps track of; a lab has a few dozen. */
+#define LAB_MAX_PROCS 1024
+
+struct ns_set {
+	ino_t *inodes;
+	size_t count;
+};
+
+static void ns_set_add(struct ns_set *s, const char *name)
+{
+	char *path = xasprintf("/run/netns/%s", name);
+	struct stat st;
+
+	if (stat(path, &st) == 0) {
+		s->inodes = xrealloc(s->inodes, (s->count + 1) * sizeof(*s->inodes));
+		s->inodes[s->count++] = st.st_ino;
+	}
+	free(path);
+}
+
+/* Signals every process inside one of the lab's namespaces: exactly the processes the
+ * lab started (and their children), whatever re-parented or renamed them. */
+static size_t signal_lab_processes(const struct ns_set *set, int sig, pid_t *hit, size_t cap)
+{
+	struct dirent *de;
+	size_t hits = 0, i;
+	DIR *d;
+
+	if (set->count == 0 || !(d = opendir("/proc")))
+		return 0;
+	while ((de = readdir(d))) {
+		char path[64];
+		struct stat st;
+		pid_t pid = (pid_t)atoi(de->d_name);
+
+		if (pid <= 1 || pid == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+		if (stat(path, &st) < 0)
+			continue;
+		for (i = 0; i < set->count; i++) {
+			if (st.st_ino == set->inodes[i]) {
+				kill(pid, sig);
+				if (hit && hits < cap)
+					hit[hits] = pid;
+				hits++;
+				break;
+			}
+		}
+	}
+	closedir(d);
+	return hits;
+}
+
+/* Gone, or a zombie waiting for its parent: either way it runs no more. */
+static bool process_ended(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	bool ended = true;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (!(f = fopen(path, "r")))
+		return true;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) && p[1] == ' ')
+		ended = p[2] == 'Z' || p[2] == 'X';
+	fclose(f);
+	return ended;
+}
+
+static void wait_ended(const pid_t *pids, size_t n, int timeout_ms)
+{
+	long long deadline = proc_now_ms() + timeout_ms;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		while (!process_ended(pids[i]) && proc_now_ms() < deadline)
+			usleep(5000);
+}
+
+static void wait_reaped(const pid_t *pids, size_t n, int timeout_ms)
+{
+	long long deadline = proc_now_ms() + timeout_ms;
+	char path[64];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "/proc/%d", (int)pids[i]);
+		while (access(path, F_OK) == 0 && proc_now_ms() < deadline)
+			usleep(10000);
+	}
+}
+
+/* PostgreSQL keeps a small SysV segment whose id is on line 7 of postmaster.pid; a
+ * killed postmaster leaves it behind, so teardown removes it. */
+static void remove_postgres_shm(const char *host_dir)
+{
+	char *path = xasprintf("%s/data/postmaster.pid", host_dir), *text = NULL, *line;
+	int n = 0, shmid = -1;
+	long key;
+
+	if (fs_read_file(path, &text, NULL) == 0) {
+		for (line = text; line && n < 6; n++) {
+			line = strchr(line, '\n');
+			if (line)
+				line++;
+		}
+		if (line && sscanf(line, "%ld %d", &key, &shmid) == 2 && shmid >= 0) {
+			struct shmid_ds ds;
+
+			if (shmctl(shmid, IPC_STAT, &ds) == 0 && ds.shm_nattch == 0 &&
+			    ds.shm_perm.__key == (key_t)key)
+				shmctl(shmid, IPC_RMID, NULL);
+		}
+	}
+	free(text);
+	free(path);
+}
+
+static int netns_destroy(const char *lab_dir)
+{
+	pid_t seen[LAB_MAX_PROCS];
+	size_t nseen;
+	struct state_entry *e = NULL;
+	struct ns_set set = {0};
+	struct strbuf ip = STRBUF_INIT;
+	size_t n = 0, i;
+	int rc, round;
+
+	rc = state_load(lab_dir, &e, &n);
+	if (rc == PD_ENOTFOUND) {
+		error_clear();
+		return fs_remove_tree(lab_dir);
+	}
+	if (rc < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (e[i].kind == STATE_NETNS)
+			ns_set_add(&set, e[i].arg);
+
+	/* A fast shutdown first so PostgreSQL cleans up after itself, then no mercy. */
+	nseen = signal_lab_processes(&set, SIGINT, seen, LAB_MAX_PROCS);
+	for (round = 0; round < 20; round++) {
+		usleep(50000);
+		if (signal_lab_processes(&set, 0, NULL, 0) == 0)
+			break;
+	}
+	for (round = 0; round < 40; round++) {
+		pid_t hit[LAB_MAX_PROCS];
+		size_t nhit = signal_lab_processes(&set, SIGKILL, hit, LAB_MAX_PROCS);
+
+		if (nhit == 0)
+			break;
+		wait_ended(hit, nhit < LAB_MAX_PROCS ? nhit : LAB_MAX_PROCS, 2000);
+	}
+	/* Their parent is now PID 1, which reaps when it pleases (about once a second
+	 * here): wait, so that when `down` returns not even a zombie is left. */
+	wait_reaped(seen, nseen < LAB_MAX_PROCS ? nseen : LAB_MAX_PROCS, 3000);
+
+	for (i = n; i-- > 0;) {
+		if (e[i].kind != STATE_MOUNT)
+			continue;
+		remove_postgres_shm(e[i].arg);
+		if (umount2(e[i].arg, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+			error_set("cannot unmount %s: %s", e[i].arg, strerror(errno));
+	}
+	for (i = 0; i < n; i++) {
+		char *p;
+
+		if (e[i].kind == STATE_NETNS) {
+			p = xasprintf("/run/netns/%s", e[i].arg);
+			if (fs_exists(p))
+				strbuf_printf(&ip, "netns delete %s\n", e[i].arg);
+			free(p);
+		} else if (e[i].kind == STATE_ROUTE) {
+			strbuf_printf(&ip, "route del unreachable %s\n", e[i].arg);
+		}
+	}
+	/* -force: keep going past a route that was recorded but never made. */
+	if (ip.len) {
+		char *argv[] = {"ip", "-force", "-batch", "-", NULL};
+		struct proc_spec spec = {
+		    .argv = argv, .input = strbuf_str(&ip), .timeout_ms = 30000};
+		struct proc_result res;
+
+		if (proc_run(&spec, &res) == 0)
+			proc_result_free(&res);
+	}
+	strbuf_free(&ip);
+	free(set.inodes);
+	state_entries_free(e, n);
+	return fs_remove_tree(lab_dir);
+}
+
+const struct provider_ops provider_netns = {
+    .name = "netns",
+    .create = netns_create,
+    .destroy = netns_destroy,
+    .place = netns_place,
+};

@@ -1,0 +1,113 @@
+#include "provider/provider.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/error.h"
+#include "util/strbuf.h"
+
+int lab_rt_init(struct lab_rt *rt, const struct lab *lab)
+{
+	size_t i;
+
+	memset(rt, 0, sizeof(*rt));
+	rt->state.fd = -1;
+	rt->lab = lab;
+	if (lab->provider.kind != PROVIDER_NETNS)
+		return error_set("provider '%s' is not available in this version of pgdrill; use "
+		                 "provider.kind: netns",
+		                 provider_kind_names[lab->provider.kind]);
+	rt->ops = &provider_netns;
+	rt->lab_dir = state_lab_dir(lab->provider.state_dir, lab->name);
+	rt->hosts_file = xasprintf("%s/etc-hosts", rt->lab_dir);
+	rt->client_netns = xasprintf("pgd-%s-client", lab->name);
+	rt->client_netns_path = xasprintf("/run/netns/%s", rt->client_netns);
+	/* The client namespace takes the subnet's .2; validation keeps hosts off .0-.1. */
+	units_format_ipv4(lab->provider.subnet.network + 2, rt->client_addr,
+	                  sizeof(rt->client_addr));
+	rt->nhosts = lab->hosts.count;
+	rt->hosts = xcalloc(rt->nhosts, sizeof(*rt->hosts));
+	for (i = 0; i < rt->nhosts; i++) {
+		struct lab_host_rt *h = &rt->hosts[i];
+
+		h->def = LAB_HOST(lab, i);
+		h->index = (int)i;
+		h->netns = xasprintf("pgd-%s-%s", lab->name, h->def->name);
+		h->netns_path = xasprintf("/run/netns/%s", h->netns);
+		h->dir = xasprintf("%s/hosts/%s", rt->lab_dir, h->def->name);
+		h->log_dir = xasprintf("%s/logs/%s", rt->lab_dir, h->def->name);
+		units_format_ipv4(h->def->address, h->addr, sizeof(h->addr));
+	}
+	return 0;
+}
+
+void lab_rt_free(struct lab_rt *rt)
+{
+	size_t i;
+
+	for (i = 0; i < rt->nhosts; i++) {
+		free(rt->hosts[i].netns);
+		free(rt->hosts[i].netns_path);
+		free(rt->hosts[i].dir);
+		free(rt->hosts[i].log_dir);
+	}
+	free(rt->hosts);
+	free(rt->lab_dir);
+	free(rt->hosts_file);
+	free(rt->client_netns);
+	free(rt->client_netns_path);
+	state_close(&rt->state);
+	memset(rt, 0, sizeof(*rt));
+	rt->state.fd = -1;
+}
+
+const struct lab_host_rt *lab_rt_host(const struct lab_rt *rt, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < rt->nhosts; i++)
+		if (strcmp(rt->hosts[i].def->name, name) == 0)
+			return &rt->hosts[i];
+	return NULL;
+}
+
+const struct lab_host_rt *lab_rt_by_role(const struct lab_rt *rt, enum host_role role)
+{
+	size_t i;
+
+	for (i = 0; i < rt->nhosts; i++)
+		if (rt->hosts[i].def->role == (int)role)
+			return &rt->hosts[i];
+	return NULL;
+}
+
+int host_run(const struct lab_rt *rt, const struct lab_host_rt *h, struct proc_spec *spec,
+             struct proc_result *res)
+{
+	rt->ops->place(rt, h, spec);
+	return proc_run(spec, res);
+}
+
+int host_start(const struct lab_rt *rt, const struct lab_host_rt *h, struct proc_spec *spec,
+               struct proc_handle *out)
+{
+	rt->ops->place(rt, h, spec);
+	return proc_start(spec, out);
+}
+
+int host_spawn(struct lab_rt *rt, const struct lab_host_rt *h, struct proc_spec *spec,
+               const char *what, pid_t *out_pid)
+{
+	char *log = xasprintf("%s/%s.log", h->log_dir, what);
+	int rc;
+
+	rt->ops->place(rt, h, spec);
+	spec->log_path = log;
+	rc = proc_spawn(spec, out_pid);
+	spec->log_path = NULL;
+	free(log);
+	if (rc < 0)
+		return -1;
+	return state_append(&rt->state, STATE_PID, "%d %llu %s %s", (int)*out_pid,
+	                    proc_start_time(*out_pid), h->def->name, what);
+}

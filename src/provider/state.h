@@ -1,0 +1,41 @@
+/* The lab's state file: one line per resource, written (and synced) *before* the resource
+ * is created, so that `pgdrill down` finds everything even after `up` died by SIGKILL.
+ * Removing a resource that was recorded but never made is a no-op. */
+#ifndef PGDRILL_PROVIDER_STATE_H
+#define PGDRILL_PROVIDER_STATE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+enum state_kind {
+	STATE_LAB,   /* "lab NAME SUBNET": written first */
+	STATE_NETNS, /* "netns NAME" */
+	STATE_ROUTE, /* "route SUBNET": unreachable route in the root namespace */
+	STATE_MOUNT, /* "mount PATH" */
+	STATE_PID,   /* "pid PID STARTTIME HOST WHAT" */
+	STATE_READY, /* "ready": `up` finished */
+};
+
+struct state_entry {
+	enum state_kind kind;
+	char *arg;  /* first argument */
+	char *rest; /* the remainder of the line, may be "" */
+};
+
+struct state_file {
+	char *lab_dir; /* STATE_DIR/labs/NAME: everything of the lab lives under it */
+	char *path;    /* LAB_DIR/state */
+	int fd;
+};
+
+char *state_lab_dir(const char *state_dir, const char *lab_name);
+/* Creates the lab directory and opens the state file for appending. */
+int state_open(struct state_file *st, const char *state_dir, const char *lab_name);
+int state_append(struct state_file *st, enum state_kind kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void state_close(struct state_file *st);
+/* Reads a lab's state file. PD_ENOTFOUND when the lab has none (it is down). */
+int state_load(const char *lab_dir, struct state_entry **out, size_t *count);
+void state_entries_free(struct state_entry *e, size_t count);
+
+#endif

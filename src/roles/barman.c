@@ -1,0 +1,193 @@
+#include "roles/barman.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "roles/pg.h"
+#include "roles/step.h"
+#include "util/error.h"
+#include "util/fsutil.h"
+#include "util/strbuf.h"
+
+/* Seconds between two runs of `barman cron`: it moves streamed WAL into the archive and
+ * restarts receive-wal; each run costs a Python start (~0.4 s of CPU). */
+#define BARMAN_CRON_INTERVAL "5"
+
+char *barman_conf(const struct lab_rt *rt, const struct lab_host_rt *b,
+                  const struct lab_host_rt *primary)
+{
+	const struct lab_barman *cfg = &rt->lab->barman;
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_printf(&sb, "; Written by pgdrill for lab %s.\n[barman]\n", rt->lab->name);
+	strbuf_puts(&sb, "barman_user = barman\n");
+	strbuf_printf(&sb, "barman_home = %s/barman\n", b->dir);
+	strbuf_printf(&sb, "barman_lock_directory = %s/barman\n", b->dir);
+	strbuf_printf(&sb, "log_file = %s/barman.log\n", b->log_dir);
+	strbuf_puts(&sb, "log_level = INFO\n");
+	strbuf_printf(&sb, "configuration_files_directory = %s/conf/barman.d\n", b->dir);
+	strbuf_printf(&sb, "\n[%s]\n", cfg->server_name);
+	strbuf_printf(&sb, "description = \"lab %s\"\n", rt->lab->name);
+	strbuf_printf(&sb,
+	              "conninfo = host=%s port=%ld user=barman dbname=postgres "
+	              "connect_timeout=5\n",
+	              primary->addr, rt->lab->postgres.port);
+	strbuf_printf(&sb,
+	              "streaming_conninfo = host=%s port=%ld user=streaming_barman "
+	              "connect_timeout=5\n",
+	              primary->addr, rt->lab->postgres.port);
+	strbuf_puts(&sb, "backup_method = postgres\n");
+	strbuf_printf(&sb, "streaming_archiver = %s\n", cfg->streaming_archiver ? "on" : "off");
+	strbuf_printf(&sb, "slot_name = %s\n", cfg->slot_name);
+	strbuf_puts(&sb, "create_slot = auto\n");
+	strbuf_printf(&sb, "retention_policy = REDUNDANCY %ld\n", cfg->retention_backups);
+	strbuf_puts(&sb, "minimum_redundancy = 0\n");
+	strbuf_puts(&sb, "immediate_checkpoint = true\n");
+	return strbuf_detach(&sb);
+}
+
+static char *conf_path(const struct lab_host_rt *b)
+{
+	return host_path(b, "conf/barman.conf");
+}
+
+static char *pgpass_env(const struct lab_host_rt *b)
+{
+	return xasprintf("PGPASSFILE=%s/conf/pgpass", b->dir);
+}
+
+int barman_cmd(const struct lab_rt *rt, const struct lab_host_rt *b, const char *step,
+               char *const *args, char **out)
+{
+	char *conf = conf_path(b), *env0 = pgpass_env(b);
+	char *log = xasprintf("%s/barman.log", b->log_dir);
+	char *argv[16] = {"barman", "-c", conf, "-q"};
+	char *env[] = {env0, NULL};
+	struct step_cmd cmd = {
+	    .user = "barman", .argv = argv, .env = env, .log_path = log, .timeout_ms = 180000};
+	size_t i, n = 4;
+	int rc;
+
+	for (i = 0; args[i] && n < 15; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	rc = step_run(rt, b, step, &cmd, out);
+	free(conf);
+	free(env0);
+	free(log);
+	return rc;
+}
+
+int barman_setup(struct lab_rt *rt, const struct lab_host_rt *b, const struct lab_host_rt *primary,
+                 const struct lab_secrets *s)
+{
+	char *home = host_path(b, "barman"), *confd = host_path(b, "conf/barman.d");
+	char *conf = conf_path(b), *text = barman_conf(rt, b, primary);
+	char *pgpass = host_path(b, "conf/pgpass"), *pw = NULL, *env0 = pgpass_env(b);
+	char *loop = xasprintf(
+	    "while :; do barman -c '%s' -q cron; sleep " BARMAN_CRON_INTERVAL "; done", conf);
+	char *argv[] = {"sh", "-c", loop, NULL};
+	char *env[] = {env0, NULL};
+	struct proc_spec spec = {.argv = argv, .user = "barman", .env = env};
+	char *slot_args[] = {"receive-wal", "--create-slot", rt->lab->barman.server_name, NULL};
+	pid_t pid;
+	int rc = -1;
+
+	pw = xasprintf("*:*:*:barman:%s\n*:*:*:streaming_barman:%s\n", s->barman, s->barman);
+	if (fs_mkdir_p(home, 0750, "barman") < 0 || fs_mkdir_p(confd, 0750, "barman") < 0 ||
+	    fs_write_string(conf, text, 0640, "barman") < 0 ||
+	    fs_write_string(pgpass, pw, 0600, "barman") < 0)
+		goto cleanup;
+	if (barman_cmd(rt, b, "barman receive-wal --create-slot", slot_args, NULL) < 0)
+		goto cleanup;
+	if (host_spawn(rt, b, &spec, "barman-cron", &pid) < 0)
+		goto cleanup;
+	rc = 0;
+cleanup:
+	free(home);
+	free(confd);
+	free(conf);
+	free(text);
+	free(pgpass);
+	free(pw);
+	free(env0);
+	free(loop);
+	return rc;
+}
+
+/* A new physical slot reserves no WAL until its first client: a WAL switch before
+ * receive-wal streams would be lost to barman. Wait until the primary sees it. */
+static int wait_for_receiver(const struct lab_rt *rt, const struct lab_host_rt *primary,
+                             int timeout_ms)
+{
+	long long deadline = proc_now_ms() + timeout_ms;
+	PGconn *c = pg_admin_connect(rt, primary, "postgres", 5);
+	char *n = NULL;
+	int rc = -1;
+
+	if (!c)
+		return -1;
+	while (proc_now_ms() < deadline) {
+		if (pg_value(primary, c,
+		             "SELECT count(*) FROM pg_stat_replication WHERE usename = "
+		             "'streaming_barman' AND state = 'streaming'",
+		             &n) < 0)
+			break;
+		rc = n && strcmp(n, "0") != 0 ? 0 : -1;
+		free(n);
+		n = NULL;
+		if (rc == 0)
+			break;
+		usleep(100000);
+	}
+	PQfinish(c);
+	if (rc < 0)
+		error_set("host %s, step 'barman receive-wal': barman's WAL receiver did not "
+		          "start streaming within %d s (see the barman log)",
+		          primary->def->name, timeout_ms / 1000);
+	return rc;
+}
+
+int barman_first_backup(const struct lab_rt *rt, const struct lab_host_rt *b,
+                        const struct lab_host_rt *primary)
+{
+	char *server = rt->lab->barman.server_name;
+	/* A backup needs one archived WAL file first. Barman archives a streamed segment
+	 * only once the next one has begun, and an idle primary writes no WAL: `barman
+	 * switch-wal --archive` waited 20 s here. So: switch, write a WAL record into the
+	 * new segment, archive. */
+	static const char nudge_sql[] = "SELECT pg_switch_wal(), "
+	                                "pg_logical_emit_message(false, 'pgdrill', 'barman')";
+	char *archive_args[] = {"archive-wal", server, NULL};
+	char *backup_args[] = {"backup", "--wait", "--wait-timeout", "120", server, NULL};
+	char *xlogdb = xasprintf("%s/barman/%s/wals/xlog.db", b->dir, server), *text = NULL;
+	long long deadline = proc_now_ms() + 60000;
+	int rc = -1;
+
+	if (wait_for_receiver(rt, primary, 30000) < 0)
+		goto cleanup;
+	while (proc_now_ms() < deadline) {
+		if (pg_run_once(rt, primary, nudge_sql) < 0)
+			goto cleanup;
+		if (barman_cmd(rt, b, "barman archive-wal", archive_args, NULL) < 0)
+			goto cleanup;
+		if (fs_read_file(xlogdb, &text, NULL) == 0 && text[0] != '\0')
+			break;
+		error_clear();
+		free(text);
+		text = NULL;
+		usleep(200000);
+	}
+	if (!text || !text[0]) {
+		error_set("host %s, step 'barman archive-wal': no WAL file reached barman's "
+		          "archive within 60 s (see %s/barman.log)",
+		          b->def->name, b->log_dir);
+		goto cleanup;
+	}
+	rc = barman_cmd(rt, b, "barman backup", backup_args, NULL);
+cleanup:
+	free(xlogdb);
+	free(text);
+	return rc;
+}

@@ -1,0 +1,21 @@
+/* The barman role: streaming backups (backup_method = postgres, WAL through a slot) from
+ * the primary. No cron runs on a lab host, so pgdrill runs barman's cron loop itself. */
+#ifndef PGDRILL_ROLES_BARMAN_H
+#define PGDRILL_ROLES_BARMAN_H
+
+#include "provider/provider.h"
+#include "roles/secrets.h"
+
+char *barman_conf(const struct lab_rt *rt, const struct lab_host_rt *b,
+                  const struct lab_host_rt *primary);
+/* Config, .pgpass, the cron loop (which starts `barman receive-wal`), the slot. */
+int barman_setup(struct lab_rt *rt, const struct lab_host_rt *b, const struct lab_host_rt *primary,
+                 const struct lab_secrets *s);
+/* Forces a WAL switch, waits until it is archived, then takes a base backup. */
+int barman_first_backup(const struct lab_rt *rt, const struct lab_host_rt *b,
+                        const struct lab_host_rt *primary);
+/* Runs `barman -c CONF ARGS...` as barman; stdout owned by the caller. */
+int barman_cmd(const struct lab_rt *rt, const struct lab_host_rt *b, const char *step,
+               char *const *args, char **out);
+
+#endif

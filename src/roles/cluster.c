@@ -1,0 +1,293 @@
+#include "roles/cluster.h"
+
+#include <libpq-fe.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "provider/state.h"
+#include "roles/barman.h"
+#include "roles/client.h"
+#include "roles/haproxy.h"
+#include "roles/pg.h"
+#include "roles/postgres.h"
+#include "roles/repmgr.h"
+#include "roles/secrets.h"
+#include "util/error.h"
+#include "util/fsutil.h"
+#include "util/strbuf.h"
+
+enum lab_presence cluster_presence(const struct lab_rt *rt)
+{
+	struct state_entry *e = NULL;
+	size_t n = 0, i;
+	enum lab_presence p = LAB_PARTIAL;
+
+	if (state_load(rt->lab_dir, &e, &n) < 0) {
+		error_clear();
+		return fs_exists(rt->lab_dir) ? LAB_PARTIAL : LAB_ABSENT;
+	}
+	for (i = 0; i < n; i++)
+		if (e[i].kind == STATE_READY)
+			p = LAB_UP;
+	state_entries_free(e, n);
+	return p;
+}
+
+struct run {
+	struct lab_rt *rt;
+	const struct up_options *o;
+	struct up_report *report;
+	struct lab_secrets secrets;
+	long long t0, phase_t0;
+	const char *phase;
+};
+
+static void phase_begin(struct run *r, const char *name)
+{
+	r->phase = name;
+	r->phase_t0 = proc_now_ms();
+	if (r->o->progress) {
+		fprintf(r->o->progress, "  %-34s", name);
+		fflush(r->o->progress);
+	}
+}
+
+static int phase_end(struct run *r, int rc)
+{
+	double s = (double)(proc_now_ms() - r->phase_t0) / 1000.0;
+
+	if (r->o->progress)
+		fprintf(r->o->progress, "%s %6.2f s\n", rc == 0 ? "done" : "FAILED", s);
+	if (rc == 0 && r->report->nphases < 16) {
+		r->report->phase_name[r->report->nphases] = r->phase;
+		r->report->phase_s[r->report->nphases++] = s;
+	}
+	if (rc == 0 && r->o->interrupted && *r->o->interrupted) {
+		error_set("interrupted after phase '%s'", r->phase);
+		return -1;
+	}
+	return rc;
+}
+
+static size_t hosts_of_role(const struct lab_rt *rt, enum host_role role,
+                            const struct lab_host_rt **out)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < rt->nhosts; i++)
+		if (rt->hosts[i].def->role == (int)role)
+			out[n++] = &rt->hosts[i];
+	return n;
+}
+
+static int phase_primary(struct run *r, const struct lab_host_rt *p)
+{
+	if (postgres_prepare_host(r->rt, p, &r->secrets) < 0 ||
+	    postgres_initdb(r->rt, p, &r->secrets) < 0 || postgres_start(r->rt, p) < 0 ||
+	    postgres_create_roles(r->rt, p, &r->secrets) < 0)
+		return -1;
+	return repmgr_primary_register(r->rt, p);
+}
+
+static int phase_standbys(struct run *r, const struct lab_host_rt *p, const struct lab_host_rt **sb,
+                          size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (postgres_prepare_host(r->rt, sb[i], &r->secrets) < 0)
+			return -1;
+	if (repmgr_clone_standbys(r->rt, p, sb, n) < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (postgres_write_config(r->rt, sb[i]) < 0 || postgres_start(r->rt, sb[i]) < 0 ||
+		    repmgr_standby_register(r->rt, sb[i]) < 0)
+			return -1;
+	return 0;
+}
+
+static int phase_daemons(struct run *r)
+{
+	char self[4096], agent_port[16], pg_port[16];
+	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	size_t i;
+
+	if (len < 0)
+		return error_set("cannot find pgdrill's own binary (/proc/self/exe)");
+	self[len] = '\0';
+	snprintf(agent_port, sizeof(agent_port), "%ld", r->rt->lab->haproxy.agent_port);
+	snprintf(pg_port, sizeof(pg_port), "%ld", r->rt->lab->postgres.port);
+	for (i = 0; i < r->rt->nhosts; i++) {
+		const struct lab_host_rt *h = &r->rt->hosts[i];
+		char *run;
+		int rc;
+
+		if (!lab_host_is_postgres(h->def))
+			continue;
+		if (repmgr_start_daemon(r->rt, h) < 0)
+			return -1;
+		if (!lab_rt_by_role(r->rt, ROLE_PROXY) || h->def->role == ROLE_WITNESS)
+			continue;
+		run = host_path(h, "run");
+		{
+			char *argv[] = {
+			    self,       "agent",        "--listen", (char *)h->addr, "--port",
+			    agent_port, "--socket-dir", run,        "--pg-port",     pg_port,
+			    NULL};
+			struct proc_spec spec = {.argv = argv, .user = "postgres"};
+			pid_t pid;
+
+			rc = host_spawn(r->rt, h, &spec, "agent", &pid);
+		}
+		free(run);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int phase_haproxy(struct run *r, const struct lab_host_rt *proxy,
+                         const struct lab_host_rt *p)
+{
+	size_t i;
+
+	if (haproxy_start(r->rt, proxy) < 0)
+		return -1;
+	for (i = 0; i < r->rt->lab->haproxy.listeners.count; i++) {
+		const struct lab_listener *l = LAB_LISTENER(r->rt->lab, i);
+
+		if (l->target == TARGET_PRIMARY &&
+		    haproxy_wait_routes_to(proxy, l->name, p->def->name, 30000) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A real client in the lab writes through the first primary listener. */
+static int phase_write_check(struct run *r, const struct lab_host_rt *proxy)
+{
+	const struct lab *lab = r->rt->lab;
+	const struct lab_listener *l = NULL;
+	struct client_target t = {.user = lab->credentials.app_user,
+	                          .dbname = lab->credentials.app_database,
+	                          .password = r->secrets.app,
+	                          .timeout_s = 5};
+	PGconn *c;
+	PGresult *res;
+	size_t i;
+	int rc = -1;
+
+	for (i = 0; i < lab->haproxy.listeners.count && !l; i++)
+		if (LAB_LISTENER(lab, i)->target == TARGET_PRIMARY &&
+		    LAB_LISTENER(lab, i)->check != CHECK_PGSQL)
+			l = LAB_LISTENER(lab, i);
+	if (!l)
+		return 0;
+	t.addr = proxy->addr;
+	t.port = l->port;
+	c = client_connect(r->rt, &t);
+	if (!c)
+		return -1;
+	if (PQstatus(c) != CONNECTION_OK) {
+		error_set("host %s, step 'write through haproxy': cannot connect to %s:%ld as %s: "
+		          "%s",
+		          proxy->def->name, t.addr, t.port, t.user, PQerrorMessage(c));
+		PQfinish(c);
+		return -1;
+	}
+	res = PQexec(c, "CREATE TABLE IF NOT EXISTS pgdrill_up (at timestamptz DEFAULT now(), "
+	                "server inet DEFAULT inet_server_addr());"
+	                "INSERT INTO pgdrill_up DEFAULT VALUES");
+	if (PQresultStatus(res) == PGRES_COMMAND_OK)
+		rc = 0;
+	else
+		error_set("host %s, step 'write through haproxy': listener %s: %s",
+		          proxy->def->name, l->name, PQerrorMessage(c));
+	PQclear(res);
+	PQfinish(c);
+	return rc;
+}
+
+static int run_phases(struct run *r)
+{
+	struct lab_rt *rt = r->rt;
+	const struct lab_host_rt *standbys[64], *p = lab_rt_by_role(rt, ROLE_PRIMARY);
+	const struct lab_host_rt *proxy = lab_rt_by_role(rt, ROLE_PROXY);
+	const struct lab_host_rt *barman = lab_rt_by_role(rt, ROLE_BARMAN);
+	size_t nstandby = hosts_of_role(rt, ROLE_STANDBY, standbys);
+
+	phase_begin(r, "network and disks");
+	if (phase_end(r, rt->ops->create(rt)) < 0)
+		return -1;
+	if (secrets_load_or_create(&r->secrets, rt) < 0)
+		return -1;
+	phase_begin(r, "primary (initdb, start, register)");
+	if (phase_end(r, phase_primary(r, p)) < 0)
+		return -1;
+	if (nstandby) {
+		phase_begin(r, "standbys (clone, start, register)");
+		if (phase_end(r, phase_standbys(r, p, standbys, nstandby)) < 0)
+			return -1;
+	}
+	phase_begin(r, "repmgrd and agents");
+	if (phase_end(r, phase_daemons(r)) < 0)
+		return -1;
+	if (proxy) {
+		phase_begin(r, "haproxy (checks see the primary)");
+		if (phase_end(r, phase_haproxy(r, proxy, p)) < 0)
+			return -1;
+		phase_begin(r, "a write through haproxy");
+		if (phase_end(r, phase_write_check(r, proxy)) < 0)
+			return -1;
+	}
+	r->report->to_writes_s = (double)(proc_now_ms() - r->t0) / 1000.0;
+	if (barman) {
+		phase_begin(r, "barman (WAL streaming)");
+		if (phase_end(r, barman_setup(rt, barman, p, &r->secrets)) < 0)
+			return -1;
+		if (rt->lab->barman.first_backup) {
+			phase_begin(r, "barman (first backup)");
+			if (phase_end(r, barman_first_backup(rt, barman, p)) < 0)
+				return -1;
+		}
+	}
+	return state_append(&rt->state, STATE_READY, "%lld", (long long)time(NULL));
+}
+
+int cluster_up(struct lab_rt *rt, const struct up_options *o, struct up_report *report)
+{
+	struct run r = {.rt = rt, .o = o, .report = report};
+	char subnet[24];
+	int rc;
+
+	memset(report, 0, sizeof(*report));
+	r.t0 = proc_now_ms();
+	units_format_subnet(&rt->lab->provider.subnet, subnet, sizeof(subnet));
+	if (state_open(&rt->state, rt->lab->provider.state_dir, rt->lab->name) < 0)
+		return -1;
+	if (state_append(&rt->state, STATE_LAB, "%s %s", rt->lab->name, subnet) < 0)
+		return -1;
+	rc = run_phases(&r);
+	secrets_free(&r.secrets);
+	report->total_s = (double)(proc_now_ms() - r.t0) / 1000.0;
+	if (rc < 0 && !o->keep_on_failure) {
+		char *why = xstrdup(error_last());
+
+		error_clear();
+		if (o->progress)
+			fprintf(o->progress, "  removing what was built...\n");
+		state_close(&rt->state);
+		cluster_down(rt->lab_dir);
+		error_clear();
+		error_set("%s", why);
+		free(why);
+	}
+	return rc;
+}
+
+int cluster_down(const char *lab_dir)
+{
+	return provider_netns.destroy(lab_dir);
+}

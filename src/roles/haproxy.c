@@ -1,0 +1,269 @@
+#include "roles/haproxy.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "roles/pg.h"
+#include "util/error.h"
+#include "util/fsutil.h"
+#include "util/strbuf.h"
+
+static void put_be32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+char *haproxy_pg_probe_hex(const char *user, const char *database)
+{
+	static const char query[] = "select pg_is_in_recovery()";
+	unsigned char msg[512];
+	struct strbuf sb = STRBUF_INIT;
+	size_t n = 8, start, i;
+
+	/* StartupMessage: length, protocol 3.0, "user" U "database" D, terminator. */
+	put_be32(msg + 4, 196608);
+	memcpy(msg + n, "user", 5), n += 5;
+	memcpy(msg + n, user, strlen(user) + 1), n += strlen(user) + 1;
+	memcpy(msg + n, "database", 9), n += 9;
+	memcpy(msg + n, database, strlen(database) + 1), n += strlen(database) + 1;
+	msg[n++] = 0;
+	put_be32(msg, (uint32_t)n);
+	/* Query. */
+	start = n;
+	msg[n++] = 'Q';
+	put_be32(msg + n, (uint32_t)(4 + sizeof(query))), n += 4;
+	memcpy(msg + n, query, sizeof(query)), n += sizeof(query);
+	(void)start;
+	/* Terminate. */
+	msg[n++] = 'X';
+	put_be32(msg + n, 4), n += 4;
+	for (i = 0; i < n; i++)
+		strbuf_printf(&sb, "%02x", msg[i]);
+	return strbuf_detach(&sb);
+}
+
+const char *haproxy_pg_expect_hex(bool want_replica)
+{
+	/* 'D', length 11, 1 column, value length 1, 'f' or 't'. */
+	return want_replica ? "440000000b00010000000174" : "440000000b00010000000166";
+}
+
+static void put_servers(struct strbuf *sb, const struct lab_rt *rt, const char *extra)
+{
+	size_t i;
+
+	for (i = 0; i < rt->nhosts; i++) {
+		const struct lab_host_rt *h = &rt->hosts[i];
+
+		if (h->def->role != ROLE_PRIMARY && h->def->role != ROLE_STANDBY)
+			continue;
+		strbuf_printf(sb, "    server %s %s:%ld check%s\n", h->def->name, h->addr,
+		              rt->lab->postgres.port, extra);
+	}
+}
+
+char *haproxy_cfg(const struct lab_rt *rt, const struct lab_host_rt *proxy)
+{
+	const struct lab_haproxy *hp = &rt->lab->haproxy;
+	const char *check_user = rt->lab->credentials.healthcheck_user;
+	struct strbuf sb = STRBUF_INIT;
+	char *probe = haproxy_pg_probe_hex(check_user, check_user), extra[64];
+	size_t i;
+
+	strbuf_printf(&sb, "# Written by pgdrill for lab %s.\n", rt->lab->name);
+	strbuf_printf(&sb,
+	              "global\n    maxconn 2000\n"
+	              "    stats socket %s/run/haproxy.sock mode 600 level admin\n"
+	              "    log stderr format raw local0 info\n\n",
+	              proxy->dir);
+	strbuf_printf(&sb,
+	              "defaults\n    mode tcp\n    log global\n    option dontlognull\n"
+	              "    timeout connect %lldms\n    timeout client %lldms\n"
+	              "    timeout server %lldms\n    timeout check %lldms\n\n",
+	              (long long)hp->connect_timeout, (long long)hp->client_timeout,
+	              (long long)hp->client_timeout, (long long)hp->connect_timeout);
+	strbuf_printf(&sb,
+	              "listen stats\n    mode http\n    bind *:%ld\n    stats enable\n"
+	              "    stats uri /\n    stats refresh 1s\n\n",
+	              hp->stats_port);
+	for (i = 0; i < hp->listeners.count; i++) {
+		const struct lab_listener *l = LAB_LISTENER(rt->lab, i);
+		bool replica = l->target == TARGET_REPLICA;
+
+		strbuf_printf(&sb, "# %s: check style %s, meant for %s.\n", l->name,
+		              check_style_names[l->check], listener_target_names[l->target]);
+		strbuf_printf(&sb, "listen %s\n    bind *:%ld\n", l->name, l->port);
+		/* Round robin everywhere: a correct check leaves one server UP on a write
+		 * listener, and pgsql-check then shows its flaw at once (every node gets
+		 * writes) instead of only after a failover. */
+		strbuf_puts(&sb, "    balance roundrobin\n");
+		/* A server that goes down takes its sessions along, so clients reconnect to
+		 * the new primary instead of hanging on the old one. */
+		strbuf_printf(&sb,
+		              "    default-server inter %lldms fastinter %lldms fall %ld rise %ld "
+		              "on-marked-down shutdown-sessions\n",
+		              (long long)l->check_interval, (long long)l->check_interval, l->fall,
+		              l->rise);
+		extra[0] = '\0';
+		switch (l->check) {
+		case CHECK_PGSQL:
+			strbuf_printf(&sb, "    option pgsql-check user %s\n", check_user);
+			break;
+		case CHECK_TCP:
+			strbuf_printf(&sb,
+			              "    option tcp-check\n    tcp-check connect\n"
+			              "    tcp-check send-binary %s\n"
+			              "    tcp-check expect binary %s\n",
+			              probe, haproxy_pg_expect_hex(replica));
+			break;
+		case CHECK_HTTP_AGENT:
+			strbuf_printf(
+			    &sb, "    option httpchk GET /%s\n    http-check expect status 200\n",
+			    replica ? "replica" : "primary");
+			snprintf(extra, sizeof(extra), " port %ld", hp->agent_port);
+			break;
+		}
+		put_servers(&sb, rt, extra);
+		strbuf_putc(&sb, '\n');
+	}
+	free(probe);
+	return strbuf_detach(&sb);
+}
+
+int haproxy_start(struct lab_rt *rt, const struct lab_host_rt *proxy)
+{
+	char *run = host_path(proxy, "run"), *conf = host_path(proxy, "conf");
+	char *cfg_path = host_path(proxy, "conf/haproxy.cfg"), *cfg = haproxy_cfg(rt, proxy);
+	char *argv[] = {"haproxy", "-db", "-f", cfg_path, NULL};
+	char *check_argv[] = {"haproxy", "-c", "-q", "-f", cfg_path, NULL};
+	struct proc_spec check = {.argv = check_argv, .user = "haproxy", .timeout_ms = 10000};
+	struct proc_spec spec = {.argv = argv, .user = "haproxy"};
+	struct proc_result res;
+	pid_t pid;
+	int rc = -1;
+
+	if (fs_mkdir_p(run, 0755, "haproxy") < 0 || fs_mkdir_p(conf, 0755, "haproxy") < 0 ||
+	    fs_write_string(cfg_path, cfg, 0644, "haproxy") < 0)
+		goto cleanup;
+	if (host_run(rt, proxy, &check, &res) < 0)
+		goto cleanup;
+	if (res.status != 0) {
+		char *tail = proc_tail(res.err, 8);
+
+		error_set("host %s, step 'haproxy -c': %s is not valid:\n%s", proxy->def->name,
+		          cfg_path, tail);
+		free(tail);
+		proc_result_free(&res);
+		goto cleanup;
+	}
+	proc_result_free(&res);
+	if (host_spawn(rt, proxy, &spec, "haproxy", &pid) < 0)
+		goto cleanup;
+	rc = 0;
+cleanup:
+	free(run);
+	free(conf);
+	free(cfg_path);
+	free(cfg);
+	return rc;
+}
+
+int haproxy_stats(const struct lab_host_rt *proxy, char **csv)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct strbuf sb = STRBUF_INIT;
+	char buf[4096];
+	ssize_t n;
+	int fd;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/run/haproxy.sock", proxy->dir);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return error_set("socket: %s", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		return error_set("host %s: cannot reach haproxy's stats socket %s: %s",
+		                 proxy->def->name, sa.sun_path, strerror(errno));
+	}
+	if (write(fd, "show stat\n", 10) != 10) {
+		close(fd);
+		return error_set("host %s: haproxy stats socket: %s", proxy->def->name,
+		                 strerror(errno));
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		strbuf_add(&sb, buf, (size_t)n);
+	close(fd);
+	*csv = strbuf_detach(&sb);
+	return 0;
+}
+
+char *haproxy_server_status(const char *csv, const char *listener, const char *server)
+{
+	const char *line = csv;
+
+	while (line && *line) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		char *copy = xmalloc(len + 1), *field, *save = NULL;
+		char *result = NULL;
+		int col = 0;
+		bool match_px = false, match_sv = false;
+
+		memcpy(copy, line, len);
+		copy[len] = '\0';
+		/* strsep keeps empty fields, which `show stat` has many of. */
+		for (save = copy; (field = strsep(&save, ",")) != NULL; col++) {
+			if (col == 0)
+				match_px = strcmp(field, listener) == 0;
+			else if (col == 1)
+				match_sv = strcmp(field, server) == 0;
+			else if (col == 17) {
+				if (match_px && match_sv)
+					result = xstrdup(field);
+				break;
+			}
+		}
+		free(copy);
+		if (result)
+			return result;
+		line = end ? end + 1 : NULL;
+	}
+	return NULL;
+}
+
+int haproxy_wait_routes_to(const struct lab_host_rt *proxy, const char *listener,
+                           const char *server, int timeout_ms)
+{
+	long long deadline = proc_now_ms() + timeout_ms;
+	char *csv = NULL;
+
+	while (proc_now_ms() < deadline) {
+		char *st;
+
+		free(csv);
+		csv = NULL;
+		if (haproxy_stats(proxy, &csv) < 0) {
+			error_clear();
+			usleep(50000);
+			continue;
+		}
+		st = haproxy_server_status(csv, listener, server);
+		if (st && strncmp(st, "UP", 2) == 0) {
+			free(st);
+			free(csv);
+			return 0;
+		}
+		free(st);
+		usleep(50000);
+	}
+	free(csv);
+	return error_set("host %s: haproxy listener '%s' did not route to %s within %d s",
+	                 proxy->def->name, listener, server, timeout_ms / 1000);
+}

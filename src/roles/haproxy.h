@@ -1,0 +1,24 @@
+/* The haproxy role: one listener per lab listener, each with its health-check style. */
+#ifndef PGDRILL_ROLES_HAPROXY_H
+#define PGDRILL_ROLES_HAPROXY_H
+
+#include "provider/provider.h"
+
+char *haproxy_cfg(const struct lab_rt *rt, const struct lab_host_rt *proxy);
+/* The bytes tcp-check sends: StartupMessage, Query "select pg_is_in_recovery()" and
+ * Terminate in one write (a standby then fails in ~0.1 s, not after a timeout), as hex. */
+char *haproxy_pg_probe_hex(const char *user, const char *database);
+/* The DataRow a primary ('f') or a replica ('t') answers with, as hex. */
+const char *haproxy_pg_expect_hex(bool want_replica);
+
+int haproxy_start(struct lab_rt *rt, const struct lab_host_rt *proxy);
+/* `show stat` from the stats socket as CSV (owned). */
+int haproxy_stats(const struct lab_host_rt *proxy, char **csv);
+/* Status ("UP", "DOWN", ...) of one server in one listener, from `show stat` CSV; NULL
+ * when absent. Owned. */
+char *haproxy_server_status(const char *csv, const char *listener, const char *server);
+/* Waits until the listener routes to exactly the given server (and no other). */
+int haproxy_wait_routes_to(const struct lab_host_rt *proxy, const char *listener,
+                           const char *server, int timeout_ms);
+
+#endif

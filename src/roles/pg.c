@@ -1,0 +1,118 @@
+#include "roles/pg.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/error.h"
+#include "util/strbuf.h"
+
+char *host_path(const struct lab_host_rt *h, const char *sub)
+{
+	return xasprintf("%s/%s", h->dir, sub);
+}
+
+PGconn *pg_admin_connect(const struct lab_rt *rt, const struct lab_host_rt *h, const char *db,
+                         int timeout_s)
+{
+	char *sock = host_path(h, "run");
+	char port[16], timeout[16];
+	const char *keys[] = {
+	    "host", "port", "user", "dbname", "connect_timeout", "application_name", NULL};
+	const char *vals[] = {sock, port, "postgres", db, timeout, "pgdrill", NULL};
+	PGconn *c;
+
+	snprintf(port, sizeof(port), "%ld", rt->lab->postgres.port);
+	snprintf(timeout, sizeof(timeout), "%d", timeout_s > 0 ? timeout_s : 2);
+	c = PQconnectdbParams(keys, vals, 0);
+	free(sock);
+	if (PQstatus(c) != CONNECTION_OK) {
+		char *msg = xstrdup(PQerrorMessage(c));
+
+		msg[strcspn(msg, "\n")] = '\0';
+		error_set("host %s: cannot connect to PostgreSQL: %s", h->def->name, msg);
+		free(msg);
+		PQfinish(c);
+		return NULL;
+	}
+	return c;
+}
+
+static PGresult *run(const struct lab_host_rt *h, PGconn *c, const char *sql)
+{
+	PGresult *r = PQexec(c, sql);
+	ExecStatusType st = PQresultStatus(r);
+
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+		char *msg = xstrdup(PQerrorMessage(c));
+
+		msg[strcspn(msg, "\n")] = '\0';
+		error_set("host %s: SQL failed (SQLSTATE %s): %s\n  SQL: %s", h->def->name,
+		          state ? state : "none", msg, sql);
+		free(msg);
+		PQclear(r);
+		return NULL;
+	}
+	return r;
+}
+
+int pg_exec(const struct lab_host_rt *h, PGconn *c, const char *sql)
+{
+	PGresult *r = run(h, c, sql);
+
+	if (!r)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
+int pg_value(const struct lab_host_rt *h, PGconn *c, const char *sql, char **out)
+{
+	PGresult *r = run(h, c, sql);
+
+	if (!r)
+		return -1;
+	*out = (PQntuples(r) > 0 && PQnfields(r) > 0 && !PQgetisnull(r, 0, 0))
+	           ? xstrdup(PQgetvalue(r, 0, 0))
+	           : NULL;
+	PQclear(r);
+	return 0;
+}
+
+int pg_run_once(const struct lab_rt *rt, const struct lab_host_rt *h, const char *sql)
+{
+	PGconn *c = pg_admin_connect(rt, h, "postgres", 5);
+	int rc;
+
+	if (!c)
+		return -1;
+	rc = pg_exec(h, c, sql);
+	PQfinish(c);
+	return rc;
+}
+
+int pg_wait_ready(const struct lab_rt *rt, const struct lab_host_rt *h, int timeout_ms)
+{
+	char *sock = host_path(h, "run");
+	char port[16];
+	const char *keys[] = {"host", "port", "user", "dbname", "connect_timeout", NULL};
+	const char *vals[] = {sock, port, "postgres", "postgres", "1", NULL};
+	long long deadline = proc_now_ms() + timeout_ms;
+	int rc = -1;
+
+	snprintf(port, sizeof(port), "%ld", rt->lab->postgres.port);
+	while (proc_now_ms() < deadline) {
+		if (PQpingParams(keys, vals, 0) == PQPING_OK) {
+			rc = 0;
+			break;
+		}
+		usleep(20000);
+	}
+	free(sock);
+	if (rc < 0)
+		error_set("host %s: PostgreSQL did not accept connections within %d s",
+		          h->def->name, timeout_ms / 1000);
+	return rc;
+}

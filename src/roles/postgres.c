@@ -1,0 +1,348 @@
+#include "roles/postgres.h"
+
+#include <libpq-fe.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "roles/pg.h"
+#include "roles/step.h"
+#include "util/error.h"
+#include "util/fsutil.h"
+#include "util/strbuf.h"
+
+static void put_setting(struct strbuf *sb, const char *key, const char *value)
+{
+	const char *p;
+
+	strbuf_printf(sb, "%s = '", key);
+	for (p = value; *p; p++) {
+		if (*p == '\'')
+			strbuf_putc(sb, '\'');
+		strbuf_putc(sb, *p);
+	}
+	strbuf_puts(sb, "'\n");
+}
+
+char *postgres_conf(const struct lab_rt *rt, const struct lab_host_rt *h)
+{
+	const struct lab *lab = rt->lab;
+	struct strbuf sb = STRBUF_INIT;
+	char *run = host_path(h, "run"), buf[64];
+	size_t i;
+
+	strbuf_printf(&sb,
+	              "# Written by pgdrill for host %s of lab %s; rewritten on every "
+	              "'pgdrill up'.\n# The lab's own settings come last and win.\n",
+	              h->def->name, lab->name);
+	put_setting(&sb, "listen_addresses", "*");
+	snprintf(buf, sizeof(buf), "%ld", lab->postgres.port);
+	put_setting(&sb, "port", buf);
+	put_setting(&sb, "unix_socket_directories", run);
+	put_setting(&sb, "cluster_name", h->def->name);
+	put_setting(&sb, "wal_level", "replica");
+	put_setting(&sb, "max_wal_senders", "16");
+	put_setting(&sb, "max_replication_slots", "16");
+	put_setting(&sb, "hot_standby", "on");
+	put_setting(&sb, "hot_standby_feedback", "on");
+	put_setting(&sb, "wal_log_hints", "on");
+	put_setting(&sb, "shared_preload_libraries", "repmgr");
+	/* Several nodes share one machine and small disks. */
+	put_setting(&sb, "shared_buffers", "32MB");
+	/* DSM segments as files in the data directory, not in /dev/shm: a killed node then
+	 * leaves nothing outside its own disk. */
+	put_setting(&sb, "dynamic_shared_memory_type", "mmap");
+	put_setting(&sb, "max_wal_size", "96MB");
+	put_setting(&sb, "min_wal_size", "32MB");
+	put_setting(&sb, "logging_collector", "off");
+	put_setting(&sb, "log_line_prefix", "%m [%p] %q%u@%d ");
+	snprintf(buf, sizeof(buf), "%lldms", (long long)lab->repmgr.wal_receiver_timeout);
+	put_setting(&sb, "wal_receiver_timeout", buf);
+	put_setting(&sb, "wal_retrieve_retry_interval", "1s");
+	if (lab->postgres.synchronous == SYNC_ANY)
+		put_setting(&sb, "synchronous_standby_names", "ANY 1 (*)");
+	else if (lab->postgres.synchronous == SYNC_FIRST)
+		put_setting(&sb, "synchronous_standby_names", "FIRST 1 (*)");
+	for (i = 0; i < lab->postgres.settings.count; i++)
+		put_setting(&sb, lab->postgres.settings.items[i].key,
+		            lab->postgres.settings.items[i].value);
+	for (i = 0; i < h->def->settings.count; i++)
+		put_setting(&sb, h->def->settings.items[i].key, h->def->settings.items[i].value);
+	free(run);
+	return strbuf_detach(&sb);
+}
+
+static const char *const hba_type_text[] = {"host", "hostssl", "local"};
+static const char *const hba_method_text[] = {"scram-sha-256", "md5", "reject", "trust"};
+
+char *postgres_hba(const struct lab_rt *rt)
+{
+	const struct lab *lab = rt->lab;
+	const struct lab_host_rt *proxy = lab_rt_by_role(rt, ROLE_PROXY);
+	const struct lab_host_rt *barman = lab_rt_by_role(rt, ROLE_BARMAN);
+	struct strbuf sb = STRBUF_INIT;
+	char subnet[24];
+	size_t i;
+
+	units_format_subnet(&lab->provider.subnet, subnet, sizeof(subnet));
+	strbuf_printf(&sb, "# Written by pgdrill for lab %s. First match wins.\n", lab->name);
+	strbuf_puts(&sb, "# The harness and the node's own tools: OS user root or postgres as role "
+	                 "postgres, local socket only.\n");
+	strbuf_puts(&sb, "local all postgres peer map=pgdrill\n");
+	strbuf_puts(&sb, "local all all scram-sha-256\n");
+	if (lab->postgres.hba.count)
+		strbuf_puts(&sb, "# From the lab file.\n");
+	for (i = 0; i < lab->postgres.hba.count; i++) {
+		const struct lab_hba_rule *r = LAB_HBA(lab, i);
+
+		if (r->type == HBA_LOCAL)
+			strbuf_printf(&sb, "local %s %s %s\n", r->database, r->user,
+			              hba_method_text[r->method]);
+		else
+			strbuf_printf(&sb, "%s %s %s %s %s\n", hba_type_text[r->type], r->database,
+			              r->user, r->address, hba_method_text[r->method]);
+	}
+	if (proxy)
+		strbuf_printf(&sb,
+		              "# haproxy's health checks: one unprivileged role, one database, one "
+		              "address, no password.\nhost %s %s %s/32 trust\n",
+		              lab->credentials.healthcheck_user, lab->credentials.healthcheck_user,
+		              proxy->addr);
+	strbuf_printf(&sb, "host replication repmgr %s scram-sha-256\n", subnet);
+	strbuf_printf(&sb, "host repmgr repmgr %s scram-sha-256\n", subnet);
+	if (barman) {
+		strbuf_printf(&sb, "host all barman %s/32 scram-sha-256\n", barman->addr);
+		strbuf_printf(&sb, "host replication streaming_barman %s/32 scram-sha-256\n",
+		              barman->addr);
+	}
+	strbuf_printf(&sb, "host %s %s %s scram-sha-256\n", lab->credentials.app_database,
+	              lab->credentials.app_user, subnet);
+	strbuf_printf(&sb, "host all postgres %s scram-sha-256\n", subnet);
+	strbuf_puts(&sb, "host all all 0.0.0.0/0 reject\n");
+	return strbuf_detach(&sb);
+}
+
+char *postgres_ident(void)
+{
+	return xstrdup("# Written by pgdrill: the harness (root) and the node's postgres user "
+	               "may log in as postgres over the local socket.\n"
+	               "pgdrill root postgres\npgdrill postgres postgres\n");
+}
+
+/* .pgpass fields escape ':' and '\'. */
+static void put_pgpass_field(struct strbuf *sb, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == ':' || *s == '\\')
+			strbuf_putc(sb, '\\');
+		strbuf_putc(sb, *s);
+	}
+}
+
+static void put_pgpass_line(struct strbuf *sb, const char *db, const char *user, const char *pw)
+{
+	strbuf_puts(sb, "*:*:");
+	put_pgpass_field(sb, db);
+	strbuf_putc(sb, ':');
+	put_pgpass_field(sb, user);
+	strbuf_putc(sb, ':');
+	put_pgpass_field(sb, pw);
+	strbuf_putc(sb, '\n');
+}
+
+char *postgres_pgpass(const struct lab_rt *rt, const struct lab_secrets *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	put_pgpass_line(&sb, "replication", "repmgr", s->repmgr);
+	put_pgpass_line(&sb, "*", "repmgr", s->repmgr);
+	put_pgpass_line(&sb, "*", "postgres", s->superuser);
+	put_pgpass_line(&sb, "*", rt->lab->credentials.app_user, s->app);
+	return strbuf_detach(&sb);
+}
+
+char *postgres_pgpass_env(const struct lab_host_rt *h)
+{
+	return xasprintf("PGPASSFILE=%s/conf/pgpass", h->dir);
+}
+
+int postgres_prepare_host(const struct lab_rt *rt, const struct lab_host_rt *h,
+                          const struct lab_secrets *s)
+{
+	char *run = host_path(h, "run"), *conf = host_path(h, "conf"), *data = host_path(h, "data");
+	char *pgpass = host_path(h, "conf/pgpass"), *text = postgres_pgpass(rt, s);
+	int rc = -1;
+
+	if (fs_mkdir_p(run, 0755, "postgres") < 0 || fs_mkdir_p(conf, 0750, "postgres") < 0 ||
+	    fs_mkdir_p(data, 0700, "postgres") < 0 ||
+	    fs_write_string(pgpass, text, 0600, "postgres") < 0)
+		goto cleanup;
+	rc = 0;
+cleanup:
+	free(run);
+	free(conf);
+	free(data);
+	free(pgpass);
+	free(text);
+	return rc;
+}
+
+int postgres_write_config(const struct lab_rt *rt, const struct lab_host_rt *h)
+{
+	char *conf = postgres_conf(rt, h), *hba = postgres_hba(rt), *ident = postgres_ident();
+	char *p_conf = host_path(h, "data/pgdrill.conf"), *p_hba = host_path(h, "data/pg_hba.conf");
+	char *p_ident = host_path(h, "data/pg_ident.conf");
+	char *p_main = host_path(h, "data/postgresql.conf"), *main_text = NULL;
+	int rc = -1;
+
+	if (fs_write_string(p_conf, conf, 0600, "postgres") < 0 ||
+	    fs_write_string(p_hba, hba, 0600, "postgres") < 0 ||
+	    fs_write_string(p_ident, ident, 0600, "postgres") < 0)
+		goto cleanup;
+	if (fs_read_file(p_main, &main_text, NULL) < 0)
+		goto cleanup;
+	if (!strstr(main_text, "include 'pgdrill.conf'")) {
+		char *with = xasprintf("%s\n# pgdrill\ninclude 'pgdrill.conf'\n", main_text);
+
+		rc = fs_write_string(p_main, with, 0600, "postgres");
+		free(with);
+		if (rc < 0)
+			goto cleanup;
+	}
+	rc = 0;
+cleanup:
+	free(conf);
+	free(hba);
+	free(ident);
+	free(p_conf);
+	free(p_hba);
+	free(p_ident);
+	free(p_main);
+	free(main_text);
+	return rc;
+}
+
+int postgres_initdb(const struct lab_rt *rt, const struct lab_host_rt *h,
+                    const struct lab_secrets *s)
+{
+	char *data = host_path(h, "data"), *pwfile = host_path(h, "conf/initdb.pw");
+	char *argv[] = {"initdb",
+	                "-D",
+	                data,
+	                "-U",
+	                "postgres",
+	                "-A",
+	                "scram-sha-256",
+	                "--pwfile",
+	                pwfile,
+	                "-E",
+	                "UTF8",
+	                "--locale=C.UTF-8",
+	                "--no-sync",
+	                rt->lab->postgres.data_checksums ? "-k" : "--no-instructions",
+	                NULL};
+	struct step_cmd cmd = {.user = "postgres", .argv = argv, .timeout_ms = 120000};
+	int rc = -1;
+
+	if (fs_write_string(pwfile, s->superuser, 0600, "postgres") < 0)
+		goto cleanup;
+	rc = step_run(rt, h, "initdb", &cmd, NULL);
+	unlink(pwfile);
+	if (rc == 0)
+		rc = postgres_write_config(rt, h);
+cleanup:
+	free(data);
+	free(pwfile);
+	return rc;
+}
+
+int postgres_start(struct lab_rt *rt, const struct lab_host_rt *h)
+{
+	char *data = host_path(h, "data"), *env0 = postgres_pgpass_env(h);
+	char *log = xasprintf("%s/postgres.log", h->log_dir);
+	char *argv[] = {"postgres", "-D", data, NULL};
+	char *env[] = {env0, NULL};
+	struct proc_spec spec = {.argv = argv, .user = "postgres", .env = env};
+	pid_t pid;
+	int rc = -1;
+
+	if (host_spawn(rt, h, &spec, "postgres", &pid) < 0)
+		goto cleanup;
+	if (pg_wait_ready(rt, h, 60000) < 0) {
+		char *tail = step_log_tail(log, 10);
+		char *why = xstrdup(error_last());
+
+		error_clear();
+		error_set("host %s, step 'start PostgreSQL': 'postgres -D %s' did not come up: "
+		          "%s\n%s",
+		          h->def->name, data, why, tail);
+		free(why);
+		free(tail);
+		goto cleanup;
+	}
+	rc = 0;
+cleanup:
+	free(data);
+	free(env0);
+	free(log);
+	return rc;
+}
+
+static int create_role(const struct lab_host_rt *p, PGconn *c, const char *name, const char *attrs,
+                       const char *password)
+{
+	char *ident = PQescapeIdentifier(c, name, strlen(name));
+	char *lit = password ? PQescapeLiteral(c, password, strlen(password)) : NULL;
+	char *sql = xasprintf("CREATE ROLE %s LOGIN %s%s%s", ident, attrs, lit ? " PASSWORD " : "",
+	                      lit ? lit : "");
+	int rc = pg_exec(p, c, sql);
+
+	free(sql);
+	PQfreemem(ident);
+	if (lit)
+		PQfreemem(lit);
+	return rc;
+}
+
+static int create_db(const struct lab_host_rt *p, PGconn *c, const char *name, const char *owner)
+{
+	char *a = PQescapeIdentifier(c, name, strlen(name));
+	char *b = PQescapeIdentifier(c, owner, strlen(owner));
+	char *sql = xasprintf("CREATE DATABASE %s OWNER %s", a, b);
+	int rc = pg_exec(p, c, sql);
+
+	free(sql);
+	PQfreemem(a);
+	PQfreemem(b);
+	return rc;
+}
+
+int postgres_create_roles(const struct lab_rt *rt, const struct lab_host_rt *p,
+                          const struct lab_secrets *s)
+{
+	const struct lab_credentials *cr = &rt->lab->credentials;
+	PGconn *c = pg_admin_connect(rt, p, "postgres", 5);
+	int rc = -1;
+
+	if (!c)
+		return -1;
+	/* repmgr needs superuser for its extension and for pg_rewind during rejoin. */
+	if (create_role(p, c, "repmgr", "SUPERUSER REPLICATION", s->repmgr) < 0 ||
+	    create_db(p, c, "repmgr", "repmgr") < 0 ||
+	    create_role(p, c, cr->app_user, "", s->app) < 0 ||
+	    create_db(p, c, cr->app_database, cr->app_user) < 0)
+		goto cleanup;
+	if (lab_rt_by_role(rt, ROLE_BARMAN) &&
+	    (create_role(p, c, "barman", "SUPERUSER", s->barman) < 0 ||
+	     create_role(p, c, "streaming_barman", "REPLICATION", s->barman) < 0))
+		goto cleanup;
+	if (lab_rt_by_role(rt, ROLE_PROXY) &&
+	    (create_role(p, c, cr->healthcheck_user, "NOSUPERUSER NOCREATEDB NOCREATEROLE", NULL) <
+	         0 ||
+	     create_db(p, c, cr->healthcheck_user, "postgres") < 0))
+		goto cleanup;
+	rc = 0;
+cleanup:
+	PQfinish(c);
+	return rc;
+}

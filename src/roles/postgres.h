@@ -1,0 +1,31 @@
+/* The PostgreSQL role: configuration files and the server process of one node. */
+#ifndef PGDRILL_ROLES_POSTGRES_H
+#define PGDRILL_ROLES_POSTGRES_H
+
+#include "provider/provider.h"
+#include "roles/secrets.h"
+
+/* pgdrill.conf (included from postgresql.conf), pg_hba.conf and pg_ident.conf. Owned. */
+char *postgres_conf(const struct lab_rt *rt, const struct lab_host_rt *h);
+char *postgres_hba(const struct lab_rt *rt);
+char *postgres_ident(void);
+/* The .pgpass of a host's postgres user (repmgr, superuser, app). */
+char *postgres_pgpass(const struct lab_rt *rt, const struct lab_secrets *s);
+/* "PGPASSFILE=..." for processes of this host's postgres user. Owned. */
+char *postgres_pgpass_env(const struct lab_host_rt *h);
+
+/* Directories (data, run, conf) and the .pgpass file on the host's disk. */
+int postgres_prepare_host(const struct lab_rt *rt, const struct lab_host_rt *h,
+                          const struct lab_secrets *s);
+/* initdb with checksums and scram-sha-256, then pgdrill's configuration. */
+int postgres_initdb(const struct lab_rt *rt, const struct lab_host_rt *h,
+                    const struct lab_secrets *s);
+/* (Re)writes pgdrill.conf, pg_hba.conf and pg_ident.conf into the data directory. */
+int postgres_write_config(const struct lab_rt *rt, const struct lab_host_rt *h);
+/* Starts the postmaster (recorded PID) and waits until it accepts connections. */
+int postgres_start(struct lab_rt *rt, const struct lab_host_rt *h);
+/* Roles and databases of the lab, on the primary. */
+int postgres_create_roles(const struct lab_rt *rt, const struct lab_host_rt *primary,
+                          const struct lab_secrets *s);
+
+#endif

@@ -1,0 +1,224 @@
+#include "roles/repmgr.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "roles/pg.h"
+#include "roles/postgres.h"
+#include "roles/step.h"
+#include "util/error.h"
+#include "util/fsutil.h"
+#include "util/strbuf.h"
+
+static long seconds(int64_t ms)
+{
+	return ms < 1000 ? 1 : (long)(ms / 1000);
+}
+
+char *repmgr_conninfo(const struct lab_rt *rt, const struct lab_host_rt *h)
+{
+	const struct lab_repmgr *r = &rt->lab->repmgr;
+
+	return xasprintf("host=%s port=%ld user=repmgr dbname=repmgr connect_timeout=%ld "
+	                 "keepalives=1 keepalives_idle=%ld keepalives_interval=1 "
+	                 "keepalives_count=3 tcp_user_timeout=%lld",
+	                 h->addr, rt->lab->postgres.port, seconds(r->connect_timeout),
+	                 seconds(r->keepalives_idle), (long long)r->tcp_user_timeout);
+}
+
+char *repmgr_conf(const struct lab_rt *rt, const struct lab_host_rt *h)
+{
+	const struct lab_repmgr *r = &rt->lab->repmgr;
+	struct strbuf sb = STRBUF_INIT;
+	char *conninfo = repmgr_conninfo(rt, h), *conf = host_path(h, "conf/repmgr.conf");
+
+	strbuf_printf(&sb, "# Written by pgdrill for host %s of lab %s.\n", h->def->name,
+	              rt->lab->name);
+	strbuf_printf(&sb, "node_id=%d\n", h->index + 1);
+	strbuf_printf(&sb, "node_name='%s'\n", h->def->name);
+	strbuf_printf(&sb, "conninfo='%s'\n", conninfo);
+	strbuf_printf(&sb, "data_directory='%s/data'\n", h->dir);
+	strbuf_puts(&sb, "pg_bindir='/usr/lib/postgresql/15/bin'\n");
+	strbuf_printf(&sb, "pg_ctl_options='-l %s/postgres.log'\n", h->log_dir);
+	strbuf_printf(&sb, "use_replication_slots=%s\n", r->use_replication_slots ? "yes" : "no");
+	strbuf_printf(&sb, "location='%s'\n", h->def->location);
+	strbuf_printf(&sb, "priority=%ld\n", h->def->priority);
+	strbuf_printf(&sb, "failover=%s\n",
+	              r->failover == FAILOVER_AUTOMATIC ? "automatic" : "manual");
+	strbuf_printf(
+	    &sb, "promote_command='/usr/bin/repmgr standby promote -f %s --log-to-file'\n", conf);
+	strbuf_printf(&sb,
+	              "follow_command='/usr/bin/repmgr standby follow -f %s --log-to-file "
+	              "--upstream-node-id=%%n'\n",
+	              conf);
+	strbuf_printf(&sb, "monitor_interval_secs=%ld\n", seconds(r->monitor_interval));
+	strbuf_printf(&sb, "reconnect_attempts=%ld\n", r->reconnect_attempts);
+	strbuf_printf(&sb, "reconnect_interval=%ld\n", seconds(r->reconnect_interval));
+	strbuf_printf(&sb, "primary_visibility_consensus=%s\n",
+	              r->primary_visibility_consensus ? "true" : "false");
+	strbuf_printf(&sb, "repmgrd_pid_file='%s/run/repmgrd.pid'\n", h->dir);
+	strbuf_puts(&sb, "log_level='INFO'\n");
+	strbuf_puts(&sb, "standby_follow_timeout=10\n");
+	strbuf_puts(&sb, "promote_check_timeout=20\n");
+	free(conninfo);
+	free(conf);
+	return strbuf_detach(&sb);
+}
+
+int repmgr_write_conf(const struct lab_rt *rt, const struct lab_host_rt *h)
+{
+	char *text = repmgr_conf(rt, h), *path = host_path(h, "conf/repmgr.conf");
+	int rc = fs_write_string(path, text, 0640, "postgres");
+
+	free(text);
+	free(path);
+	return rc;
+}
+
+/* Runs `repmgr -f CONF ARGS...` on a host as postgres. */
+static int repmgr_cmd(const struct lab_rt *rt, const struct lab_host_rt *h, const char *step,
+                      char *const *args, char **out)
+{
+	char *conf = host_path(h, "conf/repmgr.conf"), *env0 = postgres_pgpass_env(h);
+	char *argv[16] = {"repmgr", "-f", conf};
+	char *env[] = {env0, NULL};
+	struct step_cmd cmd = {.user = "postgres", .argv = argv, .env = env, .timeout_ms = 120000};
+	size_t i, n = 3;
+	int rc;
+
+	for (i = 0; args[i] && n < 15; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	rc = step_run(rt, h, step, &cmd, out);
+	free(conf);
+	free(env0);
+	return rc;
+}
+
+int repmgr_primary_register(const struct lab_rt *rt, const struct lab_host_rt *h)
+{
+	char *args[] = {"primary", "register", NULL};
+
+	if (repmgr_write_conf(rt, h) < 0)
+		return -1;
+	return repmgr_cmd(rt, h, "repmgr primary register", args, NULL);
+}
+
+int repmgr_standby_register(const struct lab_rt *rt, const struct lab_host_rt *h)
+{
+	char *args[] = {"standby", "register", "--force", NULL};
+
+	return repmgr_cmd(rt, h, "repmgr standby register", args, NULL);
+}
+
+/* repmgr exits 25 (ERR_NODE_STATUS) when some node is unreachable, and that listing
+ * is exactly what a status during a drill needs. */
+#define REPMGR_ERR_NODE_STATUS 25
+
+int repmgr_cluster_show(const struct lab_rt *rt, const struct lab_host_rt *h, char **csv)
+{
+	char *conf = host_path(h, "conf/repmgr.conf"), *env0 = postgres_pgpass_env(h);
+	char *argv[] = {"repmgr", "-f", conf, "cluster", "show", "--csv", NULL};
+	char *env[] = {env0, NULL};
+	struct proc_spec spec = {.argv = argv, .user = "postgres", .env = env, .timeout_ms = 20000};
+	struct proc_result res;
+	int rc = -1;
+
+	if (host_run(rt, h, &spec, &res) == 0) {
+		if (res.status == 0 || (res.status == REPMGR_ERR_NODE_STATUS && res.out[0])) {
+			*csv = res.out;
+			res.out = NULL;
+			rc = 0;
+		} else {
+			rc = step_fail(h, "repmgr cluster show", argv, &res, NULL);
+		}
+		proc_result_free(&res);
+	}
+	free(conf);
+	free(env0);
+	return rc;
+}
+
+struct clone_job {
+	char *conf, *env0, *env[2];
+	char *argv[16];
+	struct proc_spec spec;
+	struct proc_handle handle;
+	bool started;
+};
+
+int repmgr_clone_standbys(const struct lab_rt *rt, const struct lab_host_rt *primary,
+                          const struct lab_host_rt *const *standbys, size_t n)
+{
+	struct clone_job *jobs = xcalloc(n ? n : 1, sizeof(*jobs));
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < n; i++) {
+		struct clone_job *j = &jobs[i];
+		const struct lab_host_rt *h = standbys[i];
+
+		if (repmgr_write_conf(rt, h) < 0) {
+			rc = -1;
+			break;
+		}
+		j->conf = host_path(h, "conf/repmgr.conf");
+		j->env0 = postgres_pgpass_env(h);
+		j->env[0] = j->env0;
+		j->argv[0] = "repmgr";
+		j->argv[1] = "-h";
+		j->argv[2] = (char *)primary->addr;
+		j->argv[3] = "-U";
+		j->argv[4] = "repmgr";
+		j->argv[5] = "-d";
+		j->argv[6] = "repmgr";
+		j->argv[7] = "-f";
+		j->argv[8] = j->conf;
+		j->argv[9] = "standby";
+		j->argv[10] = "clone";
+		/* Without a fast checkpoint the clone waits for the next spread one (~95 s). */
+		j->argv[11] = "--fast-checkpoint";
+		j->spec = (struct proc_spec){
+		    .argv = j->argv, .user = "postgres", .env = j->env, .timeout_ms = 180000};
+		if (host_start(rt, h, &j->spec, &j->handle) < 0) {
+			char *why = xstrdup(error_last());
+
+			error_clear();
+			error_set("host %s, step 'repmgr standby clone': %s", h->def->name, why);
+			free(why);
+			rc = -1;
+			break;
+		}
+		j->started = true;
+	}
+	for (i = 0; i < n; i++) {
+		struct clone_job *j = &jobs[i];
+		struct proc_result res;
+
+		if (j->started) {
+			proc_finish(&j->handle, &res);
+			if (res.status != 0 && rc == 0)
+				rc = step_fail(standbys[i], "repmgr standby clone", j->argv, &res,
+				               NULL);
+			proc_result_free(&res);
+		}
+		free(j->conf);
+		free(j->env0);
+	}
+	free(jobs);
+	return rc;
+}
+
+int repmgr_start_daemon(struct lab_rt *rt, const struct lab_host_rt *h)
+{
+	char *conf = host_path(h, "conf/repmgr.conf"), *env0 = postgres_pgpass_env(h);
+	char *argv[] = {"repmgrd", "-f", conf, "--daemonize=false", NULL};
+	char *env[] = {env0, NULL};
+	struct proc_spec spec = {.argv = argv, .user = "postgres", .env = env};
+	pid_t pid;
+	int rc = host_spawn(rt, h, &spec, "repmgrd", &pid);
+
+	free(conf);
+	free(env0);
+	return rc;
+}

@@ -1,0 +1,22 @@
+/* The repmgr role: repmgr.conf per node, registration, cloning and repmgrd. */
+#ifndef PGDRILL_ROLES_REPMGR_H
+#define PGDRILL_ROLES_REPMGR_H
+
+#include "provider/provider.h"
+
+/* repmgr.conf for a PostgreSQL host. Owned. */
+char *repmgr_conf(const struct lab_rt *rt, const struct lab_host_rt *h);
+/* The conninfo repmgr and the standbys use to reach `h`, with keepalives and
+ * tcp_user_timeout so that a silent partition is noticed. Owned. */
+char *repmgr_conninfo(const struct lab_rt *rt, const struct lab_host_rt *h);
+int repmgr_write_conf(const struct lab_rt *rt, const struct lab_host_rt *h);
+int repmgr_primary_register(const struct lab_rt *rt, const struct lab_host_rt *h);
+/* Clones every standby from the primary at once (fast checkpoint). */
+int repmgr_clone_standbys(const struct lab_rt *rt, const struct lab_host_rt *primary,
+                          const struct lab_host_rt *const *standbys, size_t n);
+int repmgr_standby_register(const struct lab_rt *rt, const struct lab_host_rt *h);
+int repmgr_start_daemon(struct lab_rt *rt, const struct lab_host_rt *h);
+/* `repmgr cluster show --csv` on a host; stdout owned by the caller. */
+int repmgr_cluster_show(const struct lab_rt *rt, const struct lab_host_rt *h, char **csv);
+
+#endif

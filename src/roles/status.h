@@ -1,0 +1,43 @@
+/* The state of a running lab, per host, as three parties see it: PostgreSQL itself,
+ * repmgr (`repmgr cluster show --csv`) and haproxy (its stats socket). */
+#ifndef PGDRILL_ROLES_STATUS_H
+#define PGDRILL_ROLES_STATUS_H
+
+#include <stdbool.h>
+
+#include "provider/provider.h"
+#include "util/strbuf.h"
+
+#define STATUS_MAX_LISTENERS 16
+
+struct host_status {
+	const struct lab_host_rt *host;
+	bool reachable;        /* PostgreSQL answered */
+	int in_recovery;       /* 1 standby, 0 primary, -1 unknown */
+	long timeline;         /* -1 unknown */
+	char lsn[32];          /* current (primary) or replayed (standby) */
+	char upstream[64];     /* standby: who it streams from (primary_conninfo host) */
+	char wal_receiver[16]; /* standby: wal receiver state, "" when none */
+	long long lag_bytes;   /* behind the primary, -1 unknown */
+	double lag_s;          /* replay lag as the primary reports it, -1 unknown */
+	char repmgr_role[16];  /* from cluster show: primary, standby, witness; "" unknown */
+	char repmgr_state[16]; /* running, unreachable, failed... */
+	char haproxy[STATUS_MAX_LISTENERS][16]; /* per listener: UP, DOWN, ... */
+};
+
+struct lab_status {
+	struct host_status *hosts;
+	size_t count;
+	char *repmgr_error; /* why repmgr's view is missing, or NULL */
+	char *haproxy_error;
+	int primaries; /* servers not in recovery */
+};
+
+int status_collect(const struct lab_rt *rt, struct lab_status *out);
+void status_free(struct lab_status *s);
+void status_format_table(const struct lab_rt *rt, const struct lab_status *s, struct strbuf *out);
+void status_format_json(const struct lab_rt *rt, const struct lab_status *s, struct strbuf *out);
+/* Parses `repmgr cluster show --csv` (node_id,status,recovery type) into the hosts. */
+void status_apply_repmgr_csv(const struct lab_rt *rt, struct lab_status *s, const char *csv);
+
+#endif

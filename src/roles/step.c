@@ -1,0 +1,105 @@
+#include "roles/step.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/error.h"
+#include "util/fsutil.h"
+#include "util/strbuf.h"
+
+static void indent_into(struct strbuf *sb, const char *text)
+{
+	const char *p = text;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+
+		strbuf_puts(sb, "    | ");
+		strbuf_add(sb, p, n);
+		strbuf_putc(sb, '\n');
+		p += n + (nl ? 1 : 0);
+	}
+}
+
+char *step_log_tail(const char *path, int lines)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *text = NULL, *tail;
+
+	if (!path || fs_read_file(path, &text, NULL) < 0) {
+		error_clear();
+		return xstrdup("");
+	}
+	tail = proc_tail(text, lines);
+	if (*tail) {
+		strbuf_printf(&sb, "  last lines of %s:\n", path);
+		indent_into(&sb, tail);
+	}
+	free(tail);
+	free(text);
+	return strbuf_detach(&sb);
+}
+
+int step_fail(const struct lab_host_rt *h, const char *step, char *const *argv,
+              const struct proc_result *res, const char *log_path)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *cmd = proc_argv_string(argv), *err = proc_tail(res->err, 8);
+	char *out = proc_tail(res->out, 4), *log = step_log_tail(log_path, 10);
+
+	if (res->status == -1)
+		strbuf_printf(&sb, "host %s, step '%s': '%s' did not finish in time\n",
+		              h->def->name, step, cmd);
+	else
+		strbuf_printf(&sb, "host %s, step '%s': '%s' exited with status %d\n", h->def->name,
+		              step, cmd, res->status);
+	if (*err) {
+		strbuf_puts(&sb, "  stderr:\n");
+		indent_into(&sb, err);
+	} else if (*out) {
+		strbuf_puts(&sb, "  stdout:\n");
+		indent_into(&sb, out);
+	}
+	strbuf_puts(&sb, log);
+	if (sb.len && sb.buf[sb.len - 1] == '\n')
+		sb.buf[--sb.len] = '\0';
+	error_set("%s", strbuf_str(&sb));
+	strbuf_free(&sb);
+	free(cmd);
+	free(err);
+	free(out);
+	free(log);
+	return -1;
+}
+
+int step_run(const struct lab_rt *rt, const struct lab_host_rt *h, const char *step,
+             const struct step_cmd *c, char **out)
+{
+	struct proc_spec spec = {
+	    .argv = c->argv,
+	    .user = c->user,
+	    .env = c->env,
+	    .input = c->input,
+	    .timeout_ms = c->timeout_ms ? c->timeout_ms : 60000,
+	};
+	struct proc_result res;
+	int rc = 0;
+
+	if (host_run(rt, h, &spec, &res) < 0) {
+		char *why = xstrdup(error_last());
+
+		error_clear();
+		error_set("host %s, step '%s': %s", h->def->name, step, why);
+		free(why);
+		return -1;
+	}
+	if (res.status != 0)
+		rc = step_fail(h, step, c->argv, &res, c->log_path);
+	else if (out) {
+		*out = res.out;
+		res.out = NULL;
+	}
+	proc_result_free(&res);
+	return rc;
+}

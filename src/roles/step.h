@@ -1,0 +1,26 @@
+/* One step of building or running a lab: a command on a host whose failure is reported
+ * with the host, the step, the command, its stderr and the tail of the log that says why. */
+#ifndef PGDRILL_ROLES_STEP_H
+#define PGDRILL_ROLES_STEP_H
+
+#include "provider/provider.h"
+
+struct step_cmd {
+	const char *user;
+	char *const *argv;
+	char *const *env;
+	const char *input;
+	const char *log_path; /* quoted (tail) when the step fails */
+	int timeout_ms;       /* 0: 60 s */
+};
+
+/* Runs the command; 0 when it exits 0. *out (optional) gets its stdout. */
+int step_run(const struct lab_rt *rt, const struct lab_host_rt *h, const char *step,
+             const struct step_cmd *c, char **out);
+/* Builds the failure message for a finished command (also for parallel steps). */
+int step_fail(const struct lab_host_rt *h, const char *step, char *const *argv,
+              const struct proc_result *res, const char *log_path);
+/* The tail of a log file, indented, or "" (owned). */
+char *step_log_tail(const char *path, int lines);
+
+#endif
