@@ -129,14 +129,15 @@ static size_t check_hosts(const struct lab *lab, struct diag_list *dl)
 			         "address %s of host '%s' is outside the lab subnet %s", a,
 			         NM(h->name), n);
 			errors++;
-		} else if (check_net && (h->address == net->network || h->address == broadcast ||
-		                         h->address == net->network + 1)) {
+		} else if (check_net &&
+		           (h->address == net->network || h->address == broadcast ||
+		            h->address == net->network + 1 || h->address == net->network + 2)) {
 			char a[16];
 
 			units_format_ipv4(h->address, a, sizeof(a));
 			diag_add(dl, host_loc(h, "address"),
-			         "address %s of host '%s' is the subnet's network, broadcast or "
-			         "bridge (.1) address; pick another",
+			         "address %s of host '%s' is the subnet's network or broadcast "
+			         "address, or one pgdrill keeps for itself (.1, .2); pick another",
 			         a, NM(h->name));
 			errors++;
 		}

@@ -253,29 +253,13 @@ static size_t signal_lab_processes(const struct ns_set *set, int sig, pid_t *hit
 	return hits;
 }
 
-/* Gone, or a zombie waiting for its parent: either way it runs no more. */
-static bool process_ended(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	FILE *f;
-	bool ended = true;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (!(f = fopen(path, "r")))
-		return true;
-	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) && p[1] == ' ')
-		ended = p[2] == 'Z' || p[2] == 'X';
-	fclose(f);
-	return ended;
-}
-
 static void wait_ended(const pid_t *pids, size_t n, int timeout_ms)
 {
 	long long deadline = proc_now_ms() + timeout_ms;
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		while (!process_ended(pids[i]) && proc_now_ms() < deadline)
+		while (!process_is_zombie(pids[i]) && proc_now_ms() < deadline)
 			usleep(5000);
 }
 

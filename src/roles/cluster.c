@@ -151,18 +151,9 @@ static int phase_daemons(struct run *r)
 static int phase_haproxy(struct run *r, const struct lab_host_rt *proxy,
                          const struct lab_host_rt *p)
 {
-	size_t i;
-
 	if (haproxy_start(r->rt, proxy) < 0)
 		return -1;
-	for (i = 0; i < r->rt->lab->haproxy.listeners.count; i++) {
-		const struct lab_listener *l = LAB_LISTENER(r->rt->lab, i);
-
-		if (l->target == TARGET_PRIMARY &&
-		    haproxy_wait_routes_to(proxy, l->name, p->def->name, 30000) < 0)
-			return -1;
-	}
-	return 0;
+	return haproxy_wait_converged(r->rt, proxy, p->def->name, 30000);
 }
 
 /* A real client in the lab writes through the first primary listener. */

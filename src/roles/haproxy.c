@@ -1,6 +1,7 @@
 #include "roles/haproxy.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include "roles/pg.h"
+#include "roles/step.h"
 #include "util/error.h"
 #include "util/fsutil.h"
 #include "util/strbuf.h"
@@ -53,6 +55,13 @@ const char *haproxy_pg_expect_hex(bool want_replica)
 {
 	/* 'D', length 11, 1 column, value length 1, 'f' or 't'. */
 	return want_replica ? "440000000b00010000000174" : "440000000b00010000000166";
+}
+
+/* Once a check fails, the next ones come faster: a dying primary is marked down sooner,
+ * and at start the standbys leave the write listeners sooner. */
+static int64_t fastinter(int64_t inter)
+{
+	return inter / 4 < 100 ? 100 : inter / 4;
 }
 
 static void put_servers(struct strbuf *sb, const struct lab_rt *rt, const char *extra)
@@ -109,8 +118,8 @@ char *haproxy_cfg(const struct lab_rt *rt, const struct lab_host_rt *proxy)
 		strbuf_printf(&sb,
 		              "    default-server inter %lldms fastinter %lldms fall %ld rise %ld "
 		              "on-marked-down shutdown-sessions\n",
-		              (long long)l->check_interval, (long long)l->check_interval, l->fall,
-		              l->rise);
+		              (long long)l->check_interval, (long long)fastinter(l->check_interval),
+		              l->fall, l->rise);
 		extra[0] = '\0';
 		switch (l->check) {
 		case CHECK_PGSQL:
@@ -135,6 +144,46 @@ char *haproxy_cfg(const struct lab_rt *rt, const struct lab_host_rt *proxy)
 	}
 	free(probe);
 	return strbuf_detach(&sb);
+}
+
+/* haproxy binds its ports after the config check: a port it cannot have makes it exit
+ * at once, which is better said now than as a routing timeout later. */
+static int wait_started(const struct lab_host_rt *proxy, pid_t pid, const char *cfg_path)
+{
+	long long deadline = proc_now_ms() + 10000;
+	int rc = -1;
+
+	while (proc_now_ms() < deadline) {
+		char *csv = NULL;
+
+		/* The stats socket exists before the listeners are bound: only an answer
+		 * from a still-running haproxy counts. */
+		if (!process_is_zombie(pid) && haproxy_stats(proxy, &csv) == 0) {
+			free(csv);
+			usleep(100000);
+			if (!process_is_zombie(pid)) {
+				rc = 0;
+				break;
+			}
+		}
+		error_clear();
+		if (process_is_zombie(pid)) {
+			char *log = xasprintf("%s/haproxy.log", proxy->log_dir);
+			char *tail = step_log_tail(log, 6);
+
+			error_set("host %s, step 'start haproxy': 'haproxy -db -f %s' exited at "
+			          "once\n%s",
+			          proxy->def->name, cfg_path, tail);
+			free(tail);
+			free(log);
+			break;
+		}
+		usleep(20000);
+	}
+	if (rc < 0 && proc_now_ms() >= deadline)
+		error_set("host %s, step 'start haproxy': no answer on its stats socket after 10 s",
+		          proxy->def->name);
+	return rc;
 }
 
 int haproxy_start(struct lab_rt *rt, const struct lab_host_rt *proxy)
@@ -166,7 +215,7 @@ int haproxy_start(struct lab_rt *rt, const struct lab_host_rt *proxy)
 	proc_result_free(&res);
 	if (host_spawn(rt, proxy, &spec, "haproxy", &pid) < 0)
 		goto cleanup;
-	rc = 0;
+	rc = wait_started(proxy, pid, cfg_path);
 cleanup:
 	free(run);
 	free(conf);
@@ -238,32 +287,67 @@ char *haproxy_server_status(const char *csv, const char *listener, const char *s
 	return NULL;
 }
 
-int haproxy_wait_routes_to(const struct lab_host_rt *proxy, const char *listener,
-                           const char *server, int timeout_ms)
+/* What a correct check reports for a server: a write listener with a role-aware check
+ * has only the primary UP, a read listener only the standbys, pgsql-check everything. */
+static bool expect_up(const struct lab_listener *l, bool is_primary)
+{
+	if (l->check == CHECK_PGSQL || l->target == TARGET_ANY)
+		return true;
+	return l->target == TARGET_PRIMARY ? is_primary : !is_primary;
+}
+
+int haproxy_routing_converged(const struct lab_rt *rt, const char *csv, const char *primary,
+                              char *why, size_t why_len)
+{
+	size_t i, l;
+
+	for (l = 0; l < rt->lab->haproxy.listeners.count; l++) {
+		const struct lab_listener *li = LAB_LISTENER(rt->lab, l);
+
+		for (i = 0; i < rt->nhosts; i++) {
+			const struct lab_host_rt *h = &rt->hosts[i];
+			bool want = expect_up(li, strcmp(h->def->name, primary) == 0);
+			char *st;
+			bool good;
+
+			if (h->def->role != ROLE_PRIMARY && h->def->role != ROLE_STANDBY)
+				continue;
+			st = haproxy_server_status(csv, li->name, h->def->name);
+			/* Exactly "UP" or "DOWN": "UP 1/2" is a server on its way down. */
+			good = st && strcmp(st, want ? "UP" : "DOWN") == 0;
+			if (!good)
+				snprintf(why, why_len, "listener %s sees %s as %s, expected %s",
+				         li->name, h->def->name, st ? st : "absent",
+				         want ? "UP" : "DOWN");
+			free(st);
+			if (!good)
+				return 0;
+		}
+	}
+	return 1;
+}
+
+int haproxy_wait_converged(const struct lab_rt *rt, const struct lab_host_rt *proxy,
+                           const char *primary, int timeout_ms)
 {
 	long long deadline = proc_now_ms() + timeout_ms;
-	char *csv = NULL;
+	char why[256] = "no answer from the stats socket";
 
 	while (proc_now_ms() < deadline) {
-		char *st;
+		char *csv = NULL;
+		int done;
 
-		free(csv);
-		csv = NULL;
 		if (haproxy_stats(proxy, &csv) < 0) {
 			error_clear();
 			usleep(50000);
 			continue;
 		}
-		st = haproxy_server_status(csv, listener, server);
-		if (st && strncmp(st, "UP", 2) == 0) {
-			free(st);
-			free(csv);
+		done = haproxy_routing_converged(rt, csv, primary, why, sizeof(why));
+		free(csv);
+		if (done)
 			return 0;
-		}
-		free(st);
 		usleep(50000);
 	}
-	free(csv);
-	return error_set("host %s: haproxy listener '%s' did not route to %s within %d s",
-	                 proxy->def->name, listener, server, timeout_ms / 1000);
+	return error_set("host %s: haproxy's checks did not settle within %d s: %s",
+	                 proxy->def->name, timeout_ms / 1000, why);
 }

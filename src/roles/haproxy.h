@@ -17,8 +17,12 @@ int haproxy_stats(const struct lab_host_rt *proxy, char **csv);
 /* Status ("UP", "DOWN", ...) of one server in one listener, from `show stat` CSV; NULL
  * when absent. Owned. */
 char *haproxy_server_status(const char *csv, const char *listener, const char *server);
-/* Waits until the listener routes to exactly the given server (and no other). */
-int haproxy_wait_routes_to(const struct lab_host_rt *proxy, const char *listener,
-                           const char *server, int timeout_ms);
+/* 1 when every listener's checks agree with `primary` being the primary (write
+ * listeners: only it UP; read listeners: only the others; pgsql-check: all), else 0 with
+ * the first disagreement in `why`. */
+int haproxy_routing_converged(const struct lab_rt *rt, const char *csv, const char *primary,
+                              char *why, size_t why_len);
+int haproxy_wait_converged(const struct lab_rt *rt, const struct lab_host_rt *proxy,
+                           const char *primary, int timeout_ms);
 
 #endif

@@ -93,7 +93,7 @@ int pg_run_once(const struct lab_rt *rt, const struct lab_host_rt *h, const char
 	return rc;
 }
 
-int pg_wait_ready(const struct lab_rt *rt, const struct lab_host_rt *h, int timeout_ms)
+int pg_wait_ready(const struct lab_rt *rt, const struct lab_host_rt *h, pid_t pid, int timeout_ms)
 {
 	char *sock = host_path(h, "run");
 	char port[16];
@@ -107,6 +107,10 @@ int pg_wait_ready(const struct lab_rt *rt, const struct lab_host_rt *h, int time
 		if (PQpingParams(keys, vals, 0) == PQPING_OK) {
 			rc = 0;
 			break;
+		}
+		if (pid > 0 && process_is_zombie(pid)) {
+			free(sock);
+			return error_set("host %s: PostgreSQL exited during start", h->def->name);
 		}
 		usleep(20000);
 	}

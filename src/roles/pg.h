@@ -20,6 +20,8 @@ int pg_value(const struct lab_host_rt *h, PGconn *c, const char *sql, char **out
 /* Connects as admin, runs one statement, disconnects. */
 int pg_run_once(const struct lab_rt *rt, const struct lab_host_rt *h, const char *sql);
 /* Polls until the node accepts connections or `timeout_ms` passes. */
-int pg_wait_ready(const struct lab_rt *rt, const struct lab_host_rt *h, int timeout_ms);
+/* Polls until the node accepts connections or `timeout_ms` passes; gives up at once when
+ * `pid` (the postmaster, 0 for unknown) has exited. */
+int pg_wait_ready(const struct lab_rt *rt, const struct lab_host_rt *h, pid_t pid, int timeout_ms);
 
 #endif

@@ -268,7 +268,7 @@ int postgres_start(struct lab_rt *rt, const struct lab_host_rt *h)
 
 	if (host_spawn(rt, h, &spec, "postgres", &pid) < 0)
 		goto cleanup;
-	if (pg_wait_ready(rt, h, 60000) < 0) {
+	if (pg_wait_ready(rt, h, pid, 60000) < 0) {
 		char *tail = step_log_tail(log, 10);
 		char *why = xstrdup(error_last());
 

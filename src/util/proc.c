@@ -86,11 +86,13 @@ static void child_fail(int fd, const char *step)
 
 static void build_env(const struct proc_spec *spec, const struct passwd *pw, char **env, size_t cap)
 {
-	static char path[] = "PATH=" PROC_PATH;
+	static char path[4096];
 	static char lang[] = "LANG=C.UTF-8";
 	static char home[512], user[128], logname[128];
+	const char *override = getenv("PGDRILL_PATH");
 	size_t n = 0, i;
 
+	snprintf(path, sizeof(path), "PATH=%s", override && *override ? override : PROC_PATH);
 	env[n++] = path;
 	env[n++] = lang;
 	if (pw) {
@@ -408,4 +410,19 @@ unsigned long long proc_start_time(pid_t pid)
 	if (p)
 		start = strtoull(p + 1, NULL, 10);
 	return start;
+}
+
+bool process_is_zombie(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	bool ended = true;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (!(f = fopen(path, "r")))
+		return true;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) && p[1] == ' ')
+		ended = p[2] == 'Z' || p[2] == 'X';
+	fclose(f);
+	return ended;
 }

@@ -35,7 +35,8 @@ struct proc_handle {
 	long long started_ms;
 };
 
-/* The PATH every lab process gets: PostgreSQL's binaries first. */
+/* The PATH every lab process gets: PostgreSQL's binaries first. The environment variable
+ * PGDRILL_PATH replaces it (the tests use it to make a package look missing). */
 #define PROC_PATH                                                                                  \
 	"/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -54,6 +55,8 @@ char *proc_tail(const char *text, int lines);
 char *proc_argv_string(char *const *argv);
 
 long long proc_now_ms(void);
+/* True when the process is gone or a zombie: it runs no more. */
+bool process_is_zombie(pid_t pid);
 /* Start time of a process in clock ticks since boot (field 22 of /proc/PID/stat), so that
  * a recorded PID is never confused with a later process that reuses the number. 0: gone. */
 unsigned long long proc_start_time(pid_t pid);
