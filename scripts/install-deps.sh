@@ -25,7 +25,7 @@ packages=(
 	gcc make cmake pkg-config clang libclang-rt-14-dev
 	libyaml-dev liblua5.4-dev libpq-dev libjson-c-dev libssh-dev libvirt-dev
 	# tests
-	libcmocka-dev python3 valgrind
+	libcmocka-dev python3 valgrind bc
 	# run time: the cluster and the machinery of a lab
 	postgresql-15 postgresql-client-15 postgresql-15-repmgr barman barman-cli haproxy
 	iproute2 nftables e2fsprogs util-linux procps
