@@ -62,17 +62,15 @@ int barman_cmd(const struct lab_rt *rt, const struct lab_host_rt *b, const char 
 {
 	char *conf = conf_path(b), *env0 = pgpass_env(b);
 	char *log = xasprintf("%s/barman.log", b->log_dir);
-	char *argv[16] = {"barman", "-c", conf, "-q"};
+	char *argv[] = {"barman", "-c", conf, "-q", NULL};
 	char *env[] = {env0, NULL};
-	struct step_cmd cmd = {
-	    .user = "barman", .argv = argv, .env = env, .log_path = log, .timeout_ms = 180000};
-	size_t i, n = 4;
-	int rc;
-
-	for (i = 0; args[i] && n < 15; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	rc = step_run(rt, b, step, &cmd, out);
+	struct step_cmd cmd = {.user = "barman",
+	                       .argv = argv,
+	                       .args = args,
+	                       .env = env,
+	                       .log_path = log,
+	                       .timeout_ms = 180000};
+	int rc = step_run(rt, b, step, &cmd, out);
 	free(conf);
 	free(env0);
 	free(log);

@@ -80,16 +80,11 @@ static int repmgr_cmd(const struct lab_rt *rt, const struct lab_host_rt *h, cons
                       char *const *args, char **out)
 {
 	char *conf = host_path(h, "conf/repmgr.conf"), *env0 = postgres_pgpass_env(h);
-	char *argv[16] = {"repmgr", "-f", conf};
+	char *argv[] = {"repmgr", "-f", conf, NULL};
 	char *env[] = {env0, NULL};
-	struct step_cmd cmd = {.user = "postgres", .argv = argv, .env = env, .timeout_ms = 120000};
-	size_t i, n = 3;
-	int rc;
-
-	for (i = 0; args[i] && n < 15; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	rc = step_run(rt, h, step, &cmd, out);
+	struct step_cmd cmd = {
+	    .user = "postgres", .argv = argv, .args = args, .env = env, .timeout_ms = 120000};
+	int rc = step_run(rt, h, step, &cmd, out);
 	free(conf);
 	free(env0);
 	return rc;

@@ -76,6 +76,7 @@ int step_fail(const struct lab_host_rt *h, const char *step, char *const *argv,
 int step_run(const struct lab_rt *rt, const struct lab_host_rt *h, const char *step,
              const struct step_cmd *c, char **out)
 {
+	char **joined = NULL;
 	struct proc_spec spec = {
 	    .argv = c->argv,
 	    .user = c->user,
@@ -84,22 +85,35 @@ int step_run(const struct lab_rt *rt, const struct lab_host_rt *h, const char *s
 	    .timeout_ms = c->timeout_ms ? c->timeout_ms : 60000,
 	};
 	struct proc_result res;
+	size_t n = 0, i;
 	int rc = 0;
 
+	if (c->args) {
+		while (c->argv[n])
+			n++;
+		for (i = 0; c->args[i]; i++)
+			;
+		joined = xcalloc(n + i + 1, sizeof(*joined));
+		memcpy(joined, c->argv, n * sizeof(*joined));
+		memcpy(joined + n, c->args, i * sizeof(*joined));
+		spec.argv = joined;
+	}
 	if (host_run(rt, h, &spec, &res) < 0) {
 		char *why = xstrdup(error_last());
 
 		error_clear();
 		error_set("host %s, step '%s': %s", h->def->name, step, why);
 		free(why);
+		free(joined);
 		return -1;
 	}
 	if (res.status != 0)
-		rc = step_fail(h, step, c->argv, &res, c->log_path);
+		rc = step_fail(h, step, spec.argv, &res, c->log_path);
 	else if (out) {
 		*out = res.out;
 		res.out = NULL;
 	}
 	proc_result_free(&res);
+	free(joined);
 	return rc;
 }

@@ -7,7 +7,8 @@
 
 struct step_cmd {
 	const char *user;
-	char *const *argv;
+	char *const *argv; /* the command... */
+	char *const *args; /* ...and, when set, more arguments after it (a tool's subcommand) */
 	char *const *env;
 	const char *input;
 	const char *log_path; /* quoted (tail) when the step fails */
