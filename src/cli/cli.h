@@ -52,5 +52,6 @@ extern const struct cli_command cmd_status;
 extern const struct cli_command cmd_exec;
 extern const struct cli_command cmd_down;
 extern const struct cli_command cmd_agent;
+extern const struct cli_command cmd_run;
 
 #endif

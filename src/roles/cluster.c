@@ -108,21 +108,38 @@ static int phase_standbys(struct run *r, const struct lab_host_rt *p, const stru
 	return 0;
 }
 
-static int phase_daemons(struct run *r)
+int cluster_start_agent(struct lab_rt *rt, const struct lab_host_rt *h)
 {
 	char self[4096], agent_port[16], pg_port[16];
 	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	size_t i;
+	char *run;
+	pid_t pid;
+	int rc;
 
 	if (len < 0)
 		return error_set("cannot find pgdrill's own binary (/proc/self/exe)");
 	self[len] = '\0';
-	snprintf(agent_port, sizeof(agent_port), "%ld", r->rt->lab->haproxy.agent_port);
-	snprintf(pg_port, sizeof(pg_port), "%ld", r->rt->lab->postgres.port);
+	snprintf(agent_port, sizeof(agent_port), "%ld", rt->lab->haproxy.agent_port);
+	snprintf(pg_port, sizeof(pg_port), "%ld", rt->lab->postgres.port);
+	run = host_path(h, "run");
+	{
+		char *argv[] = {self,       "agent",        "--listen", (char *)h->addr, "--port",
+		                agent_port, "--socket-dir", run,        "--pg-port",     pg_port,
+		                NULL};
+		struct proc_spec spec = {.argv = argv, .user = "postgres"};
+
+		rc = host_spawn(rt, h, &spec, "agent", &pid);
+	}
+	free(run);
+	return rc;
+}
+
+static int phase_daemons(struct run *r)
+{
+	size_t i;
+
 	for (i = 0; i < r->rt->nhosts; i++) {
 		const struct lab_host_rt *h = &r->rt->hosts[i];
-		char *run;
-		int rc;
 
 		if (!lab_host_is_postgres(h->def))
 			continue;
@@ -130,19 +147,7 @@ static int phase_daemons(struct run *r)
 			return -1;
 		if (!lab_rt_by_role(r->rt, ROLE_PROXY) || h->def->role == ROLE_WITNESS)
 			continue;
-		run = host_path(h, "run");
-		{
-			char *argv[] = {
-			    self,       "agent",        "--listen", (char *)h->addr, "--port",
-			    agent_port, "--socket-dir", run,        "--pg-port",     pg_port,
-			    NULL};
-			struct proc_spec spec = {.argv = argv, .user = "postgres"};
-			pid_t pid;
-
-			rc = host_spawn(r->rt, h, &spec, "agent", &pid);
-		}
-		free(run);
-		if (rc < 0)
+		if (cluster_start_agent(r->rt, h) < 0)
 			return -1;
 	}
 	return 0;

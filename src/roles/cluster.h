@@ -29,5 +29,7 @@ enum lab_presence cluster_presence(const struct lab_rt *rt);
  * resource made so far is removed again. */
 int cluster_up(struct lab_rt *rt, const struct up_options *o, struct up_report *report);
 int cluster_down(const char *lab_dir);
+/* `pgdrill agent` on a PostgreSQL host, for haproxy's http-agent checks. */
+int cluster_start_agent(struct lab_rt *rt, const struct lab_host_rt *h);
 
 #endif

@@ -1,11 +1,13 @@
 #include "roles/postgres.h"
 
 #include <libpq-fe.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "roles/pg.h"
+#include "roles/procs.h"
 #include "roles/step.h"
 #include "util/error.h"
 #include "util/fsutil.h"
@@ -345,4 +347,16 @@ int postgres_create_roles(const struct lab_rt *rt, const struct lab_host_rt *p,
 cleanup:
 	PQfinish(c);
 	return rc;
+}
+
+void postgres_stop(const struct lab_host_rt *h)
+{
+	pid_t pid = procs_find(h, "postgres");
+	int i;
+
+	if (!pid)
+		return;
+	kill(pid, SIGINT); /* fast shutdown: a clean stop lets pg_rewind work at once */
+	for (i = 0; i < 200 && !process_is_zombie(pid); i++)
+		usleep(50000);
 }

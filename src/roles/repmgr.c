@@ -1,5 +1,6 @@
 #include "roles/repmgr.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -216,4 +217,70 @@ int repmgr_start_daemon(struct lab_rt *rt, const struct lab_host_rt *h)
 	free(conf);
 	free(env0);
 	return rc;
+}
+
+int repmgr_node_rejoin(const struct lab_rt *rt, const struct lab_host_rt *h,
+                       const struct lab_host_rt *p, bool rewind)
+{
+	char *conf = host_path(h, "conf/repmgr.conf"), *env0 = postgres_pgpass_env(h);
+	char *conninfo = repmgr_conninfo(rt, p);
+	char *log = xasprintf("%s/postgres.log", h->log_dir);
+	/* pg_rewind copies the source's configuration files: keep this node's own. */
+	char *argv[] = {"repmgr",
+	                "-f",
+	                conf,
+	                "node",
+	                "rejoin",
+	                "-d",
+	                conninfo,
+	                "--config-files=pgdrill.conf,pg_hba.conf,pg_ident.conf",
+	                "--force-rewind",
+	                NULL};
+	char *env[] = {env0, NULL};
+	struct step_cmd cmd = {
+	    .user = "postgres", .argv = argv, .env = env, .log_path = log, .timeout_ms = 180000};
+	int rc;
+
+	if (!rewind)
+		argv[8] = NULL; /* a cleanly stopped node needs no pg_rewind */
+	rc = step_run(rt, h, "repmgr node rejoin", &cmd, NULL);
+
+	if (rc == 0)
+		rc = pg_wait_ready(rt, h, 0, 60000);
+	free(conf);
+	free(env0);
+	free(conninfo);
+	free(log);
+	return rc;
+}
+
+int repmgr_standby_follow(const struct lab_rt *rt, const struct lab_host_rt *h,
+                          const struct lab_host_rt *p)
+{
+	char *conf = host_path(h, "conf/repmgr.conf"), *env0 = postgres_pgpass_env(h);
+	char upstream[32];
+	char *argv[] = {"repmgr", "-f", conf, "standby", "follow", upstream, NULL};
+	char *env[] = {env0, NULL};
+	struct step_cmd cmd = {.user = "postgres", .argv = argv, .env = env, .timeout_ms = 60000};
+	int rc;
+
+	snprintf(upstream, sizeof(upstream), "--upstream-node-id=%d", p->index + 1);
+	rc = step_run(rt, h, "repmgr standby follow", &cmd, NULL);
+	free(conf);
+	free(env0);
+	return rc;
+}
+
+int repmgr_standby_promote(const struct lab_rt *rt, const struct lab_host_rt *h)
+{
+	char *args[] = {"standby", "promote", NULL};
+
+	return repmgr_cmd(rt, h, "repmgr standby promote", args, NULL);
+}
+
+int repmgr_service(const struct lab_rt *rt, const struct lab_host_rt *h, const char *verb)
+{
+	char *args[] = {"service", (char *)verb, NULL};
+
+	return repmgr_cmd(rt, h, verb, args, NULL);
 }

@@ -2,6 +2,8 @@
 #ifndef PGDRILL_ROLES_REPMGR_H
 #define PGDRILL_ROLES_REPMGR_H
 
+#include <stdbool.h>
+
 #include "provider/provider.h"
 
 /* repmgr.conf for a PostgreSQL host. Owned. */
@@ -18,5 +20,15 @@ int repmgr_standby_register(const struct lab_rt *rt, const struct lab_host_rt *h
 int repmgr_start_daemon(struct lab_rt *rt, const struct lab_host_rt *h);
 /* `repmgr cluster show --csv` on a host; stdout owned by the caller. */
 int repmgr_cluster_show(const struct lab_rt *rt, const struct lab_host_rt *h, char **csv);
+
+/* A node whose PostgreSQL is stopped comes back as a standby of `p` (pg_rewind when its
+ * timeline diverged), keeping its own configuration files. */
+int repmgr_node_rejoin(const struct lab_rt *rt, const struct lab_host_rt *h,
+		       const struct lab_host_rt *p, bool rewind);
+int repmgr_standby_follow(const struct lab_rt *rt, const struct lab_host_rt *h,
+                          const struct lab_host_rt *p);
+int repmgr_standby_promote(const struct lab_rt *rt, const struct lab_host_rt *h);
+/* `repmgr service pause|unpause`: repmgrd on every node holds still during planned work. */
+int repmgr_service(const struct lab_rt *rt, const struct lab_host_rt *h, const char *verb);
 
 #endif

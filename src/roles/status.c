@@ -165,6 +165,11 @@ static void collect_haproxy(const struct lab_rt *rt, struct lab_status *s)
 
 int status_collect(const struct lab_rt *rt, struct lab_status *out)
 {
+	return status_collect_views(rt, out, true);
+}
+
+int status_collect_views(const struct lab_rt *rt, struct lab_status *out, bool with_repmgr)
+{
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
@@ -187,7 +192,8 @@ int status_collect(const struct lab_rt *rt, struct lab_status *out)
 			collect_lag(rt, out, &out->hosts[i]);
 		}
 	}
-	collect_repmgr(rt, out);
+	if (with_repmgr)
+		collect_repmgr(rt, out);
 	collect_haproxy(rt, out);
 	return 0;
 }

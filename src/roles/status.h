@@ -34,6 +34,8 @@ struct lab_status {
 };
 
 int status_collect(const struct lab_rt *rt, struct lab_status *out);
+/* Without repmgr's view (a process per call): for polling. */
+int status_collect_views(const struct lab_rt *rt, struct lab_status *out, bool with_repmgr);
 void status_free(struct lab_status *s);
 void status_format_table(const struct lab_rt *rt, const struct lab_status *s, struct strbuf *out);
 void status_format_json(const struct lab_rt *rt, const struct lab_status *s, struct strbuf *out);

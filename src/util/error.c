@@ -44,3 +44,8 @@ void error_clear(void)
 	has_error = 0;
 	last_error[0] = '\0';
 }
+
+int error_pending(void)
+{
+	return has_error;
+}

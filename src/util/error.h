@@ -17,5 +17,7 @@ int error_replace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Borrowed; "unknown error" when none was set. */
 const char *error_last(void);
 void error_clear(void);
+/* True while an error is set and not yet cleared. */
+int error_pending(void);
 
 #endif

@@ -183,7 +183,7 @@ static pid_t fork_child(const struct proc_spec *spec, int in_fd, int out_fd, int
 {
 	struct passwd *pw = NULL;
 	struct child_failure f;
-	int report[2];
+	int report[2], pid_pipe[2] = {-1, -1};
 	ssize_t n;
 	pid_t pid;
 	char *cmd;
@@ -198,6 +198,11 @@ static pid_t fork_child(const struct proc_spec *spec, int in_fd, int out_fd, int
 	}
 	if (pipe2(report, O_CLOEXEC) < 0)
 		return error_set("pipe: %s", strerror(errno));
+	if (group == GROUP_SESSION && pipe2(pid_pipe, O_CLOEXEC) < 0) {
+		close(report[0]);
+		close(report[1]);
+		return error_set("pipe: %s", strerror(errno));
+	}
 	pid = fork();
 	if (pid < 0) {
 		close(report[0]);
@@ -206,9 +211,34 @@ static pid_t fork_child(const struct proc_spec *spec, int in_fd, int out_fd, int
 	}
 	if (pid == 0) {
 		close(report[0]);
+		if (group == GROUP_SESSION) {
+			/* Daemons are grandchildren: never our zombies to reap, whatever kills
+			 * them (a killed postmaster that stays a zombie blocks pg_rewind). The
+			 * middle process tells us the real PID and leaves. */
+			pid_t grandchild = fork();
+
+			if (grandchild == 0)
+				child_setup(spec, pw, report[1], in_fd, out_fd, err_fd, group);
+			if (write(pid_pipe[1], &grandchild, sizeof(grandchild)) < 0)
+				_exit(1);
+			_exit(grandchild < 0 ? 1 : 0);
+		}
 		child_setup(spec, pw, report[1], in_fd, out_fd, err_fd, group);
 	}
 	close(report[1]);
+	if (group == GROUP_SESSION) {
+		pid_t middle = pid;
+
+		close(pid_pipe[1]);
+		if (read(pid_pipe[0], &pid, sizeof(pid)) != (ssize_t)sizeof(pid) || pid <= 0)
+			pid = -1;
+		close(pid_pipe[0]);
+		waitpid(middle, NULL, 0);
+		if (pid < 0) {
+			close(report[0]);
+			return error_set("fork: %s", strerror(errno));
+		}
+	}
 	do
 		n = read(report[0], &f, sizeof(f));
 	while (n < 0 && errno == EINTR);

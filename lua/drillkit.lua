@@ -1,0 +1,44 @@
+-- drillkit: small helpers the scenarios share. C supplies the primitives (lab, fault,
+-- check, drill, sleep, now, wait_until); this file only composes them.
+local kit = {}
+
+-- Runs fn until it returns a truthy value, at most `times` times, `delay` apart.
+function kit.retry(fn, times, delay)
+  local last
+  for _ = 1, times do
+    last = fn()
+    if last then return last end
+    sleep(delay or "200ms")
+  end
+  return nil
+end
+
+-- A readable size: 1536 -> "1.5 kB".
+function kit.bytes(n)
+  local units = { "B", "kB", "MB", "GB" }
+  local i = 1
+  while n >= 1024 and i < #units do
+    n = n / 1024
+    i = i + 1
+  end
+  return string.format(i == 1 and "%d %s" or "%.1f %s", n, units[i])
+end
+
+-- The names of a list of hosts, for messages.
+function kit.names(hosts)
+  local out = {}
+  for i, h in ipairs(hosts) do out[i] = h.name end
+  return table.concat(out, ", ")
+end
+
+-- Writes `rows` rows of `size` bytes each through a listener (creating the table).
+function kit.write_ballast_rows(listener, rows, size)
+  local ok, err = check.client(listener,
+    "CREATE TABLE IF NOT EXISTS drill_rows (id bigserial PRIMARY KEY, pad text)")
+  if not ok then return nil, err end
+  return check.client(listener, string.format(
+    "INSERT INTO drill_rows (pad) SELECT repeat('x', %d) FROM generate_series(1, %d)",
+    size, rows))
+end
+
+return kit

@@ -1,0 +1,210 @@
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/common.h"
+#include "fault/fault.h"
+#include "journal/journal.h"
+#include "lua/engine.h"
+#include "roles/cluster.h"
+#include "roles/heal.h"
+#include "util/error.h"
+#include "util/strbuf.h"
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static const struct cli_option run_options[] = {
+    {"keep", 'k', NULL, "leave the lab up afterwards (a lab that was up already stays up)"},
+    {"runs-dir", 0, "DIR", "where run directories go (default: runs)"},
+    {0},
+};
+
+static const char *lua_dir(void)
+{
+	const char *d = getenv("PGDRILL_LUA_DIR");
+
+	return d && *d ? d : PGDRILL_SOURCE_DIR "/lua";
+}
+
+static void heal_say(void *ud, const char *what)
+{
+	journal_event(ud, "heal", NULL, "%s", what);
+}
+
+static char *scenario_name(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	char *name = xstrdup(base ? base + 1 : path), *dot = strrchr(name, '.');
+
+	if (dot)
+		*dot = '\0';
+	return name;
+}
+
+enum outcome { PASSED, FAILED, ERRORED };
+
+static enum outcome run_one(struct lab_rt *rt, struct journal *j, const char *path)
+{
+	struct engine_limits lim = ENGINE_DEFAULT_LIMITS;
+	struct drill_ctx ctx = {.rt = rt, .j = j, .interrupted = &interrupted};
+	struct heal_log log = {heal_say, j};
+	char *name = scenario_name(path), *message = NULL;
+	struct engine *e;
+	struct health h;
+	enum outcome out = PASSED;
+
+	journal_begin_scenario(j, name, path);
+	fault_set_init(&ctx.faults, rt, j);
+	e = engine_new(&ctx, &lim, lua_dir());
+	if (!e || engine_run_file(e, path) < 0) {
+		out = ERRORED;
+		message = xstrdup(e ? error_last() : "cannot start Lua");
+		error_clear();
+		journal_event(j, "error", NULL, "%s", message);
+	} else if (j->failed_checks > 0) {
+		out = FAILED;
+		message = xasprintf("%d check%s failed", j->failed_checks,
+		                    j->failed_checks == 1 ? "" : "s");
+	}
+	/* Whatever happened, the faults go and the lab is made healthy for the next drill. */
+	if (fault_revert_all(&ctx.faults) > 0 && out == PASSED)
+		out = ERRORED;
+	if (heal_lab(rt, &log, (int)rt->lab->objectives.recovery_within * 2, &h) < 0) {
+		journal_event(
+		    j, "heal", NULL,
+		    "the lab is NOT healthy after the drill: %s; reset it with 'pgdrill down' "
+		    "and 'pgdrill up'",
+		    error_pending() ? error_last() : h.why);
+		error_clear();
+		if (out == PASSED)
+			out = ERRORED;
+	} else {
+		journal_event(j, "heal", NULL, "lab healthy again: %s", h.why);
+	}
+	journal_end_scenario(j,
+	                     out == PASSED   ? "passed"
+	                     : out == FAILED ? "failed"
+	                                     : "error",
+	                     message);
+	engine_free(e);
+	fault_set_free(&ctx.faults);
+	free(ctx.name);
+	free(message);
+	free(name);
+	return out;
+}
+
+static int run_run(const struct cli_args *args)
+{
+	const char *path = args->pos[0];
+	const char *runs = cli_opt(args, "runs-dir") ? cli_opt(args, "runs-dir") : "runs";
+	struct sigaction act = {.sa_handler = on_signal};
+	struct up_options uo = {.progress = stdout, .interrupted = &interrupted};
+	struct up_report report;
+	struct journal j;
+	struct lab_rt rt;
+	struct lab lab;
+	bool brought_up = false;
+	int i, errors = 0, failures = 0, rc = EXIT_HARNESS;
+	char *dir = NULL, *first;
+
+	if (cli_require_root("run") < 0 || cli_open_lab(&lab, &rt, path) < 0)
+		return EXIT_HARNESS;
+	for (i = 1; i < args->npos; i++) {
+		FILE *f = fopen(args->pos[i], "r");
+
+		if (!f) {
+			fprintf(stderr, "pgdrill run: cannot read scenario %s\n", args->pos[i]);
+			goto cleanup;
+		}
+		fclose(f);
+	}
+	sigaction(SIGINT, &act, NULL);
+	sigaction(SIGTERM, &act, NULL);
+	switch (cluster_presence(&rt)) {
+	case LAB_PARTIAL:
+		fprintf(stderr,
+		        "pgdrill run: lab '%s' is half built; run 'pgdrill down %s' first\n",
+		        lab.name, path);
+		goto cleanup;
+	case LAB_ABSENT:
+		printf("bringing up lab '%s' for the drills\n", lab.name);
+		if (cluster_up(&rt, &uo, &report) < 0) {
+			cli_report_error("run");
+			goto cleanup;
+		}
+		brought_up = true;
+		break;
+	case LAB_UP:
+		if (state_open(&rt.state, lab.provider.state_dir, lab.name) < 0) {
+			cli_report_error("run");
+			goto cleanup;
+		}
+		break;
+	}
+	first = scenario_name(args->pos[1]);
+	dir = journal_run_dir(runs, lab.name, args->npos == 2 ? first : "drills");
+	free(first);
+	if (!dir) {
+		cli_report_error("run");
+		goto down;
+	}
+	journal_open(&j, dir, lab.name, stdout);
+	for (i = 1; i < args->npos && !interrupted; i++) {
+		enum outcome o = run_one(&rt, &j, args->pos[i]);
+
+		errors += o == ERRORED;
+		failures += o == FAILED;
+	}
+	if (journal_write(&j) < 0)
+		cli_report_error("run");
+	printf("\nverdicts:\n");
+	for (i = 0; i < (int)json_object_array_length(j.scenarios); i++) {
+		json_object *s = json_object_array_get_idx(j.scenarios, i);
+
+		printf("  %-22s %s\n", json_object_get_string(json_object_object_get(s, "name")),
+		       json_object_get_string(json_object_object_get(s, "outcome")));
+	}
+	printf("journal: %s/journal.json\njunit:   %s/junit.xml\n", dir, dir);
+	if (interrupted)
+		printf("interrupted: the faults were reverted; scenarios after it did not run\n");
+	journal_free(&j);
+	rc = errors || interrupted ? EXIT_HARNESS : failures ? EXIT_OBJECTIVE_MISSED : 0;
+down:
+	if (brought_up && !cli_flag(args, "keep")) {
+		state_close(&rt.state);
+		if (cluster_down(rt.lab_dir) < 0) {
+			cli_report_error("run");
+			rc = EXIT_HARNESS;
+		} else {
+			printf("lab '%s' removed (use --keep to leave it up)\n", lab.name);
+		}
+	}
+cleanup:
+	free(dir);
+	lab_rt_free(&rt);
+	lab_free(&lab);
+	return rc;
+}
+
+const struct cli_command cmd_run = {
+    .name = "run",
+    .usage = "[options] LAB.yaml SCENARIO.lua...",
+    .summary = "Run drills on a lab (bringing it up if needed) and write their journal.",
+    .details = "Each scenario runs in a Lua sandbox; its faults are reverted and the lab healed "
+               "when it ends, however it ends (also on Ctrl-C). Writes journal.json and "
+               "junit.xml to a run directory. Exit code 0 when every objective was met, 1 when "
+               "one was missed, 2 when a drill or pgdrill itself failed.",
+    .options = run_options,
+    .min_args = 2,
+    .max_args = -1,
+    .run = run_run,
+};

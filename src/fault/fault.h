@@ -1,0 +1,62 @@
+/* Faults a drill injects. Each records what was done (mechanism, target, signal, times)
+ * in the journal and, where it leaves something behind, how to undo it: the registry
+ * reverts every active fault when the scenario ends, however it ends. */
+#ifndef PGDRILL_FAULT_FAULT_H
+#define PGDRILL_FAULT_FAULT_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "journal/journal.h"
+#include "provider/provider.h"
+
+struct fault;
+typedef int (*fault_revert_fn)(struct lab_rt *rt, struct fault *f);
+
+struct fault {
+	int id;
+	char kind[32];
+	char host[64];
+	char target[128];
+	double start, end; /* journal seconds; end < 0 while active */
+	bool active;
+	fault_revert_fn revert; /* NULL: nothing to undo (the heal restarts what was killed) */
+	pid_t pid;
+	char *saved; /* what the revert restores (a file's old content, a path) */
+	char *path;
+};
+
+struct fault_set {
+	struct lab_rt *rt;
+	struct journal *j;
+	struct fault *items;
+	size_t count;
+};
+
+void fault_set_init(struct fault_set *fs, struct lab_rt *rt, struct journal *j);
+/* Reverts the active faults, newest first; returns how many failed (logged). */
+int fault_revert_all(struct fault_set *fs);
+int fault_revert_one(struct fault_set *fs, int id);
+void fault_set_free(struct fault_set *fs);
+
+/* Each returns the fault id (>= 1) or -1 with the error set. */
+int fault_kill(struct fault_set *fs, const struct lab_host_rt *h, const char *process, int sig);
+int fault_pause(struct fault_set *fs, const struct lab_host_rt *h, const char *process);
+int fault_crash(struct fault_set *fs, const struct lab_host_rt *h);
+int fault_fill_disk(struct fault_set *fs, const struct lab_host_rt *h, unsigned long long leave);
+/* mode "reject": remote application clients and health checks refused; "syntax": a
+ * line PostgreSQL cannot parse (it keeps the old rules and says so in its log). */
+int fault_break_hba(struct fault_set *fs, const struct lab_host_rt *h, const char *mode);
+/* Drops all traffic to and from the host (direction "both"), or only what it receives
+ * ("in") or sends ("out"), with nftables inside its namespace. */
+int fault_partition(struct fault_set *fs, const struct lab_host_rt *h, const char *direction);
+/* A planned switchover from the primary `from` to the standby `to`. */
+int fault_switchover(struct fault_set *fs, const struct lab_host_rt *to,
+                     const struct lab_host_rt *from);
+
+/* Internal: records a new fault and announces it. */
+struct fault *fault_add(struct fault_set *fs, const char *kind, const struct lab_host_rt *h,
+                        const char *target, fault_revert_fn revert, const char *how);
+int signal_number(const char *name);
+
+#endif

@@ -1,0 +1,41 @@
+/* The run journal: what a drill did and saw, with times, as JSON (journal.json), JUnit
+ * XML (junit.xml) for CI, and a live timeline on the terminal while it runs. */
+#ifndef PGDRILL_JOURNAL_JOURNAL_H
+#define PGDRILL_JOURNAL_JOURNAL_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+struct journal {
+	json_object *root;
+	json_object *scenarios;
+	json_object *scenario; /* the one running, borrowed from scenarios */
+	long long t0_ms;       /* monotonic start of the run: event times are relative */
+	FILE *live;            /* the timeline; NULL for none */
+	char *dir;             /* run directory */
+	int failed_checks;     /* in the current scenario */
+};
+
+int journal_open(struct journal *j, const char *run_dir, const char *lab, FILE *live);
+void journal_begin_scenario(struct journal *j, const char *name, const char *file);
+/* Seconds since the run started. */
+double journal_now(const struct journal *j);
+/* An event on the timeline; `data` (owned, may be NULL) goes into the JSON as is. */
+void journal_event(struct journal *j, const char *kind, json_object *data, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* A check's verdict against an objective. */
+void journal_check(struct journal *j, const char *name, bool passed, const char *figure,
+                   const char *detail);
+/* Where scenario-level facts go (objectives, name). Borrowed. */
+json_object *journal_scenario(struct journal *j);
+/* outcome: "passed", "failed" (an objective missed) or "error" (the harness or script). */
+void journal_end_scenario(struct journal *j, const char *outcome, const char *message);
+/* journal.json and junit.xml into the run directory. */
+int journal_write(struct journal *j);
+void journal_free(struct journal *j);
+
+/* A run directory: BASE/YYYYmmdd-HHMMSS-LAB-SCENARIO (created). Owned. */
+char *journal_run_dir(const char *base, const char *lab, const char *scenario);
+
+#endif

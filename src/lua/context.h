@@ -1,0 +1,47 @@
+/* What the Lua bindings share: the lab, the journal, the faults of the running drill. */
+#ifndef PGDRILL_LUA_CONTEXT_H
+#define PGDRILL_LUA_CONTEXT_H
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fault/fault.h"
+#include "journal/journal.h"
+#include "provider/provider.h"
+
+struct drill_ctx {
+	struct lab_rt *rt; /* NULL in API tests without a lab: lab calls then raise */
+	struct journal *j;
+	struct fault_set faults;
+	volatile sig_atomic_t *interrupted;
+	bool steady_ok; /* drill.steady passed: faults may be injected */
+	char *name;     /* from drill.scenario */
+};
+
+struct drill_ctx *ctx_get(lua_State *L);
+/* Raises a Lua error when Ctrl-C or SIGTERM arrived; call it in every long C wait. */
+void ctx_check_interrupt(lua_State *L);
+/* Raises unless the drill runs on a lab. */
+struct lab_rt *ctx_rt(lua_State *L, const char *fn);
+/* Sleeps in small steps, raising on interrupt. */
+void ctx_sleep_ms(lua_State *L, int64_t ms);
+
+/* Argument helpers that name the function and argument in their errors. */
+int64_t arg_duration(lua_State *L, int arg, const char *fn);
+int64_t opt_duration_field(lua_State *L, int tbl, const char *field, int64_t def, const char *fn);
+const char *opt_string_field(lua_State *L, int tbl, const char *field, const char *def,
+                             const char *fn);
+
+/* The modules, one file each. */
+int luaopen_pgdrill_lab(lua_State *L);
+int luaopen_pgdrill_drill(lua_State *L);
+int luaopen_pgdrill_fault(lua_State *L);
+int luaopen_pgdrill_check(lua_State *L);
+void lua_host_register(lua_State *L);
+void lua_host_push(lua_State *L, const struct lab_host_rt *h);
+const struct lab_host_rt *lua_host_check(lua_State *L, int arg);
+
+#endif

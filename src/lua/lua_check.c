@@ -1,0 +1,327 @@
+/* The `check` module: verdicts against the drill's objectives, each recorded in the
+ * journal as passed or failed with its figure. A failed check does not stop the drill;
+ * it makes the run exit 1. */
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lua/context.h"
+#include "roles/client.h"
+#include "roles/haproxy.h"
+#include "roles/health.h"
+#include "roles/secrets.h"
+#include "roles/status.h"
+#include "util/error.h"
+#include "util/proc.h"
+
+static void verdict(lua_State *L, const char *name, bool ok, const char *figure, const char *detail)
+{
+	struct drill_ctx *c = ctx_get(L);
+
+	if (c && c->j)
+		journal_check(c->j, name, ok, figure, detail);
+}
+
+/* ok = check.that(name, condition [, figure [, detail]]) */
+static int c_that(lua_State *L)
+{
+	const char *name = luaL_checkstring(L, 1);
+	bool ok;
+
+	luaL_checkany(L, 2);
+	ok = lua_toboolean(L, 2);
+	verdict(L, name, ok, luaL_optstring(L, 3, ok ? "true" : "false"), luaL_optstring(L, 4, ""));
+	lua_pushboolean(L, ok);
+	return 1;
+}
+
+/* ok = check.healthy{within = "30s"} */
+static int c_healthy(lua_State *L)
+{
+	struct lab_rt *rt = ctx_rt(L, "check.healthy");
+	int64_t within = opt_duration_field(L, 1, "within", rt->lab->objectives.recovery_within,
+	                                    "check.healthy");
+	long long t0 = proc_now_ms(), deadline = t0 + within;
+	struct health h;
+	char fig[64];
+
+	for (;;) {
+		health_assess(rt, &h);
+		if (h.healthy || proc_now_ms() >= deadline)
+			break;
+		ctx_sleep_ms(L, 250);
+	}
+	snprintf(fig, sizeof(fig), h.healthy ? "healthy after %.2f s" : "not healthy after %.2f s",
+	         (double)(proc_now_ms() - t0) / 1000.0);
+	verdict(L, "healthy", h.healthy, fig, h.why);
+	lua_pushboolean(L, h.healthy);
+	return 1;
+}
+
+/* host = check.new_primary{within = "30s", ["not"] = old}: a server other than `not`
+ * accepts writes within the deadline (and it is the only one). */
+static int c_new_primary(lua_State *L)
+{
+	struct lab_rt *rt = ctx_rt(L, "check.new_primary");
+	int64_t within = opt_duration_field(L, 1, "within", rt->lab->objectives.recovery_within,
+	                                    "check.new_primary");
+	const struct lab_host_rt *old = NULL, *found = NULL;
+	long long t0 = proc_now_ms(), deadline = t0 + within;
+	char fig[128], detail[256] = "";
+	int primaries = 0;
+
+	if (lua_istable(L, 1)) {
+		lua_getfield(L, 1, "not");
+		if (!lua_isnil(L, -1))
+			old = lua_host_check(L, lua_gettop(L));
+		lua_pop(L, 1);
+	}
+	for (;;) {
+		struct lab_status st;
+		size_t i;
+
+		status_collect_views(rt, &st, false);
+		found = NULL;
+		primaries = st.primaries;
+		for (i = 0; i < st.count; i++)
+			if (st.hosts[i].reachable && st.hosts[i].in_recovery == 0 &&
+			    st.hosts[i].host != old)
+				found = st.hosts[i].host;
+		status_free(&st);
+		if ((found && primaries == 1) || proc_now_ms() >= deadline)
+			break;
+		ctx_sleep_ms(L, 100);
+	}
+	if (found && primaries == 1) {
+		snprintf(fig, sizeof(fig), "%s promoted after %.2f s", found->def->name,
+		         (double)(proc_now_ms() - t0) / 1000.0);
+	} else {
+		snprintf(fig, sizeof(fig), "no new primary within %.1f s", (double)within / 1000.0);
+		if (primaries > 1)
+			snprintf(detail, sizeof(detail), "%d servers accept writes", primaries);
+	}
+	verdict(L, "new primary", found && primaries == 1, fig, detail);
+	if (found && primaries == 1)
+		lua_host_push(L, found);
+	else
+		lua_pushnil(L);
+	return 1;
+}
+
+/* ok, worst = check.lag{max = "16MB", within = "30s"}: every standby's replay lag (as the
+ * primary sees it) at or under max. */
+static int c_lag(lua_State *L)
+{
+	struct lab_rt *rt = ctx_rt(L, "check.lag");
+	int64_t within =
+	    opt_duration_field(L, 1, "within", rt->lab->objectives.recovery_within, "check.lag");
+	const char *max_s = opt_string_field(L, 1, "max", NULL, "check.lag");
+	uint64_t max = rt->lab->objectives.max_lag;
+	long long deadline = proc_now_ms() + within, worst;
+	char fig[128];
+	bool ok;
+
+	if (max_s && units_parse_size(max_s, &max) < 0)
+		return luaL_error(L,
+		                  "bad argument #1 to 'check.lag' (field 'max': size expected, "
+		                  "like \"16MB\", got \"%s\")",
+		                  max_s);
+	for (;;) {
+		struct lab_status st;
+		size_t i;
+		int standbys = 0, seen = 0;
+
+		status_collect_views(rt, &st, false);
+		worst = 0;
+		for (i = 0; i < st.count; i++) {
+			if (st.hosts[i].host->def->role != ROLE_PRIMARY &&
+			    st.hosts[i].host->def->role != ROLE_STANDBY)
+				continue;
+			if (st.hosts[i].in_recovery == 1) {
+				standbys++;
+				if (st.hosts[i].lag_bytes >= 0) {
+					seen++;
+					if (st.hosts[i].lag_bytes > worst)
+						worst = st.hosts[i].lag_bytes;
+				}
+			}
+		}
+		status_free(&st);
+		ok = standbys > 0 && seen == standbys && (uint64_t)worst <= max;
+		if (ok || proc_now_ms() >= deadline)
+			break;
+		ctx_sleep_ms(L, 250);
+	}
+	snprintf(fig, sizeof(fig), "worst standby lag %lld bytes (max %llu)", worst,
+	         (unsigned long long)max);
+	verdict(L, "lag", ok, fig,
+	        ok ? "" : "a standby is missing from pg_stat_replication or behind");
+	lua_pushboolean(L, ok);
+	lua_pushinteger(L, worst);
+	return 2;
+}
+
+static const struct lab_listener *listener_named(lua_State *L, struct lab_rt *rt, const char *name,
+                                                 const char *fn)
+{
+	size_t i;
+
+	for (i = 0; i < rt->lab->haproxy.listeners.count; i++)
+		if (strcmp(LAB_LISTENER(rt->lab, i)->name, name) == 0)
+			return LAB_LISTENER(rt->lab, i);
+	luaL_error(L, "%s: lab '%s' has no haproxy listener '%s'", fn, rt->lab->name, name);
+	return NULL;
+}
+
+/* One statement through a listener as the application; returns 0 or -1 with `err`. */
+static int through(struct lab_rt *rt, const struct lab_listener *l, const char *sql, char *server,
+                   size_t server_len, char *err, size_t err_len)
+{
+	const struct lab_host_rt *proxy = lab_rt_by_role(rt, ROLE_PROXY);
+	struct lab_secrets s;
+	struct client_target t;
+	PGconn *c;
+	PGresult *r;
+	int rc = -1;
+
+	if (secrets_load(&s, rt) < 0) {
+		snprintf(err, err_len, "%s", error_last());
+		error_clear();
+		return -1;
+	}
+	t = (struct client_target){.addr = proxy->addr,
+	                           .port = l->port,
+	                           .user = rt->lab->credentials.app_user,
+	                           .dbname = rt->lab->credentials.app_database,
+	                           .password = s.app,
+	                           .timeout_s = 2};
+	c = client_connect(rt, &t);
+	secrets_free(&s);
+	if (!c) {
+		snprintf(err, err_len, "%s", error_last());
+		error_clear();
+		return -1;
+	}
+	if (PQstatus(c) != CONNECTION_OK) {
+		snprintf(err, err_len, "%s", PQerrorMessage(c));
+	} else {
+		r = PQexec(c, sql);
+		if (PQresultStatus(r) == PGRES_TUPLES_OK || PQresultStatus(r) == PGRES_COMMAND_OK) {
+			rc = 0;
+			if (server && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0)
+				snprintf(server, server_len, "%s", PQgetvalue(r, 0, 0));
+		} else {
+			snprintf(err, err_len, "%s", PQresultErrorMessage(r));
+		}
+		PQclear(r);
+	}
+	err[strcspn(err, "\n")] = '\0';
+	PQfinish(c);
+	return rc;
+}
+
+/* ok, server_or_error = check.client(listener, sql): what an application sees through
+ * a listener right now (not a verdict). */
+static int c_client(lua_State *L)
+{
+	struct lab_rt *rt = ctx_rt(L, "check.client");
+	const struct lab_listener *l =
+	    listener_named(L, rt, luaL_checkstring(L, 1), "check.client");
+	const char *sql = luaL_optstring(L, 2, "SELECT host(inet_server_addr())");
+	char server[64] = "", err[512] = "";
+
+	if (through(rt, l, sql, server, sizeof(server), err, sizeof(err)) == 0) {
+		lua_pushboolean(L, 1);
+		lua_pushstring(L, server);
+	} else {
+		lua_pushboolean(L, 0);
+		lua_pushstring(L, err);
+	}
+	return 2;
+}
+
+/* ok = check.writes{listener = "write_tcp", within = "30s"}: a write commits through the
+ * listener within the deadline; the figure is how long that took. */
+static int c_writes(lua_State *L)
+{
+	struct lab_rt *rt = ctx_rt(L, "check.writes");
+	const char *name = opt_string_field(L, 1, "listener", NULL, "check.writes");
+	int64_t within =
+	    opt_duration_field(L, 1, "within", rt->lab->objectives.rto, "check.writes");
+	long long t0 = proc_now_ms(), deadline = t0 + within;
+	const struct lab_listener *l;
+	char server[64] = "", err[512] = "", fig[160];
+	bool ok = false;
+	size_t i;
+
+	if (!name) {
+		for (i = 0; i < rt->lab->haproxy.listeners.count && !name; i++)
+			if (LAB_LISTENER(rt->lab, i)->target == TARGET_PRIMARY)
+				name = LAB_LISTENER(rt->lab, i)->name;
+		if (!name)
+			return luaL_error(L, "check.writes: the lab has no write listener");
+	}
+	l = listener_named(L, rt, name, "check.writes");
+	for (;;) {
+		ok = through(rt, l,
+		             "CREATE TABLE IF NOT EXISTS pgdrill_probe (at timestamptz DEFAULT "
+		             "now(), server inet DEFAULT inet_server_addr());"
+		             "INSERT INTO pgdrill_probe DEFAULT VALUES RETURNING host(server)",
+		             server, sizeof(server), err, sizeof(err)) == 0;
+		if (ok || proc_now_ms() >= deadline)
+			break;
+		ctx_sleep_ms(L, 100);
+	}
+	if (ok)
+		snprintf(fig, sizeof(fig), "writes through %s commit (on %s) after %.2f s", name,
+		         server, (double)(proc_now_ms() - t0) / 1000.0);
+	else
+		snprintf(fig, sizeof(fig), "no write through %s within %.1f s", name,
+		         (double)within / 1000.0);
+	verdict(L, "writes", ok, fig, ok ? "" : err);
+	lua_pushboolean(L, ok);
+	return 1;
+}
+
+/* statuses = check.routing(listener): {server = "UP" | "DOWN" | ...} from haproxy. */
+static int c_routing(lua_State *L)
+{
+	struct lab_rt *rt = ctx_rt(L, "check.routing");
+	const struct lab_listener *l =
+	    listener_named(L, rt, luaL_checkstring(L, 1), "check.routing");
+	const struct lab_host_rt *proxy = lab_rt_by_role(rt, ROLE_PROXY);
+	char *csv = NULL;
+	size_t i;
+
+	if (haproxy_stats(proxy, &csv) < 0) {
+		lua_pushnil(L);
+		lua_pushstring(L, error_last());
+		error_clear();
+		return 2;
+	}
+	lua_newtable(L);
+	for (i = 0; i < rt->nhosts; i++) {
+		char *st = haproxy_server_status(csv, l->name, rt->hosts[i].def->name);
+
+		if (st) {
+			lua_pushstring(L, st);
+			lua_setfield(L, -2, rt->hosts[i].def->name);
+			free(st);
+		}
+	}
+	free(csv);
+	return 1;
+}
+
+int luaopen_pgdrill_check(lua_State *L)
+{
+	static const luaL_Reg fns[] = {
+	    {"that", c_that},       {"healthy", c_healthy}, {"new_primary", c_new_primary},
+	    {"lag", c_lag},         {"writes", c_writes},   {"client", c_client},
+	    {"routing", c_routing}, {NULL, NULL},
+	};
+
+	luaL_newlib(L, fns);
+	return 1;
+}

@@ -1,0 +1,143 @@
+/* The `fault` module. Every call records the fault in the journal; those that leave
+ * something behind are reverted when the scenario ends, however it ends. */
+#include <string.h>
+
+#include "lua/context.h"
+#include "roles/status.h"
+#include "util/error.h"
+
+static struct drill_ctx *ready(lua_State *L, const char *fn)
+{
+	struct drill_ctx *c = ctx_get(L);
+
+	ctx_rt(L, fn);
+	if (!c->steady_ok)
+		luaL_error(L,
+		           "%s: call drill.steady() first: pgdrill injects faults only into a "
+		           "healthy lab",
+		           fn);
+	ctx_check_interrupt(L);
+	return c;
+}
+
+static int done(lua_State *L, int id, const char *fn)
+{
+	if (id < 0)
+		return luaL_error(L, "%s: %s", fn, error_last());
+	lua_pushinteger(L, id);
+	return 1;
+}
+
+static int f_kill(lua_State *L)
+{
+	const struct lab_host_rt *h = lua_host_check(L, 1);
+	const char *process = luaL_optstring(L, 2, "postgres");
+	const char *signame = luaL_optstring(L, 3, "KILL");
+	int sig = signal_number(signame);
+	struct drill_ctx *c;
+
+	if (sig < 0)
+		return luaL_argerror(L, 3, "a signal name like \"KILL\", \"TERM\" or \"INT\"");
+	c = ready(L, "fault.kill");
+	return done(L, fault_kill(&c->faults, h, process, sig), "fault.kill");
+}
+
+static int f_pause(lua_State *L)
+{
+	const struct lab_host_rt *h = lua_host_check(L, 1);
+	const char *process = luaL_optstring(L, 2, "postgres");
+	struct drill_ctx *c = ready(L, "fault.pause");
+
+	return done(L, fault_pause(&c->faults, h, process), "fault.pause");
+}
+
+static int f_crash(lua_State *L)
+{
+	const struct lab_host_rt *h = lua_host_check(L, 1);
+	struct drill_ctx *c = ready(L, "fault.crash");
+
+	return done(L, fault_crash(&c->faults, h), "fault.crash");
+}
+
+/* fault.fill_disk(host, {leave = "1MB"}) */
+static int f_fill_disk(lua_State *L)
+{
+	const struct lab_host_rt *h = lua_host_check(L, 1);
+	const char *leave = opt_string_field(L, 2, "leave", "0", "fault.fill_disk");
+	uint64_t bytes;
+	struct drill_ctx *c;
+
+	if (units_parse_size(leave, &bytes) < 0)
+		return luaL_error(L,
+		                  "bad argument #2 to 'fault.fill_disk' (field 'leave': size "
+		                  "expected, like \"1MB\", got \"%s\")",
+		                  leave);
+	c = ready(L, "fault.fill_disk");
+	return done(L, fault_fill_disk(&c->faults, h, bytes), "fault.fill_disk");
+}
+
+static int f_break_hba(lua_State *L)
+{
+	static const char *const modes[] = {"reject", "syntax", NULL};
+	const struct lab_host_rt *h = lua_host_check(L, 1);
+	int mode = luaL_checkoption(L, 2, "reject", modes);
+	struct drill_ctx *c = ready(L, "fault.break_hba");
+
+	return done(L, fault_break_hba(&c->faults, h, modes[mode]), "fault.break_hba");
+}
+
+static int f_partition(lua_State *L)
+{
+	static const char *const dirs[] = {"both", "in", "out", NULL};
+	const struct lab_host_rt *h = lua_host_check(L, 1);
+	int dir = luaL_checkoption(L, 2, "both", dirs);
+	struct drill_ctx *c = ready(L, "fault.partition");
+
+	return done(L, fault_partition(&c->faults, h, dirs[dir]), "fault.partition");
+}
+
+static int f_switchover(lua_State *L)
+{
+	const struct lab_host_rt *to = lua_host_check(L, 1);
+	struct drill_ctx *c = ready(L, "fault.switchover");
+	const struct lab_host_rt *from = NULL;
+	struct lab_status st;
+	size_t i;
+
+	status_collect_views(c->rt, &st, false);
+	for (i = 0; i < st.count; i++)
+		if (st.hosts[i].reachable && st.hosts[i].in_recovery == 0)
+			from = st.hosts[i].host;
+	status_free(&st);
+	if (!from)
+		return luaL_error(L, "fault.switchover: no primary to switch over from");
+	return done(L, fault_switchover(&c->faults, to, from), "fault.switchover");
+}
+
+static int f_revert(lua_State *L)
+{
+	struct drill_ctx *c = ctx_get(L);
+	lua_Integer id = luaL_checkinteger(L, 1);
+
+	if (fault_revert_one(&c->faults, (int)id) < 0)
+		return luaL_error(L, "fault.revert: %s", error_last());
+	return 0;
+}
+
+int luaopen_pgdrill_fault(lua_State *L)
+{
+	static const luaL_Reg fns[] = {
+	    {"kill", f_kill},
+	    {"pause", f_pause},
+	    {"crash", f_crash},
+	    {"fill_disk", f_fill_disk},
+	    {"break_hba", f_break_hba},
+	    {"partition", f_partition},
+	    {"switchover", f_switchover},
+	    {"revert", f_revert},
+	    {NULL, NULL},
+	};
+
+	luaL_newlib(L, fns);
+	return 1;
+}

@@ -1,0 +1,18 @@
+/* Bringing a lab back to health after a drill, the way a DBA would: restart what is not
+ * running, rejoin a failed primary as a standby of the new one (pg_rewind when needed),
+ * point barman at the current primary. */
+#ifndef PGDRILL_ROLES_HEAL_H
+#define PGDRILL_ROLES_HEAL_H
+
+#include "provider/provider.h"
+#include "roles/health.h"
+
+struct heal_log {
+	void (*say)(void *ud, const char *what);
+	void *ud;
+};
+
+/* 0 when the lab is healthy again within timeout_ms; `out` says how it ended. */
+int heal_lab(struct lab_rt *rt, const struct heal_log *log, int timeout_ms, struct health *out);
+
+#endif

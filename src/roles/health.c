@@ -1,0 +1,86 @@
+#include "roles/health.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "roles/haproxy.h"
+#include "roles/status.h"
+#include "util/error.h"
+#include "util/proc.h"
+
+void health_assess(const struct lab_rt *rt, struct health *out)
+{
+	const struct lab_host_rt *proxy = lab_rt_by_role(rt, ROLE_PROXY);
+	struct lab_status st;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	status_collect_views(rt, &st, false);
+	out->primaries = st.primaries;
+	for (i = 0; i < st.count; i++)
+		if (st.hosts[i].reachable && st.hosts[i].in_recovery == 0)
+			out->primary = st.primaries == 1 ? st.hosts[i].host : NULL;
+	if (st.primaries != 1) {
+		snprintf(out->why, sizeof(out->why), "%d servers accept writes (expected 1)",
+		         st.primaries);
+		goto done;
+	}
+	for (i = 0; i < st.count; i++) {
+		const struct host_status *h = &st.hosts[i];
+
+		if (h->host->def->role != ROLE_PRIMARY && h->host->def->role != ROLE_STANDBY)
+			continue;
+		if (h->host == out->primary)
+			continue;
+		if (!h->reachable) {
+			snprintf(out->why, sizeof(out->why), "%s does not answer",
+			         h->host->def->name);
+			goto done;
+		}
+		if (strcmp(h->wal_receiver, "streaming") != 0 ||
+		    strcmp(h->upstream, out->primary->addr) != 0) {
+			snprintf(
+			    out->why, sizeof(out->why),
+			    "%s is not streaming from the primary %s (receiver '%s' from '%s')",
+			    h->host->def->name, out->primary->def->name, h->wal_receiver,
+			    h->upstream);
+			goto done;
+		}
+	}
+	if (proxy) {
+		char *csv = NULL;
+
+		if (haproxy_stats(proxy, &csv) < 0) {
+			snprintf(out->why, sizeof(out->why), "%s", error_last());
+			error_clear();
+			goto done;
+		}
+		if (!haproxy_routing_converged(rt, csv, out->primary->def->name, out->why,
+		                               sizeof(out->why))) {
+			free(csv);
+			goto done;
+		}
+		free(csv);
+	}
+	out->healthy = true;
+	snprintf(out->why, sizeof(out->why), "one primary (%s), standbys streaming, haproxy agrees",
+	         out->primary->def->name);
+done:
+	status_free(&st);
+}
+
+int health_wait(const struct lab_rt *rt, int timeout_ms, struct health *out)
+{
+	long long deadline = proc_now_ms() + timeout_ms;
+
+	for (;;) {
+		health_assess(rt, out);
+		if (out->healthy)
+			return 0;
+		if (proc_now_ms() >= deadline)
+			return -1;
+		usleep(200000);
+	}
+}
