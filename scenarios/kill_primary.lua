@@ -10,13 +10,21 @@
 -- before it can serve again.
 local s = drill.scenario{ name = "kill the primary", objectives = { rto = "15s" } }
 
+local TIMELINE = "SELECT ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))" ..
+  "::bit(32)::int AS tl"
+
 drill.steady()
 local old = lab.primary()
-drill.event("the primary is " .. old.name)
+local tl_before = tonumber(old:sql(TIMELINE)[1].tl)
+drill.event(string.format("the primary is %s, on timeline %d", old.name, tl_before))
 
 fault.kill(old, "postgres", "KILL")
 local new = check.new_primary{ within = s.objectives.rto, ["not"] = old }
-if new then drill.event(new.name .. " is the primary now") end
+if new then
+  local tl_after = tonumber(new:sql(TIMELINE)[1].tl)
+  check.that("the timeline went up", tl_after > tl_before,
+    string.format("timeline %d -> %d on %s", tl_before, tl_after, new.name))
+end
 check.writes{ listener = "write_tcp", within = s.objectives.rto }
 check.writes{ listener = "write_agent", within = s.objectives.rto }
 check.lag{ within = s.objectives.recovery_within }

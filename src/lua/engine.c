@@ -179,8 +179,12 @@ static void count_hook(lua_State *L, lua_Debug *ar)
 		else if (e->deadline && proc_now_ms() > e->deadline)
 			e->tripped = "time limit reached";
 	}
-	if (e->tripped)
+	if (e->tripped) {
+		/* From now on the hook fires at every instruction, so the error is raised
+		 * again right after any pcall that caught it: it cannot be swallowed. */
+		lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
 		luaL_error(L, "%s", e->tripped);
+	}
 }
 
 /* print goes to the journal as a note. */

@@ -85,11 +85,12 @@ static int d_scenario(lua_State *L)
 static int d_steady(lua_State *L)
 {
 	struct drill_ctx *c = ctx_get(L);
-	struct lab_rt *rt = ctx_rt(L, "drill.steady");
+	struct lab_rt *rt;
 	struct health h;
 
 	if (!lua_isnoneornil(L, 1))
 		luaL_checktype(L, 1, LUA_TFUNCTION);
+	rt = ctx_rt(L, "drill.steady");
 	if (health_wait(rt, 20000, &h) < 0)
 		return luaL_error(L, "steady state not reached, no fault injected: %s", h.why);
 	if (lua_isfunction(L, 1)) {

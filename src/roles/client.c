@@ -12,12 +12,13 @@
 PGconn *client_connect(const struct lab_rt *rt, const struct client_target *t)
 {
 	const char *keys[] = {
-	    "host", "port", "user", "dbname", "password", "connect_timeout", "application_name",
+	    "host",    "port", "user", "dbname", "password", "connect_timeout", "application_name",
 	    "options", NULL};
 	char port[16], timeout[16];
-	const char *vals[] = {t->addr,     port,    t->user,          t->dbname,
-	                      t->password, timeout, "pgdrill-client",
-	                      "-c client_min_messages=warning", NULL};
+	const char *vals[] = {
+	    t->addr,     port,    t->user,          t->dbname,
+	    t->password, timeout, "pgdrill-client", "-c client_min_messages=warning",
+	    NULL};
 	int here, lab;
 	PGconn *c;
 

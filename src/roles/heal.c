@@ -179,7 +179,7 @@ int heal_lab(struct lab_rt *rt, const struct heal_log *log, int timeout_ms, stru
 			say(log, "stopping %s, a second primary", h->def->name);
 			postgres_stop(h);
 		}
-				procs_end_all(h, "postgres", 5000);
+		procs_end_all(h, "postgres", 5000);
 		say(log, "rejoining %s as a standby of %s", h->def->name, p->def->name);
 		if (repmgr_node_rejoin(rt, h, p, true) < 0)
 			return -1;

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The standard drills on a real lab, with their outcomes read back from the journal; a
+# drill that must fail does; Ctrl-C and SIGKILL in the middle of a fault leave a lab
+# that is healed, or that `down` removes completely.
+PGDRILL=$1
+SRC=$2
+source "$SRC/tests/integration/lib.sh"
+lab=$SRC/tests/labs/integration/drills.yaml
+manual=$SRC/tests/labs/integration/manual_failover.yaml
+cleanup_labs+=("$lab" "$manual")
+runs=$(mktemp -d)
+trap 'rm -rf "$runs"; on_exit' EXIT
+S=$SRC/scenarios
+
+"$PGDRILL" run --keep --runs-dir "$runs" "$lab" $S/kill_primary.lua $S/fill_disk.lua \
+	$S/break_pg_hba.lua $S/pause_primary.lua $S/switchover.lua >"$runs/out" 2>&1
+rc=$?
+check "the standard drills pass (exit $rc)" test "$rc" = 0
+[ "$rc" = 0 ] || tail -40 "$runs/out"
+journal=$(ls "$runs"/*/journal.json)
+check "a JUnit file is written" test -s "$(dirname "$journal")/junit.xml"
+check "the journal tells each outcome" python3 - "$journal" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = {x["name"]: x for x in d["scenarios"]}
+def checks(name): return {c["name"]: c for c in s[name]["checks"]}
+def events(name, kind): return [e["text"] for e in s[name]["events"] if e["kind"] == kind]
+kp = s["kill_primary"]
+assert kp["outcome"] == "passed", kp
+assert checks("kill_primary")["new primary"]["passed"]
+assert "postgres1" not in checks("kill_primary")["new primary"]["figure"].split(" promoted")[0]
+assert checks("kill_primary")["the timeline went up"]["passed"]
+assert any("rejoining postgres1 as a standby" in t for t in events("kill_primary", "heal")), events("kill_primary", "heal")
+assert any("healthy again" in t for t in events("kill_primary", "heal"))
+fd = s["fill_disk"]
+assert fd["outcome"] == "passed", fd
+assert any("fill_disk" in t and "reverted" in t for t in events("fill_disk", "revert"))
+bh = checks("break_pg_hba")
+assert bh["http-agent keeps routing to the refusing primary (asks over the local socket)"]["passed"]
+assert bh["tcp-check marks the refusing primary down"]["passed"]
+assert s["pause_primary"]["outcome"] == "passed", s["pause_primary"]
+assert s["switchover"]["outcome"] == "passed", s["switchover"]
+PY
+check "no ballast file is left on any disk" \
+	test -z "$(ls /var/lib/pgdrill/labs/it-drills/hosts/*/pgdrill-ballast-* 2>/dev/null)"
+check "the lab is healthy after the drills" "$PGDRILL" status "$lab"
+
+# Ctrl-C in the middle of a fault: the fault is reverted, the lab healed, exit 2.
+"$PGDRILL" run --runs-dir "$runs/int" "$lab" $S/break_pg_hba.lua >"$runs/int.out" 2>&1 &
+pid=$!
+for i in $(seq 100); do grep -q "fault " "$runs/int.out" && break; sleep 0.1; done
+kill -INT $pid
+wait $pid
+rc=$?
+check "an interrupted run exits 2 (got $rc)" test "$rc" = 2
+check "it says it was interrupted" grep -q "interrupted" "$runs/int.out"
+check "the broken pg_hba.conf was restored" bash -c \
+	"! grep -l 'pgdrill drill' /var/lib/pgdrill/labs/it-drills/hosts/*/data/pg_hba.conf"
+check "the lab is healthy after the interruption" "$PGDRILL" status "$lab"
+check "down" "$PGDRILL" down "$lab"
+assert_no_debris it-drills 10.231.8.0/24
+
+# A drill that must fail: with failover manual nobody is promoted.
+"$PGDRILL" run --keep --runs-dir "$runs/manual" "$manual" $S/kill_primary.lua >"$runs/m.out" 2>&1
+rc=$?
+check "kill_primary without automatic failover exits 1 (got $rc)" test "$rc" = 1
+check "and names the failed check" grep -q "check FAIL new primary" "$runs/m.out"
+check "the lab was healed afterwards" "$PGDRILL" status "$manual"
+
+# SIGKILL in the middle of a fault: down still removes everything.
+"$PGDRILL" run --runs-dir "$runs/kill" "$manual" $S/fill_disk.lua >"$runs/k.out" 2>&1 &
+pid=$!
+for i in $(seq 100); do grep -q "fault " "$runs/k.out" && break; sleep 0.1; done
+kill -KILL $pid
+wait $pid 2>/dev/null
+check "down after SIGKILL mid-fault" "$PGDRILL" down "$manual"
+assert_no_debris it-manual 10.231.9.0/24
+finish

@@ -1,0 +1,2 @@
+-- A scenario that does not parse.
+local x = = 1

@@ -1,0 +1,181 @@
+/* The sandbox and the API's argument checking, without a lab: every escape is refused
+ * or stopped, every misuse raises an error naming the function and the argument. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lua/engine.h"
+#include "util/error.h"
+
+static volatile sig_atomic_t interrupted;
+static struct drill_ctx ctx = {.interrupted = &interrupted};
+
+static struct engine *new_engine(long instructions, size_t memory)
+{
+	struct engine_limits lim = {memory, instructions, 60000};
+
+	return engine_new(&ctx, &lim, TEST_DATA_DIR "/../lua");
+}
+
+/* Runs code; expects failure with `needle` in the message. */
+static void expect_error(const char *code, const char *needle)
+{
+	struct engine *e = new_engine(5000000, 16u << 20);
+	int rc;
+
+	error_clear();
+	rc = engine_run_string(e, "=test", code);
+	if (rc == 0 || !strstr(error_last(), needle))
+		fprintf(stderr, "code: %s\nwanted: %s\ngot (rc %d): %s\n", code, needle, rc,
+		        rc ? error_last() : "success");
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(error_last(), needle));
+	error_clear();
+	engine_free(e);
+}
+
+static void expect_ok(const char *code)
+{
+	struct engine *e = new_engine(5000000, 16u << 20);
+	int rc;
+
+	error_clear();
+	rc = engine_run_string(e, "=test", code);
+	if (rc != 0)
+		fprintf(stderr, "code: %s\nerror: %s\n", code, error_last());
+	assert_int_equal(rc, 0);
+	engine_free(e);
+}
+
+static void test_escapes_refused(void **state)
+{
+	(void)state;
+	expect_error("os.execute('true')", "unknown global 'os'");
+	expect_error("io.open('/etc/passwd')", "unknown global 'io'");
+	expect_error("require 'os'", "require: no module 'os'");
+	expect_error("require '../../etc/passwd'", "bad module name");
+	expect_error("debug.getinfo(1)", "unknown global 'debug'");
+	expect_error("package.loadlib('x', 'y')", "unknown global 'package'");
+	expect_error("dofile('/etc/passwd')", "unknown global 'dofile'");
+	expect_error("loadfile('/etc/passwd')", "unknown global 'loadfile'");
+	expect_error("local f = string.dump(print)", "attempt to call a nil value (field 'dump')");
+	/* Bytecode never loads: a binary chunk starts with ESC. */
+	expect_error("local f, err = load('\\27Lua') assert(f, err)",
+	             "attempt to load a binary chunk");
+	expect_error("x = 1", "assignment to undeclared global 'x'");
+	expect_error("print(undefined_name)", "unknown global 'undefined_name'");
+}
+
+static void test_limits_stop(void **state)
+{
+	(void)state;
+	expect_error("while true do end", "instruction limit reached");
+	/* A pcall cannot swallow the limit: it is raised again at the next hook. */
+	expect_error("while true do pcall(function() while true do end end) end",
+	             "instruction limit reached");
+	expect_error("local s = string.rep('x', 1 << 30)", "not enough memory");
+	expect_error("local t = {} for i = 1, 1e8 do t[i] = i end", "not enough memory");
+}
+
+static void test_interrupt(void **state)
+{
+	(void)state;
+	interrupted = 1;
+	expect_error("while true do end", "interrupted");
+	expect_error("sleep('10s')", "interrupted");
+	interrupted = 0;
+}
+
+static void test_errors_name_function_and_argument(void **state)
+{
+	(void)state;
+	expect_error("fault.kill()",
+	             "bad argument #1 to 'kill' (pgdrill.host expected, got no value)");
+	/* The traceback names the module as well. */
+	expect_error("fault.kill()", "in function 'fault.kill'");
+	expect_error("fault.kill('postgres1')",
+	             "bad argument #1 to 'kill' (pgdrill.host expected, got string)");
+	expect_error("fault.pause(42)", "bad argument #1 to 'pause'");
+	expect_error("fault.crash({})", "bad argument #1 to 'crash'");
+	expect_error("fault.fill_disk(nil, {leave = '1MB'})", "bad argument #1 to 'fill_disk'");
+	expect_error("fault.break_hba()", "bad argument #1 to 'break_hba'");
+	expect_error("fault.partition()", "bad argument #1 to 'partition'");
+	expect_error("fault.switchover()", "bad argument #1 to 'switchover'");
+	expect_error("fault.revert('x')",
+	             "bad argument #1 to 'revert' (number expected, got string)");
+	expect_error("sleep()", "bad argument #1 to 'sleep' (duration expected");
+	expect_error("sleep('soon')", "bad argument #1 to 'sleep' (duration expected, like \"10s\" "
+	                              "or \"500ms\", got \"soon\")");
+	expect_error("sleep(-1)", "bad argument #1 to 'sleep' (duration must not be negative)");
+	expect_error("wait_until()",
+	             "bad argument #1 to 'wait_until' (function expected, got no value)");
+	expect_error("wait_until(function() end)",
+	             "bad argument #2 to 'wait_until' (duration expected");
+	expect_error("drill.scenario()",
+	             "bad argument #1 to 'scenario' (table expected, got no value)");
+	expect_error("drill.scenario{}",
+	             "bad argument #1 to 'drill.scenario' (field 'name' is required)");
+	expect_error("drill.scenario{name = 'x', objectives = {rto = 'fast'}}",
+	             "bad argument to 'drill.scenario' (field 'rto': duration expected, like "
+	             "\"10s\", got fast)");
+	expect_error("drill.event()", "bad argument #1 to 'event' (string expected, got no value)");
+	expect_error("drill.steady(42)", "bad argument #1 to 'steady'");
+	expect_error("check.that()", "bad argument #1 to 'that' (string expected, got no value)");
+	expect_error("check.that('x')", "bad argument #2 to 'that' (value expected)");
+	expect_error("check.client()", "check.client: no lab is running this drill");
+	expect_error("lab.host()", "lab.host: no lab is running this drill");
+	expect_error("lab.by_role()", "lab.by_role: no lab is running this drill");
+}
+
+static void test_good_scripts(void **state)
+{
+	(void)state;
+	expect_ok(
+	    "local s = drill.scenario{name = 'x', objectives = {rto = '2s', max_lag = '1MB'}}\n"
+	    "assert(s.objectives.rto == 2 and s.objectives.max_lag == 1048576)\n"
+	    "assert(s.objectives.rpo == 0)");
+	expect_ok("local kit = require 'drillkit' assert(kit.bytes(1536) == '1.5 kB')");
+	expect_ok("local n = 0 local v = wait_until(function() n = n + 1 return n >= 3 and n end, "
+	          "'5s', 0) assert(v == 3)");
+	expect_ok("local v, err = wait_until(function() return false end, 0) "
+	          "assert(v == nil and err:find('timeout'))");
+	expect_ok("local f = load('return 1 + 1') assert(f() == 2)");
+	expect_ok("local t0 = now() sleep('20ms') assert(now() - t0 >= 0.019)");
+	expect_ok("assert(pcall(error, 'caught') == false)");
+}
+
+static void test_traceback_names_file_and_line(void **state)
+{
+	struct engine *e = new_engine(5000000, 16u << 20);
+
+	(void)state;
+	error_clear();
+	assert_int_equal(engine_run_file(e, TEST_DATA_DIR "/lua/bad_scenario.lua"), -1);
+	assert_non_null(strstr(error_last(), "tests/lua/bad_scenario.lua:4: boom from line 4"));
+	assert_non_null(strstr(error_last(), "stack traceback:"));
+	assert_non_null(strstr(error_last(), "'inner'"));
+	error_clear();
+	assert_int_equal(engine_run_file(e, TEST_DATA_DIR "/lua/syntax_error.lua"), -1);
+	assert_non_null(strstr(error_last(), "tests/lua/syntax_error.lua:2:"));
+	error_clear();
+	engine_free(e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_escapes_refused),
+	    cmocka_unit_test(test_limits_stop),
+	    cmocka_unit_test(test_interrupt),
+	    cmocka_unit_test(test_errors_name_function_and_argument),
+	    cmocka_unit_test(test_good_scripts),
+	    cmocka_unit_test(test_traceback_names_file_and_line),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
