@@ -77,17 +77,22 @@ static int c_new_primary(lua_State *L)
 			old = lua_host_check(L, lua_gettop(L));
 		lua_pop(L, 1);
 	}
+	/* Servers other than `not` that accept writes: exactly one is a new primary. The
+	 * old one may still accept writes where it is cut off: that is the split-brain
+	 * check's business, not this one's. */
 	for (;;) {
 		struct lab_status st;
 		size_t i;
 
 		status_collect_views(rt, &st, false);
 		found = NULL;
-		primaries = st.primaries;
+		primaries = 0;
 		for (i = 0; i < st.count; i++)
 			if (st.hosts[i].reachable && st.hosts[i].in_recovery == 0 &&
-			    st.hosts[i].host != old)
+			    st.hosts[i].host != old) {
 				found = st.hosts[i].host;
+				primaries++;
+			}
 		status_free(&st);
 		if ((found && primaries == 1) || proc_now_ms() >= deadline)
 			break;

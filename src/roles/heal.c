@@ -1,5 +1,6 @@
 #include "roles/heal.h"
 
+#include <libpq-fe.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "roles/step.h"
 #include "util/error.h"
 #include "util/fsutil.h"
+#include "util/proc.h"
 #include "util/strbuf.h"
 
 static void say(const struct heal_log *log, const char *fmt, ...)
@@ -72,6 +74,91 @@ static bool streams_from(const struct lab_rt *rt, const struct lab_host_rt *h,
 	     strcmp(st.hosts[h->index].upstream, p->addr) == 0;
 	status_free(&st);
 	return ok;
+}
+
+static bool wait_streaming(const struct lab_rt *rt, const struct lab_host_rt *h,
+                           const struct lab_host_rt *p, int timeout_ms)
+{
+	long long deadline = proc_now_ms() + timeout_ms;
+
+	while (proc_now_ms() < deadline) {
+		if (streams_from(rt, h, p))
+			return true;
+		usleep(250000);
+	}
+	return false;
+}
+
+/* The last resort a DBA takes when a node cannot rejoin: a fresh clone. */
+static int rebuild(struct lab_rt *rt, const struct lab_host_rt *h, const struct lab_host_rt *p)
+{
+	const struct lab_host_rt *one[1] = {h};
+	char *data = host_path(h, "data");
+	int rc = -1;
+
+	postgres_stop(h);
+	procs_end_all(h, "postgres", 5000);
+	if (fs_remove_tree(data) < 0 || fs_mkdir_p(data, 0700, "postgres") < 0)
+		goto cleanup;
+	if (repmgr_clone_standbys(rt, p, one, 1) < 0 || postgres_write_config(rt, h) < 0 ||
+	    postgres_start(rt, h) < 0 || repmgr_standby_register(rt, h) < 0)
+		goto cleanup;
+	rc = 0;
+cleanup:
+	free(data);
+	return rc;
+}
+
+/* The running standby that has replayed the most WAL, or NULL. */
+static const struct lab_host_rt *best_standby(const struct lab_rt *rt)
+{
+	const struct lab_host_rt *best = NULL;
+	char *best_lsn = NULL;
+	size_t i;
+
+	for (i = 0; i < rt->nhosts; i++) {
+		const struct lab_host_rt *h = &rt->hosts[i];
+		PGconn *c;
+		char *v = NULL, *sql;
+
+		if (!is_pg_node(h) || !procs_find(h, "postgres"))
+			continue;
+		c = pg_admin_connect(rt, h, "postgres", 2);
+		if (!c) {
+			error_clear();
+			continue;
+		}
+		sql = best_lsn ? xasprintf("SELECT pg_is_in_recovery() AND "
+		                           "pg_last_wal_replay_lsn() > '%s'::pg_lsn",
+		                           best_lsn)
+		               : xstrdup("SELECT pg_is_in_recovery()");
+		if (pg_value(h, c, sql, &v) == 0 && v && v[0] == 't') {
+			free(best_lsn);
+			best_lsn = NULL;
+			if (pg_value(h, c, "SELECT pg_last_wal_replay_lsn()::text", &best_lsn) == 0)
+				best = h;
+		}
+		error_clear();
+		free(v);
+		free(sql);
+		PQfinish(c);
+	}
+	free(best_lsn);
+	return best;
+}
+
+/* repmgrd keeps the role it saw when it started; after a node changed role under it,
+ * a fresh one sees the node as it is now. */
+static void restart_repmgrd(const struct lab_host_rt *h)
+{
+	pid_t pid = procs_find(h, "repmgrd");
+	int i;
+
+	if (!pid)
+		return;
+	kill(pid, SIGTERM);
+	for (i = 0; i < 100 && !process_is_zombie(pid); i++)
+		usleep(20000);
 }
 
 static int ensure_daemons(struct lab_rt *rt, const struct heal_log *log)
@@ -148,8 +235,14 @@ int heal_lab(struct lab_rt *rt, const struct heal_log *log, int timeout_ms, stru
 
 	memset(out, 0, sizeof(*out));
 	p = current_primary(rt, &primaries);
-	if (!p) {
-		/* Nobody accepts writes: the lab's own primary comes back first. */
+	if (!p && (p = best_standby(rt))) {
+		/* Nobody accepts writes but a standby runs: promote the one furthest ahead,
+		 * as repmgrd would have. */
+		say(log, "no primary: promoting %s, the standby furthest ahead", p->def->name);
+		if (repmgr_standby_promote(rt, p) < 0)
+			return -1;
+	} else if (!p) {
+		/* Nothing runs: the lab's own primary comes back first. */
 		say(log, "no primary: starting PostgreSQL on %s", designated->def->name);
 		if (postgres_start(rt, designated) < 0)
 			return -1;
@@ -181,8 +274,15 @@ int heal_lab(struct lab_rt *rt, const struct heal_log *log, int timeout_ms, stru
 		}
 		procs_end_all(h, "postgres", 5000);
 		say(log, "rejoining %s as a standby of %s", h->def->name, p->def->name);
-		if (repmgr_node_rejoin(rt, h, p, true) < 0)
-			return -1;
+		if (repmgr_node_rejoin(rt, h, p, true) < 0 || !wait_streaming(rt, h, p, 15000)) {
+			say(log, "%s did not come back by rejoin (%s): rebuilding it from %s",
+			    h->def->name, error_pending() ? error_last() : "it does not stream",
+			    p->def->name);
+			error_clear();
+			if (rebuild(rt, h, p) < 0)
+				return -1;
+		}
+		restart_repmgrd(h);
 	}
 	if (ensure_daemons(rt, log) < 0 || barman_follow(rt, p, log) < 0)
 		return -1;
