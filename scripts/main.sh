@@ -16,4 +16,5 @@ build/pgdrill status "$lab"
 # switchover last: it leaves a different node as primary, which is fine for the report
 # and is where the next drill would start.
 build/pgdrill run "$lab" scenarios/kill_primary.lua scenarios/fill_disk.lua \
-	scenarios/break_pg_hba.lua scenarios/pause_primary.lua scenarios/switchover.lua
+	scenarios/break_pg_hba.lua scenarios/barman_restore.lua scenarios/pause_primary.lua \
+	scenarios/switchover.lua

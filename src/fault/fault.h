@@ -54,6 +54,11 @@ int fault_partition(struct fault_set *fs, const struct lab_host_rt *h, const cha
 int fault_switchover(struct fault_set *fs, const struct lab_host_rt *to,
                      const struct lab_host_rt *from);
 
+/* barman's latest backup restored (to the end of the archive, or to `target_time` when
+ * given) into a fresh directory on the barman host and started on PGDRILL_RESTORE_PORT. */
+#define PGDRILL_RESTORE_PORT "5499"
+int fault_barman_restore(struct fault_set *fs, const char *target_time);
+
 /* Internal: records a new fault and announces it. */
 struct fault *fault_add(struct fault_set *fs, const char *kind, const struct lab_host_rt *h,
                         const char *target, fault_revert_fn revert, const char *how);

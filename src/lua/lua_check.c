@@ -319,12 +319,82 @@ static int c_routing(lua_State *L)
 	return 1;
 }
 
+/* rows = check.restored(sql [, {db=, within=}]): a query on the server
+ * fault.barman_restore started, once it has finished recovery; or nil, message. */
+static int c_restored(lua_State *L)
+{
+	struct lab_rt *rt = ctx_rt(L, "check.restored");
+	const char *sql = luaL_checkstring(L, 1);
+	const char *db =
+	    opt_string_field(L, 2, "db", rt->lab->credentials.app_database, "check.restored");
+	int64_t within = opt_duration_field(L, 2, "within", 60000, "check.restored");
+	const struct lab_host_rt *b = lab_rt_by_role(rt, ROLE_BARMAN);
+	long long deadline = proc_now_ms() + within;
+	const char *keys[] = {"host", "port", "user", "dbname", "connect_timeout", NULL};
+	const char *vals[] = {NULL, PGDRILL_RESTORE_PORT, "postgres", NULL, "2", NULL};
+	char *sock;
+	PGconn *c = NULL;
+	PGresult *r;
+	int i, k;
+
+	if (!b)
+		return luaL_error(L, "check.restored: the lab has no barman host");
+	sock = xasprintf("%s/restore-run", b->dir);
+	vals[0] = sock;
+	vals[3] = db;
+	for (;;) {
+		c = PQconnectdbParams(keys, vals, 0);
+		if (PQstatus(c) == CONNECTION_OK) {
+			r = PQexec(c, "SELECT pg_is_in_recovery()");
+			if (PQresultStatus(r) == PGRES_TUPLES_OK && PQgetvalue(r, 0, 0)[0] == 'f') {
+				PQclear(r);
+				break;
+			}
+			PQclear(r);
+		}
+		PQfinish(c);
+		c = NULL;
+		if (proc_now_ms() >= deadline)
+			break;
+		ctx_sleep_ms(L, 200);
+	}
+	free(sock);
+	if (!c) {
+		lua_pushnil(L);
+		lua_pushstring(L, "the restored server did not finish recovery in time (see the "
+		                  "barman host's restored-postgres.log)");
+		return 2;
+	}
+	r = PQexec(c, sql);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK && PQresultStatus(r) != PGRES_COMMAND_OK) {
+		lua_pushnil(L);
+		lua_pushstring(L, PQresultErrorMessage(r));
+		PQclear(r);
+		PQfinish(c);
+		return 2;
+	}
+	lua_createtable(L, PQntuples(r), 0);
+	for (i = 0; i < PQntuples(r); i++) {
+		lua_createtable(L, 0, PQnfields(r));
+		for (k = 0; k < PQnfields(r); k++) {
+			if (PQgetisnull(r, i, k))
+				continue;
+			lua_pushstring(L, PQgetvalue(r, i, k));
+			lua_setfield(L, -2, PQfname(r, k));
+		}
+		lua_rawseti(L, -2, i + 1);
+	}
+	PQclear(r);
+	PQfinish(c);
+	return 1;
+}
+
 int luaopen_pgdrill_check(lua_State *L)
 {
 	static const luaL_Reg fns[] = {
-	    {"that", c_that},       {"healthy", c_healthy}, {"new_primary", c_new_primary},
-	    {"lag", c_lag},         {"writes", c_writes},   {"client", c_client},
-	    {"routing", c_routing}, {NULL, NULL},
+	    {"that", c_that},       {"healthy", c_healthy},   {"new_primary", c_new_primary},
+	    {"lag", c_lag},         {"writes", c_writes},     {"client", c_client},
+	    {"routing", c_routing}, {"restored", c_restored}, {NULL, NULL},
 	};
 
 	luaL_newlib(L, fns);

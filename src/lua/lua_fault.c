@@ -114,6 +114,15 @@ static int f_switchover(lua_State *L)
 	return done(L, fault_switchover(&c->faults, to, from), "fault.switchover");
 }
 
+/* fault.barman_restore{[target_time = "2026-01-01 12:00:00+00"]} */
+static int f_barman_restore(lua_State *L)
+{
+	const char *target = opt_string_field(L, 1, "target_time", NULL, "fault.barman_restore");
+	struct drill_ctx *c = ready(L, "fault.barman_restore");
+
+	return done(L, fault_barman_restore(&c->faults, target), "fault.barman_restore");
+}
+
 static int f_revert(lua_State *L)
 {
 	struct drill_ctx *c = ctx_get(L);
@@ -135,6 +144,7 @@ int luaopen_pgdrill_fault(lua_State *L)
 	    {"partition", f_partition},
 	    {"switchover", f_switchover},
 	    {"revert", f_revert},
+	    {"barman_restore", f_barman_restore},
 	    {NULL, NULL},
 	};
 

@@ -13,7 +13,8 @@ trap 'rm -rf "$runs"; on_exit' EXIT
 S=$SRC/scenarios
 
 "$PGDRILL" run --keep --runs-dir "$runs" "$lab" $S/kill_primary.lua $S/fill_disk.lua \
-	$S/break_pg_hba.lua $S/pause_primary.lua $S/switchover.lua >"$runs/out" 2>&1
+	$S/break_pg_hba.lua $S/barman_restore.lua $S/pause_primary.lua $S/switchover.lua \
+	>"$runs/out" 2>&1
 rc=$?
 check "the standard drills pass (exit $rc)" test "$rc" = 0
 [ "$rc" = 0 ] || tail -40 "$runs/out"
@@ -38,9 +39,13 @@ assert any("fill_disk" in t and "reverted" in t for t in events("fill_disk", "re
 bh = checks("break_pg_hba")
 assert bh["http-agent keeps routing to the refusing primary (asks over the local socket)"]["passed"]
 assert bh["tcp-check marks the refusing primary down"]["passed"]
+br = checks("barman_restore")
+assert br["the latest restore has every mark"]["passed"], br
+assert br["the point-in-time restore stops between the marks"]["passed"], br
 assert s["pause_primary"]["outcome"] == "passed", s["pause_primary"]
 assert s["switchover"]["outcome"] == "passed", s["switchover"]
 PY
+check "the restored server is gone" test ! -e /var/lib/pgdrill/labs/it-drills/hosts/barman/restore
 check "no ballast file is left on any disk" \
 	test -z "$(ls /var/lib/pgdrill/labs/it-drills/hosts/*/pgdrill-ballast-* 2>/dev/null)"
 check "the lab is healthy after the drills" "$PGDRILL" status "$lab"
