@@ -50,6 +50,12 @@ int fault_break_hba(struct fault_set *fs, const struct lab_host_rt *h, const cha
 /* Drops all traffic to and from the host (direction "both"), or only what it receives
  * ("in") or sends ("out"), with nftables inside its namespace. */
 int fault_partition(struct fault_set *fs, const struct lab_host_rt *h, const char *direction);
+/* The host's network interface goes down (a pulled cable). */
+int fault_link_down(struct fault_set *fs, const struct lab_host_rt *h);
+/* Rebuilds a node as a standby of the current primary: `repmgr node rejoin`, with
+ * pg_rewind when `rewind` (PostgreSQL is stopped first). */
+int fault_rejoin(struct fault_set *fs, const struct lab_host_rt *h, const struct lab_host_rt *p,
+                 bool rewind);
 /* A planned switchover from the primary `from` to the standby `to`. */
 int fault_switchover(struct fault_set *fs, const struct lab_host_rt *to,
                      const struct lab_host_rt *from);

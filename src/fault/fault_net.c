@@ -66,3 +66,38 @@ int fault_partition(struct fault_set *fs, const struct lab_host_rt *h, const cha
 	                                        : direction);
 	return fault_add(fs, "partition", h, direction, heal_partition, how)->id;
 }
+
+static int link_up(struct lab_rt *rt, struct fault *f)
+{
+	char *argv[] = {"ip", "link", "set", "eth0", "up", NULL};
+	struct proc_spec spec = {.argv = argv, .timeout_ms = 10000};
+	struct proc_result res;
+	int rc;
+
+	if (host_run(rt, lab_rt_host(rt, f->host), &spec, &res) < 0)
+		return -1;
+	rc = res.status == 0 ? 0 : error_set("host %s: ip link set eth0 up: %s", f->host, res.err);
+	proc_result_free(&res);
+	return rc;
+}
+
+int fault_link_down(struct fault_set *fs, const struct lab_host_rt *h)
+{
+	char *argv[] = {"ip", "link", "set", "eth0", "down", NULL};
+	struct proc_spec spec = {.argv = argv, .timeout_ms = 10000};
+	struct proc_result res;
+	int rc;
+
+	if (host_run(fs->rt, h, &spec, &res) < 0)
+		return -1;
+	rc = res.status == 0
+	         ? 0
+	         : error_set("host %s: ip link set eth0 down: %s", h->def->name, res.err);
+	proc_result_free(&res);
+	if (rc < 0)
+		return -1;
+	return fault_add(fs, "link_down", h, "eth0", link_up,
+	                 "ip link set eth0 down inside the host (the cable pulled: peers see "
+	                 "no reset)")
+	    ->id;
+}

@@ -134,7 +134,7 @@ int fault_barman_restore(struct fault_set *fs, const char *target_time)
 		free(sock);
 		return error_set("a restored server exists already; revert that fault first");
 	}
-		if (archive_now(rt, b) < 0 || fs_mkdir_p(sock, 0755, "barman") < 0 ||
+	if (archive_now(rt, b) < 0 || fs_mkdir_p(sock, 0755, "barman") < 0 ||
 	    fs_mkdir_p(dir, 0700, "barman") < 0) {
 		free(dir);
 		free(sock);

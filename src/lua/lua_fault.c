@@ -123,6 +123,44 @@ static int f_barman_restore(lua_State *L)
 	return done(L, fault_barman_restore(&c->faults, target), "fault.barman_restore");
 }
 
+static int f_link_down(lua_State *L)
+{
+	const struct lab_host_rt *h = lua_host_check(L, 1);
+	struct drill_ctx *c = ready(L, "fault.link_down");
+
+	return done(L, fault_link_down(&c->faults, h), "fault.link_down");
+}
+
+/* fault.rejoin(host [, {rewind = true}]): the host comes back as a standby of the
+ * current primary. */
+static int f_rejoin(lua_State *L)
+{
+	const struct lab_host_rt *h = lua_host_check(L, 1);
+	bool rewind = true;
+	struct drill_ctx *c;
+	const struct lab_host_rt *p = NULL;
+	struct lab_status st;
+	size_t i;
+
+	if (lua_istable(L, 2)) {
+		lua_getfield(L, 2, "rewind");
+		if (!lua_isnil(L, -1))
+			rewind = lua_toboolean(L, -1);
+		lua_pop(L, 1);
+	} else if (!lua_isnoneornil(L, 2)) {
+		luaL_checktype(L, 2, LUA_TTABLE);
+	}
+	c = ready(L, "fault.rejoin");
+	status_collect_views(c->rt, &st, false);
+	for (i = 0; i < st.count; i++)
+		if (st.hosts[i].reachable && st.hosts[i].in_recovery == 0 && st.hosts[i].host != h)
+			p = st.hosts[i].host;
+	status_free(&st);
+	if (!p)
+		return luaL_error(L, "fault.rejoin: no other primary to rejoin");
+	return done(L, fault_rejoin(&c->faults, h, p, rewind), "fault.rejoin");
+}
+
 static int f_revert(lua_State *L)
 {
 	struct drill_ctx *c = ctx_get(L);
@@ -145,6 +183,8 @@ int luaopen_pgdrill_fault(lua_State *L)
 	    {"switchover", f_switchover},
 	    {"revert", f_revert},
 	    {"barman_restore", f_barman_restore},
+	    {"link_down", f_link_down},
+	    {"rejoin", f_rejoin},
 	    {NULL, NULL},
 	};
 

@@ -220,6 +220,10 @@ static int barman_follow(struct lab_rt *rt, const struct lab_host_rt *p, const s
 		error_clear();
 	if (barman_cmd(rt, b, "barman receive-wal --reset", reset_args, NULL) < 0)
 		error_clear();
+	/* The archive has a gap where the new timeline began (the new slot reserves WAL only
+	 * from now on): until a new base backup, nothing after the failover restores. */
+	say(log, "taking a new base backup from %s", p->def->name);
+	rc = barman_first_backup(rt, b, p);
 cleanup:
 	free(conf_path);
 	free(text);

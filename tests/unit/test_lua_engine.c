@@ -106,6 +106,11 @@ static void test_errors_name_function_and_argument(void **state)
 	expect_error("fault.break_hba()", "bad argument #1 to 'break_hba'");
 	expect_error("fault.partition()", "bad argument #1 to 'partition'");
 	expect_error("fault.switchover()", "bad argument #1 to 'switchover'");
+	expect_error("fault.link_down()", "bad argument #1 to 'link_down'");
+	expect_error("fault.rejoin()", "bad argument #1 to 'rejoin'");
+	expect_error("fault.barman_restore{target_time = 5}",
+	             "bad argument to 'fault.barman_restore' (field 'target_time': string "
+	             "expected, got number)");
 	expect_error("fault.revert('x')",
 	             "bad argument #1 to 'revert' (number expected, got string)");
 	expect_error("sleep()", "bad argument #1 to 'sleep' (duration expected");
