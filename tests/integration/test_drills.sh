@@ -50,6 +50,15 @@ check "no ballast file is left on any disk" \
 	test -z "$(ls /var/lib/pgdrill/labs/it-drills/hosts/*/pgdrill-ballast-* 2>/dev/null)"
 check "the lab is healthy after the drills" "$PGDRILL" status "$lab"
 
+# partition_primary must report the split brain classic repmgr cannot prevent, with the
+# evidence, and leave the lab healed.
+"$PGDRILL" run --runs-dir "$runs/split" "$lab" $S/partition_primary.lua >"$runs/split.out" 2>&1
+rc=$?
+check "partition_primary reports a missed objective (exit $rc)" test "$rc" = 1
+check "it names the split brain" grep -q "check FAIL no split brain" "$runs/split.out"
+check "a new primary was promoted during the partition" grep -q "check ok  new primary" "$runs/split.out"
+check "the lab is healthy after the partition" "$PGDRILL" status "$lab"
+
 # Ctrl-C in the middle of a fault: the fault is reverted, the lab healed, exit 2.
 "$PGDRILL" run --runs-dir "$runs/int" "$lab" $S/break_pg_hba.lua >"$runs/int.out" 2>&1 &
 pid=$!
@@ -62,6 +71,18 @@ check "it says it was interrupted" grep -q "interrupted" "$runs/int.out"
 check "the broken pg_hba.conf was restored" bash -c \
 	"! grep -l 'pgdrill drill' /var/lib/pgdrill/labs/it-drills/hosts/*/data/pg_hba.conf"
 check "the lab is healthy after the interruption" "$PGDRILL" status "$lab"
+
+# SIGTERM (a CI job cancelled) behaves the same: the ballast goes, the lab is healthy.
+"$PGDRILL" run --runs-dir "$runs/term" "$lab" $S/fill_disk.lua >"$runs/term.out" 2>&1 &
+pid=$!
+for i in $(seq 100); do grep -q "fault " "$runs/term.out" && break; sleep 0.1; done
+kill -TERM $pid
+wait $pid
+rc=$?
+check "a run stopped by SIGTERM exits 2 (got $rc)" test "$rc" = 2
+check "its ballast was removed" \
+	test -z "$(ls /var/lib/pgdrill/labs/it-drills/hosts/*/pgdrill-ballast-* 2>/dev/null)"
+check "the lab is healthy after SIGTERM" "$PGDRILL" status "$lab"
 check "down" "$PGDRILL" down "$lab"
 assert_no_debris it-drills 10.231.8.0/24
 
