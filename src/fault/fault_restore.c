@@ -14,6 +14,7 @@
 #include "roles/procs.h"
 #include "util/error.h"
 #include "util/fsutil.h"
+#include "util/pgshm.h"
 #include "util/strbuf.h"
 
 static int stop_restored(struct lab_rt *rt, struct fault *f)
@@ -29,6 +30,7 @@ static int stop_restored(struct lab_rt *rt, struct fault *f)
 		if (!process_is_zombie(f->pid))
 			kill(f->pid, SIGKILL);
 	}
+	pgshm_remove(f->path);
 	fs_remove_tree(f->path);
 	fs_remove_tree(sock);
 	free(sock);

@@ -11,13 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/shm.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "provider/provider.h"
 #include "util/error.h"
 #include "util/fsutil.h"
+#include "util/pgshm.h"
 #include "util/strbuf.h"
 
 /* Runs one `ip -batch` (in namespace `ns` when given: batch lines take no -n). */
@@ -276,32 +276,6 @@ static void wait_reaped(const pid_t *pids, size_t n, int timeout_ms)
 	}
 }
 
-/* PostgreSQL keeps a small SysV segment whose id is on line 7 of postmaster.pid; a
- * killed postmaster leaves it behind, so teardown removes it. */
-static void remove_postgres_shm(const char *host_dir)
-{
-	char *path = xasprintf("%s/data/postmaster.pid", host_dir), *text = NULL, *line;
-	int n = 0, shmid = -1;
-	long key;
-
-	if (fs_read_file(path, &text, NULL) == 0) {
-		for (line = text; line && n < 6; n++) {
-			line = strchr(line, '\n');
-			if (line)
-				line++;
-		}
-		if (line && sscanf(line, "%ld %d", &key, &shmid) == 2 && shmid >= 0) {
-			struct shmid_ds ds;
-
-			if (shmctl(shmid, IPC_STAT, &ds) == 0 && ds.shm_nattch == 0 &&
-			    ds.shm_perm.__key == (key_t)key)
-				shmctl(shmid, IPC_RMID, NULL);
-		}
-	}
-	free(text);
-	free(path);
-}
-
 static int netns_destroy(const char *lab_dir)
 {
 	pid_t seen[LAB_MAX_PROCS];
@@ -345,7 +319,12 @@ static int netns_destroy(const char *lab_dir)
 	for (i = n; i-- > 0;) {
 		if (e[i].kind != STATE_MOUNT)
 			continue;
-		remove_postgres_shm(e[i].arg);
+		{
+			char *data = xasprintf("%s/data", e[i].arg);
+
+			pgshm_remove(data);
+			free(data);
+		}
 		if (umount2(e[i].arg, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
 			error_set("cannot unmount %s: %s", e[i].arg, strerror(errno));
 	}

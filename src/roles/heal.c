@@ -19,6 +19,7 @@
 #include "roles/step.h"
 #include "util/error.h"
 #include "util/fsutil.h"
+#include "util/pgshm.h"
 #include "util/proc.h"
 #include "util/strbuf.h"
 
@@ -98,6 +99,7 @@ static int rebuild(struct lab_rt *rt, const struct lab_host_rt *h, const struct 
 
 	postgres_stop(h);
 	procs_end_all(h, "postgres", 5000);
+	pgshm_remove(data);
 	if (fs_remove_tree(data) < 0 || fs_mkdir_p(data, 0700, "postgres") < 0)
 		goto cleanup;
 	if (repmgr_clone_standbys(rt, p, one, 1) < 0 || postgres_write_config(rt, h) < 0 ||
