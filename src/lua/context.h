@@ -43,5 +43,9 @@ int luaopen_pgdrill_check(lua_State *L);
 void lua_host_register(lua_State *L);
 void lua_host_push(lua_State *L, const struct lab_host_rt *h);
 const struct lab_host_rt *lua_host_check(lua_State *L, int arg);
+/* Runs SQL on an open connection and pushes a list of rows (tables by column name),
+ * or nil, message, SQLSTATE. Returns the number of values pushed. */
+struct pg_conn;
+int lua_push_query(lua_State *L, struct pg_conn *c, const char *sql);
 
 #endif

@@ -335,7 +335,7 @@ static int c_restored(lua_State *L)
 	char *sock;
 	PGconn *c = NULL;
 	PGresult *r;
-	int i, k;
+	int k;
 
 	if (!b)
 		return luaL_error(L, "check.restored: the lab has no barman host");
@@ -365,28 +365,9 @@ static int c_restored(lua_State *L)
 		                  "barman host's restored-postgres.log)");
 		return 2;
 	}
-	r = PQexec(c, sql);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK && PQresultStatus(r) != PGRES_COMMAND_OK) {
-		lua_pushnil(L);
-		lua_pushstring(L, PQresultErrorMessage(r));
-		PQclear(r);
-		PQfinish(c);
-		return 2;
-	}
-	lua_createtable(L, PQntuples(r), 0);
-	for (i = 0; i < PQntuples(r); i++) {
-		lua_createtable(L, 0, PQnfields(r));
-		for (k = 0; k < PQnfields(r); k++) {
-			if (PQgetisnull(r, i, k))
-				continue;
-			lua_pushstring(L, PQgetvalue(r, i, k));
-			lua_setfield(L, -2, PQfname(r, k));
-		}
-		lua_rawseti(L, -2, i + 1);
-	}
-	PQclear(r);
+	k = lua_push_query(L, c, sql);
 	PQfinish(c);
-	return 1;
+	return k;
 }
 
 int luaopen_pgdrill_check(lua_State *L)

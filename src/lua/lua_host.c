@@ -60,29 +60,11 @@ static int h_exec(lua_State *L)
 	return 3;
 }
 
-/* rows = host:sql(sql [, {db=}]): a list of rows keyed by column name; on failure
- * nil, message, SQLSTATE. Runs over the node's own socket as postgres. */
-static int h_sql(lua_State *L)
+int lua_push_query(lua_State *L, PGconn *c, const char *sql)
 {
-	const struct lab_host_rt *h = lua_host_check(L, 1);
-	struct lab_rt *rt = ctx_rt(L, "host:sql");
-	const char *sql = luaL_checkstring(L, 2);
-	const char *db = opt_string_field(L, 3, "db", "postgres", "sql");
-	PGconn *c;
-	PGresult *r;
+	PGresult *r = PQexec(c, sql);
 	int i, k;
 
-	if (!lab_host_is_postgres(h->def))
-		return luaL_error(L, "host:sql: %s is not a PostgreSQL host", h->def->name);
-	c = pg_admin_connect(rt, h, db, 3);
-	if (!c) {
-		lua_pushnil(L);
-		lua_pushstring(L, error_last());
-		lua_pushstring(L, "08006");
-		error_clear();
-		return 3;
-	}
-	r = PQexec(c, sql);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK && PQresultStatus(r) != PGRES_COMMAND_OK) {
 		const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
 
@@ -90,7 +72,6 @@ static int h_sql(lua_State *L)
 		lua_pushstring(L, PQresultErrorMessage(r));
 		lua_pushstring(L, state ? state : "");
 		PQclear(r);
-		PQfinish(c);
 		return 3;
 	}
 	lua_createtable(L, PQntuples(r), 0);
@@ -105,8 +86,33 @@ static int h_sql(lua_State *L)
 		lua_rawseti(L, -2, i + 1);
 	}
 	PQclear(r);
-	PQfinish(c);
 	return 1;
+}
+
+/* rows = host:sql(sql [, {db=}]): a list of rows keyed by column name; on failure
+ * nil, message, SQLSTATE. Runs over the node's own socket as postgres. */
+static int h_sql(lua_State *L)
+{
+	const struct lab_host_rt *h = lua_host_check(L, 1);
+	struct lab_rt *rt = ctx_rt(L, "host:sql");
+	const char *sql = luaL_checkstring(L, 2);
+	const char *db = opt_string_field(L, 3, "db", "postgres", "sql");
+	PGconn *c;
+	int n;
+
+	if (!lab_host_is_postgres(h->def))
+		return luaL_error(L, "host:sql: %s is not a PostgreSQL host", h->def->name);
+	c = pg_admin_connect(rt, h, db, 3);
+	if (!c) {
+		lua_pushnil(L);
+		lua_pushstring(L, error_last());
+		lua_pushstring(L, "08006");
+		error_clear();
+		return 3;
+	}
+	n = lua_push_query(L, c, sql);
+	PQfinish(c);
+	return n;
 }
 
 /* Paths are inside the host's own directory: "data/pg_hba.conf". */

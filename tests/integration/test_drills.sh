@@ -12,6 +12,17 @@ runs=$(mktemp -d)
 trap 'rm -rf "$runs"; on_exit' EXIT
 S=$SRC/scenarios
 
+# Starts `pgdrill run LAB SCENARIO` in the background, sends SIGNAL as soon as its first
+# fault is on the timeline, and sets rc to its exit code. Output goes to OUT.
+run_and_signal() { # signal lab scenario out
+	"$PGDRILL" run --runs-dir "$runs/$1" "$2" "$3" >"$4" 2>&1 &
+	local pid=$!
+	for i in $(seq 100); do grep -q "fault " "$4" && break; sleep 0.1; done
+	kill -"$1" $pid
+	wait $pid 2>/dev/null
+	rc=$?
+}
+
 "$PGDRILL" run --keep --runs-dir "$runs" "$lab" $S/kill_primary.lua $S/fill_disk.lua \
 	$S/break_pg_hba.lua $S/barman_restore.lua $S/pause_primary.lua $S/switchover.lua \
 	>"$runs/out" 2>&1
@@ -60,12 +71,7 @@ check "a new primary was promoted during the partition" grep -q "check ok  new p
 check "the lab is healthy after the partition" "$PGDRILL" status "$lab"
 
 # Ctrl-C in the middle of a fault: the fault is reverted, the lab healed, exit 2.
-"$PGDRILL" run --runs-dir "$runs/int" "$lab" $S/break_pg_hba.lua >"$runs/int.out" 2>&1 &
-pid=$!
-for i in $(seq 100); do grep -q "fault " "$runs/int.out" && break; sleep 0.1; done
-kill -INT $pid
-wait $pid
-rc=$?
+run_and_signal INT "$lab" $S/break_pg_hba.lua "$runs/int.out"
 check "an interrupted run exits 2 (got $rc)" test "$rc" = 2
 check "it says it was interrupted" grep -q "interrupted" "$runs/int.out"
 check "the broken pg_hba.conf was restored" bash -c \
@@ -73,12 +79,7 @@ check "the broken pg_hba.conf was restored" bash -c \
 check "the lab is healthy after the interruption" "$PGDRILL" status "$lab"
 
 # SIGTERM (a CI job cancelled) behaves the same: the ballast goes, the lab is healthy.
-"$PGDRILL" run --runs-dir "$runs/term" "$lab" $S/fill_disk.lua >"$runs/term.out" 2>&1 &
-pid=$!
-for i in $(seq 100); do grep -q "fault " "$runs/term.out" && break; sleep 0.1; done
-kill -TERM $pid
-wait $pid
-rc=$?
+run_and_signal TERM "$lab" $S/fill_disk.lua "$runs/term.out"
 check "a run stopped by SIGTERM exits 2 (got $rc)" test "$rc" = 2
 check "its ballast was removed" \
 	test -z "$(ls /var/lib/pgdrill/labs/it-drills/hosts/*/pgdrill-ballast-* 2>/dev/null)"
@@ -94,11 +95,7 @@ check "and names the failed check" grep -q "check FAIL new primary" "$runs/m.out
 check "the lab was healed afterwards" "$PGDRILL" status "$manual"
 
 # SIGKILL in the middle of a fault: down still removes everything.
-"$PGDRILL" run --runs-dir "$runs/kill" "$manual" $S/fill_disk.lua >"$runs/k.out" 2>&1 &
-pid=$!
-for i in $(seq 100); do grep -q "fault " "$runs/k.out" && break; sleep 0.1; done
-kill -KILL $pid
-wait $pid 2>/dev/null
+run_and_signal KILL "$manual" $S/fill_disk.lua "$runs/k.out"
 check "down after SIGKILL mid-fault" "$PGDRILL" down "$manual"
 assert_no_debris it-manual 10.231.9.0/24
 finish
