@@ -74,7 +74,9 @@ static enum outcome run_one(struct lab_rt *rt, struct journal *j, const char *pa
 		message = xasprintf("%d check%s failed", j->failed_checks,
 		                    j->failed_checks == 1 ? "" : "s");
 	}
-	/* Whatever happened, the faults go and the lab is made healthy for the next drill. */
+	/* Whatever happened, the clients stop, the faults go and the lab is made healthy
+	 * for the next drill. */
+	ctx_stop_workloads(&ctx);
 	if (fault_revert_all(&ctx.faults) > 0 && out == PASSED)
 		out = ERRORED;
 	if (heal_lab(rt, &log, (int)rt->lab->objectives.recovery_within * 2, &h) < 0) {
@@ -95,6 +97,7 @@ static enum outcome run_one(struct lab_rt *rt, struct journal *j, const char *pa
 	                                     : "error",
 	                     message);
 	engine_free(e);
+	ctx_free_workloads(&ctx);
 	fault_set_free(&ctx.faults);
 	free(ctx.name);
 	free(message);

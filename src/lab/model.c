@@ -223,11 +223,15 @@ static const struct field workload_fields[] = {
     FIELD(struct lab_workload, kind, FT_STRING, .defval = "books",
           .doc = "Workload model: `books` (INSERT with client-generated ids, reads by id)."),
     FIELD(struct lab_workload, clients, FT_INT, .defval = "4", .min = 1, .max = 256,
-          .doc = "Concurrent client connections."),
+          .doc = "Writer threads, each with its own connection through the write listener."),
+    FIELD(struct lab_workload, readers, FT_INT, .defval = "1", .min = 0, .max = 256,
+          .doc = "Reader threads through the read listener (none when the lab has no read "
+                 "listener); together they read at a quarter of `rate`."),
     FIELD(struct lab_workload, rate, FT_INT, .defval = "200", .min = 0, .max = 1000000,
-          .doc = "Target operations per second over all clients; 0 means as fast as possible."),
-    FIELD(struct lab_workload, reconnect_backoff, FT_DURATION, .defval = "100ms",
-          .doc = "Pause before a client reconnects after a failure."),
+          .doc = "Target writes per second over all writers; 0 means as fast as possible."),
+    FIELD(struct lab_workload, reconnect_backoff, FT_DURATION, .defval = "10ms",
+          .doc = "Least pause before a client reconnects after a failed connect. Clients keep "
+                 "their staggered schedule, so together they still probe every 1/`rate` s."),
     FIELD(struct lab_workload, statement_timeout, FT_DURATION, .defval = "2s",
           .doc = "A write without an answer after this long counts as indeterminate."),
 };

@@ -123,6 +123,7 @@ struct lab_workload {
 	struct record_meta meta;
 	char *kind;
 	long clients;
+	long readers;
 	long rate;
 	int64_t reconnect_backoff;
 	int64_t statement_timeout;

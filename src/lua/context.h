@@ -11,6 +11,9 @@
 #include "fault/fault.h"
 #include "journal/journal.h"
 #include "provider/provider.h"
+#include "workload/workload.h"
+
+#define CTX_MAX_WORKLOADS 8
 
 struct drill_ctx {
 	struct lab_rt *rt; /* NULL in API tests without a lab: lab calls then raise */
@@ -19,6 +22,8 @@ struct drill_ctx {
 	volatile sig_atomic_t *interrupted;
 	bool steady_ok; /* drill.steady passed: faults may be injected */
 	char *name;     /* from drill.scenario */
+	struct workload *workloads[CTX_MAX_WORKLOADS]; /* owned; stopped when the script ends */
+	int nworkloads;
 };
 
 struct drill_ctx *ctx_get(lua_State *L);
@@ -34,12 +39,24 @@ int64_t arg_duration(lua_State *L, int arg, const char *fn);
 int64_t opt_duration_field(lua_State *L, int tbl, const char *field, int64_t def, const char *fn);
 const char *opt_string_field(lua_State *L, int tbl, const char *field, const char *def,
                              const char *fn);
+double opt_number_field(lua_State *L, int tbl, const char *field, double def, double min,
+                        double max, const char *fn);
 
 /* The modules, one file each. */
 int luaopen_pgdrill_lab(lua_State *L);
 int luaopen_pgdrill_drill(lua_State *L);
 int luaopen_pgdrill_fault(lua_State *L);
 int luaopen_pgdrill_check(lua_State *L);
+int luaopen_pgdrill_workload(lua_State *L);
+/* The history checks (rto, lost_writes, split_brain, continuity) into the check table on
+ * the top of the stack. */
+void lua_check_workload_register(lua_State *L);
+/* The workload behind argument `arg`, or a Lua error naming `fn`. */
+struct workload *lua_workload_check(lua_State *L, int arg, const char *fn);
+/* Stops the drill's workloads and writes their figures into the journal (the script
+ * ended); ctx_free_workloads frees them once Lua is closed. */
+void ctx_stop_workloads(struct drill_ctx *c);
+void ctx_free_workloads(struct drill_ctx *c);
 void lua_host_register(lua_State *L);
 void lua_host_push(lua_State *L, const struct lab_host_rt *h);
 const struct lab_host_rt *lua_host_check(lua_State *L, int arg);

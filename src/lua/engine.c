@@ -115,6 +115,30 @@ int64_t opt_duration_field(lua_State *L, int tbl, const char *field, int64_t def
 	return ms;
 }
 
+double opt_number_field(lua_State *L, int tbl, const char *field, double def, double min,
+                        double max, const char *fn)
+{
+	double v = def;
+	int t;
+
+	if (lua_isnoneornil(L, tbl))
+		return def;
+	luaL_checktype(L, tbl, LUA_TTABLE);
+	t = lua_getfield(L, tbl, field);
+	if (t == LUA_TNUMBER) {
+		v = lua_tonumber(L, -1);
+		if (!(v >= min && v <= max))
+			luaL_error(L,
+			           "bad argument to '%s' (field '%s': %g is out of range %g..%g)",
+			           fn, field, v, min, max);
+	} else if (t != LUA_TNIL) {
+		luaL_error(L, "bad argument to '%s' (field '%s': number expected, got %s)", fn,
+		           field, lua_typename(L, t));
+	}
+	lua_pop(L, 1);
+	return v;
+}
+
 const char *opt_string_field(lua_State *L, int tbl, const char *field, const char *def,
                              const char *fn)
 {
@@ -316,6 +340,7 @@ static void open_sandbox(lua_State *L)
 	luaL_requiref(L, "drill", luaopen_pgdrill_drill, 1);
 	luaL_requiref(L, "fault", luaopen_pgdrill_fault, 1);
 	luaL_requiref(L, "check", luaopen_pgdrill_check, 1);
+	luaL_requiref(L, "workload", luaopen_pgdrill_workload, 1);
 	lua_pop(L, 4);
 	/* From here on, unknown globals are errors, for reading and for writing. */
 	lua_pushglobaltable(L);

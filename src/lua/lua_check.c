@@ -124,7 +124,7 @@ static int c_lag(lua_State *L)
 	const char *max_s = opt_string_field(L, 1, "max", NULL, "check.lag");
 	uint64_t max = rt->lab->objectives.max_lag;
 	long long deadline = proc_now_ms() + within, worst;
-	char fig[128];
+	char fig[256];
 	bool ok;
 
 	if (max_s && units_parse_size(max_s, &max) < 0)
@@ -160,6 +160,18 @@ static int c_lag(lua_State *L)
 	}
 	snprintf(fig, sizeof(fig), "worst standby lag %lld bytes (max %llu)", worst,
 	         (unsigned long long)max);
+	if (lua_istable(L, 1) && lua_getfield(L, 1, "workload") != LUA_TNIL) {
+		struct workload_stats ws;
+		size_t used = strlen(fig);
+
+		workload_stats(lua_workload_check(L, lua_gettop(L), "check.lag"), &ws);
+		if (ws.worst_lag_bytes >= 0)
+			snprintf(fig + used, sizeof(fig) - used,
+			         "; during the drill at worst %lld bytes (%s) and %.3f s, in %zu "
+			         "samples",
+			         ws.worst_lag_bytes, ws.worst_lag_host, ws.worst_lag_s,
+			         ws.lag_samples);
+	}
 	verdict(L, "lag", ok, fig,
 	        ok ? "" : "a standby is missing from pg_stat_replication or behind");
 	lua_pushboolean(L, ok);
@@ -379,5 +391,6 @@ int luaopen_pgdrill_check(lua_State *L)
 	};
 
 	luaL_newlib(L, fns);
+	lua_check_workload_register(L);
 	return 1;
 }

@@ -105,7 +105,7 @@ static int phase_standbys(struct run *r, const struct lab_host_rt *p, const stru
 		if (postgres_write_config(r->rt, sb[i]) < 0 || postgres_start(r->rt, sb[i]) < 0 ||
 		    repmgr_standby_register(r->rt, sb[i]) < 0)
 			return -1;
-	return 0;
+	return postgres_enable_sync(r->rt, p);
 }
 
 int cluster_start_agent(struct lab_rt *rt, const struct lab_host_rt *h)

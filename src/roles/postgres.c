@@ -26,7 +26,23 @@ static void put_setting(struct strbuf *sb, const char *key, const char *value)
 	strbuf_puts(sb, "'\n");
 }
 
-char *postgres_conf(const struct lab_rt *rt, const struct lab_host_rt *h)
+/* The PostgreSQL nodes by name (repmgr's application_name), not "*": barman's
+ * pg_receivewal would match "*" and could then acknowledge a commit in a standby's place,
+ * and a failover would lose it. */
+static char *sync_standby_names(const struct lab *lab)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i, n = 0;
+
+	strbuf_puts(&sb, lab->postgres.synchronous == SYNC_ANY ? "ANY 1 (" : "FIRST 1 (");
+	for (i = 0; i < lab->hosts.count; i++)
+		if (lab_host_is_postgres(LAB_HOST(lab, i)))
+			strbuf_printf(&sb, "%s\"%s\"", n++ ? ", " : "", LAB_HOST(lab, i)->name);
+	strbuf_puts(&sb, ")");
+	return strbuf_detach(&sb);
+}
+
+char *postgres_conf(const struct lab_rt *rt, const struct lab_host_rt *h, bool sync)
 {
 	const struct lab *lab = rt->lab;
 	struct strbuf sb = STRBUF_INIT;
@@ -61,10 +77,12 @@ char *postgres_conf(const struct lab_rt *rt, const struct lab_host_rt *h)
 	snprintf(buf, sizeof(buf), "%lldms", (long long)lab->repmgr.wal_receiver_timeout);
 	put_setting(&sb, "wal_receiver_timeout", buf);
 	put_setting(&sb, "wal_retrieve_retry_interval", "1s");
-	if (lab->postgres.synchronous == SYNC_ANY)
-		put_setting(&sb, "synchronous_standby_names", "ANY 1 (*)");
-	else if (lab->postgres.synchronous == SYNC_FIRST)
-		put_setting(&sb, "synchronous_standby_names", "FIRST 1 (*)");
+	if (sync && lab->postgres.synchronous != SYNC_OFF) {
+		char *names = sync_standby_names(lab);
+
+		put_setting(&sb, "synchronous_standby_names", names);
+		free(names);
+	}
 	for (i = 0; i < lab->postgres.settings.count; i++)
 		put_setting(&sb, lab->postgres.settings.items[i].key,
 		            lab->postgres.settings.items[i].value);
@@ -189,9 +207,9 @@ cleanup:
 	return rc;
 }
 
-int postgres_write_config(const struct lab_rt *rt, const struct lab_host_rt *h)
+static int write_config(const struct lab_rt *rt, const struct lab_host_rt *h, bool sync)
 {
-	char *conf = postgres_conf(rt, h), *hba = postgres_hba(rt), *ident = postgres_ident();
+	char *conf = postgres_conf(rt, h, sync), *hba = postgres_hba(rt), *ident = postgres_ident();
 	char *p_conf = host_path(h, "data/pgdrill.conf"), *p_hba = host_path(h, "data/pg_hba.conf");
 	char *p_ident = host_path(h, "data/pg_ident.conf");
 	char *p_main = host_path(h, "data/postgresql.conf"), *main_text = NULL;
@@ -224,6 +242,20 @@ cleanup:
 	return rc;
 }
 
+int postgres_write_config(const struct lab_rt *rt, const struct lab_host_rt *h)
+{
+	return write_config(rt, h, true);
+}
+
+int postgres_enable_sync(const struct lab_rt *rt, const struct lab_host_rt *p)
+{
+	if (rt->lab->postgres.synchronous == SYNC_OFF)
+		return 0;
+	if (write_config(rt, p, true) < 0)
+		return -1;
+	return pg_run_once(rt, p, "SELECT pg_reload_conf()");
+}
+
 int postgres_initdb(const struct lab_rt *rt, const struct lab_host_rt *h,
                     const struct lab_secrets *s)
 {
@@ -250,8 +282,10 @@ int postgres_initdb(const struct lab_rt *rt, const struct lab_host_rt *h,
 		goto cleanup;
 	rc = step_run(rt, h, "initdb", &cmd, NULL);
 	unlink(pwfile);
+	/* Synchronous replication waits for a standby there is not yet: the primary starts
+	 * without it and postgres_enable_sync turns it on once the standbys stream. */
 	if (rc == 0)
-		rc = postgres_write_config(rt, h);
+		rc = write_config(rt, h, false);
 cleanup:
 	free(data);
 	free(pwfile);

@@ -2,11 +2,14 @@
 #ifndef PGDRILL_ROLES_POSTGRES_H
 #define PGDRILL_ROLES_POSTGRES_H
 
+#include <stdbool.h>
+
 #include "provider/provider.h"
 #include "roles/secrets.h"
 
 /* pgdrill.conf (included from postgresql.conf), pg_hba.conf and pg_ident.conf. Owned. */
-char *postgres_conf(const struct lab_rt *rt, const struct lab_host_rt *h);
+/* pgdrill.conf's text; `sync` includes synchronous_standby_names when the lab asks. */
+char *postgres_conf(const struct lab_rt *rt, const struct lab_host_rt *h, bool sync);
 char *postgres_hba(const struct lab_rt *rt);
 char *postgres_ident(void);
 /* The .pgpass of a host's postgres user (repmgr, superuser, app). */
@@ -22,6 +25,8 @@ int postgres_initdb(const struct lab_rt *rt, const struct lab_host_rt *h,
                     const struct lab_secrets *s);
 /* (Re)writes pgdrill.conf, pg_hba.conf and pg_ident.conf into the data directory. */
 int postgres_write_config(const struct lab_rt *rt, const struct lab_host_rt *h);
+/* The bootstrap primary's synchronous replication, on once its standbys stream. */
+int postgres_enable_sync(const struct lab_rt *rt, const struct lab_host_rt *p);
 /* Starts the postmaster (recorded PID) and waits until it accepts connections. */
 int postgres_start(struct lab_rt *rt, const struct lab_host_rt *h);
 /* Fast shutdown of a node's postmaster; waits up to 10 s for it to end. */
