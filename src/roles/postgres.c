@@ -256,6 +256,17 @@ int postgres_enable_sync(const struct lab_rt *rt, const struct lab_host_rt *p)
 	return pg_run_once(rt, p, "SELECT pg_reload_conf()");
 }
 
+int postgres_crash_recover(const struct lab_rt *rt, const struct lab_host_rt *h)
+{
+	char *data = host_path(h, "data");
+	char *argv[] = {"postgres", "--single", "-F", "-D", data, "template1", NULL};
+	struct step_cmd cmd = {.user = "postgres", .argv = argv, .timeout_ms = 120000};
+	int rc = step_run(rt, h, "crash recovery (postgres --single)", &cmd, NULL);
+
+	free(data);
+	return rc;
+}
+
 int postgres_initdb(const struct lab_rt *rt, const struct lab_host_rt *h,
                     const struct lab_secrets *s)
 {

@@ -27,6 +27,10 @@ int postgres_initdb(const struct lab_rt *rt, const struct lab_host_rt *h,
 int postgres_write_config(const struct lab_rt *rt, const struct lab_host_rt *h);
 /* The bootstrap primary's synchronous replication, on once its standbys stream. */
 int postgres_enable_sync(const struct lab_rt *rt, const struct lab_host_rt *p);
+/* Replays a crashed node's WAL to its end and shuts it down cleanly (single-user mode),
+ * so that its control file tells where its history really ends: repmgr decides whether a
+ * rejoin needs pg_rewind from the last checkpoint, and a crashed node's is too old. */
+int postgres_crash_recover(const struct lab_rt *rt, const struct lab_host_rt *h);
 /* Starts the postmaster (recorded PID) and waits until it accepts connections. */
 int postgres_start(struct lab_rt *rt, const struct lab_host_rt *h);
 /* Fast shutdown of a node's postmaster; waits up to 10 s for it to end. */

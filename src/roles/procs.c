@@ -12,8 +12,8 @@
 #include "util/fsutil.h"
 #include "util/proc.h"
 
-const char *const procs_names[] = {"postgres",    "repmgrd",     "haproxy", "agent",
-                                   "receive-wal", "barman-cron", NULL};
+const char *const procs_names[] = {"postgres", "walreceiver", "repmgrd",     "haproxy",
+                                   "agent",    "receive-wal", "barman-cron", NULL};
 
 static pid_t pid_from_file(const struct lab_host_rt *h, const char *rel)
 {
@@ -103,6 +103,8 @@ pid_t procs_find(const struct lab_host_rt *h, const char *what)
 {
 	if (strcmp(what, "postgres") == 0)
 		return pid_from_file(h, "data/postmaster.pid");
+	if (strcmp(what, "walreceiver") == 0)
+		return scan_one(h, "postgres", "walreceiver");
 	if (strcmp(what, "repmgrd") == 0)
 		return scan_one(h, "repmgrd", NULL);
 	if (strcmp(what, "haproxy") == 0)

@@ -7,7 +7,8 @@
 
 #include "provider/provider.h"
 
-/* The main process of a role on a host: "postgres" (the postmaster), "repmgrd",
+/* The main process of a role on a host: "postgres" (the postmaster), "walreceiver" (a
+ * standby's WAL receiver), "repmgrd",
  * "haproxy", "agent", "receive-wal" (barman's pg_receivewal), "barman-cron". 0 if none. */
 pid_t procs_find(const struct lab_host_rt *h, const char *what);
 /* Every live process of the host; returns how many (at most cap are stored). */

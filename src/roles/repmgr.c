@@ -61,6 +61,8 @@ char *repmgr_conf(const struct lab_rt *rt, const struct lab_host_rt *h)
 	strbuf_puts(&sb, "log_level='INFO'\n");
 	strbuf_puts(&sb, "standby_follow_timeout=10\n");
 	strbuf_puts(&sb, "promote_check_timeout=20\n");
+	/* A rejoin that does not stream by then will not: the heal rebuilds the node. */
+	strbuf_puts(&sb, "node_rejoin_timeout=20\n");
 	free(conninfo);
 	free(conf);
 	return strbuf_detach(&sb);
@@ -219,38 +221,93 @@ int repmgr_start_daemon(struct lab_rt *rt, const struct lab_host_rt *h)
 	return rc;
 }
 
-int repmgr_node_rejoin(const struct lab_rt *rt, const struct lab_host_rt *h,
-                       const struct lab_host_rt *p, bool rewind)
+/* pg_rewind run by pgdrill rather than by `repmgr node rejoin --force-rewind`, so that
+ * each step is explicit and its report kept: crash recovery first (a crashed primary's
+ * control file does not say where its WAL ends), a checkpoint on the new primary, then
+ * pg_rewind, which says "no rewind required" when nothing diverged. */
+static int rewind_from(const struct lab_rt *rt, const struct lab_host_rt *h,
+                       const struct lab_host_rt *p)
 {
-	char *conf = host_path(h, "conf/repmgr.conf"), *env0 = postgres_pgpass_env(h);
+	char *data = host_path(h, "data"), *env0 = postgres_pgpass_env(h);
 	char *conninfo = repmgr_conninfo(rt, p);
-	char *log = xasprintf("%s/postgres.log", h->log_dir);
-	/* pg_rewind copies the source's configuration files: keep this node's own. */
-	char *argv[] = {"repmgr",
-	                "-f",
-	                conf,
-	                "node",
-	                "rejoin",
-	                "-d",
-	                conninfo,
-	                "--config-files=pgdrill.conf,pg_hba.conf,pg_ident.conf",
-	                "--force-rewind",
-	                NULL};
+	char *source = xasprintf("--source-server=%s", conninfo);
+	char *log = xasprintf("%s/pg_rewind.log", h->log_dir), *out = NULL;
+	/* Its report (stderr) goes to the host's pg_rewind.log, where a DBA looks. */
+	char *argv[] = {"sh", "-c", "exec pg_rewind \"$@\" 2>&1", "pg_rewind", "--target-pgdata",
+	                data, source, "--no-sync", NULL};
 	char *env[] = {env0, NULL};
 	struct step_cmd cmd = {
 	    .user = "postgres", .argv = argv, .env = env, .log_path = log, .timeout_ms = 180000};
+	/* pg_rewind reads the source's timeline from its control file, which a just
+	 * promoted server updates only at its next checkpoint: without one it reports "same
+	 * timeline, no rewind required" and the node never streams. */
+	int rc = pg_run_once(rt, p, "CHECKPOINT");
+
+	if (rc == 0)
+		rc = postgres_crash_recover(rt, h);
+	if (rc == 0) {
+		rc = step_run(rt, h, "pg_rewind", &cmd, &out);
+		if (out)
+			fs_write_string(log, out, 0644, NULL);
+		free(out);
+	}
+	/* pg_rewind copied the source's configuration files: this node's own go back. */
+	if (rc == 0)
+		rc = postgres_write_config(rt, h);
+	free(data);
+	free(env0);
+	free(conninfo);
+	free(source);
+	free(log);
+	return rc;
+}
+
+/* primary_conninfo and standby.signal for a data directory that is already a copy of
+ * the primary's history (after pg_rewind). */
+static int replication_conf(const struct lab_rt *rt, const struct lab_host_rt *h,
+                            const struct lab_host_rt *p)
+{
+	char *conf = host_path(h, "conf/repmgr.conf"), *env0 = postgres_pgpass_env(h);
+	char *argv[] = {"repmgr", "-h",      (char *)p->addr, "-U",    "repmgr",
+	                "-d",     "repmgr",  "-f",            conf,    "standby",
+	                "clone",  "--replication-conf-only",   NULL};
+	char *env[] = {env0, NULL};
+	struct step_cmd cmd = {.user = "postgres", .argv = argv, .env = env, .timeout_ms = 60000};
+	int rc = step_run(rt, h, "repmgr standby clone --replication-conf-only", &cmd, NULL);
+
+	free(conf);
+	free(env0);
+	return rc;
+}
+
+int repmgr_node_rejoin(struct lab_rt *rt, const struct lab_host_rt *h, const struct lab_host_rt *p,
+                       bool rewind)
+{
+	char *conf = host_path(h, "conf/repmgr.conf"), *env0 = postgres_pgpass_env(h);
+	char *conninfo = repmgr_conninfo(rt, p);
+	char *argv[] = {"repmgr", "-f", conf, "node", "rejoin", "-d", conninfo, NULL};
+	char *env[] = {env0, NULL};
+	struct step_cmd cmd = {.user = "postgres", .argv = argv, .env = env, .timeout_ms = 180000};
 	int rc;
 
-	if (!rewind)
-		argv[8] = NULL; /* a cleanly stopped node needs no pg_rewind */
-	rc = step_run(rt, h, "repmgr node rejoin", &cmd, NULL);
-
+	if (rewind) {
+		/* `repmgr node rejoin` refuses a rewound directory (not shut down cleanly): the
+		 * same steps by hand, as after a clone. */
+		rc = rewind_from(rt, h, p);
+		if (rc == 0)
+			rc = replication_conf(rt, h, p);
+		if (rc == 0)
+			rc = postgres_start(rt, h);
+		if (rc == 0)
+			rc = repmgr_standby_register(rt, h);
+	} else {
+		rc = step_run(rt, h, "repmgr node rejoin", &cmd, NULL);
+	}
 	if (rc == 0)
 		rc = pg_wait_ready(rt, h, 0, 60000);
 	free(conf);
 	free(env0);
 	free(conninfo);
-	free(log);
 	return rc;
 }
 

@@ -23,8 +23,8 @@ int repmgr_cluster_show(const struct lab_rt *rt, const struct lab_host_rt *h, ch
 
 /* A node whose PostgreSQL is stopped comes back as a standby of `p` (pg_rewind when its
  * timeline diverged), keeping its own configuration files. */
-int repmgr_node_rejoin(const struct lab_rt *rt, const struct lab_host_rt *h,
-                       const struct lab_host_rt *p, bool rewind);
+int repmgr_node_rejoin(struct lab_rt *rt, const struct lab_host_rt *h, const struct lab_host_rt *p,
+                       bool rewind);
 int repmgr_standby_follow(const struct lab_rt *rt, const struct lab_host_rt *h,
                           const struct lab_host_rt *p);
 int repmgr_standby_promote(const struct lab_rt *rt, const struct lab_host_rt *h);
