@@ -31,7 +31,7 @@ if new then
   check.that("the timeline went up", tl_after > tl_before,
     string.format("timeline %d -> %d on %s", tl_before, tl_after, new.name))
 end
-check.writes{ listener = "write_agent", within = s.objectives.rto }
+check.writes{ within = s.objectives.rto }
 sleep("2s") -- the clients' view after recovery
 check.rto(wl, { max = s.objectives.rto })
 check.lost_writes(wl, { rpo = s.objectives.rpo })

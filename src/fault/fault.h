@@ -48,8 +48,11 @@ int fault_fill_disk(struct fault_set *fs, const struct lab_host_rt *h, unsigned 
  * line PostgreSQL cannot parse (it keeps the old rules and says so in its log). */
 int fault_break_hba(struct fault_set *fs, const struct lab_host_rt *h, const char *mode);
 /* Drops all traffic to and from the host (direction "both"), or only what it receives
- * ("in") or sends ("out"), with nftables inside its namespace. */
-int fault_partition(struct fault_set *fs, const struct lab_host_rt *h, const char *direction);
+ * ("in") or sends ("out"), with nftables inside its namespace; with peers, only the
+ * traffic exchanged with those hosts (a partition between groups: call it for each host
+ * of one side). */
+int fault_partition(struct fault_set *fs, const struct lab_host_rt *h, const char *direction,
+                    const struct lab_host_rt *const *peers, size_t npeers);
 /* The host's network interface goes down (a pulled cable). */
 int fault_link_down(struct fault_set *fs, const struct lab_host_rt *h);
 /* Rebuilds a node as a standby of the current primary: `repmgr node rejoin`, with

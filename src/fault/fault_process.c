@@ -17,9 +17,10 @@ static pid_t target_pid(const struct lab_host_rt *h, const char *process)
 		if (strcmp(procs_names[i], process) == 0)
 			break;
 	if (!procs_names[i])
-		return error_set("unknown process '%s': use postgres, walreceiver, repmgrd, haproxy, "
-		                 "agent, receive-wal or barman-cron",
-		                 process);
+		return error_set(
+		    "unknown process '%s': use postgres, walreceiver, repmgrd, haproxy, "
+		    "agent, receive-wal or barman-cron",
+		    process);
 	pid = procs_find(h, process);
 	if (!pid)
 		return error_set("host %s runs no %s", h->def->name, process);

@@ -86,14 +86,49 @@ static int f_break_hba(lua_State *L)
 	return done(L, fault_break_hba(&c->faults, h, modes[mode]), "fault.break_hba");
 }
 
+/* A host, or a list of hosts, at `arg` into `out` (at most `cap`); returns how many. */
+static size_t host_group(lua_State *L, int arg, const struct lab_host_rt **out, size_t cap)
+{
+	size_t n = 0;
+	lua_Integer i;
+
+	if (!lua_istable(L, arg)) {
+		out[0] = lua_host_check(L, arg);
+		return 1;
+	}
+	for (i = 1; lua_geti(L, arg, i) != LUA_TNIL; i++) {
+		if (n == cap)
+			luaL_error(
+			    L,
+			    "bad argument #%d to 'fault.partition' (more hosts than the lab has)",
+			    arg);
+		out[n++] = lua_host_check(L, lua_gettop(L));
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+	if (n == 0)
+		luaL_argerror(L, arg, "a host or a non-empty list of hosts");
+	return n;
+}
+
+/* id... = fault.partition(hosts [, direction="both" [, peers]]): every host of the first
+ * group loses its traffic (in, out or both) with the peers, or with everyone; one fault
+ * id per host. */
 static int f_partition(lua_State *L)
 {
 	static const char *const dirs[] = {"both", "in", "out", NULL};
-	const struct lab_host_rt *h = lua_host_check(L, 1);
+	const struct lab_host_rt *group[64], *peers[64];
+	size_t ng = host_group(L, 1, group, 64), np = 0, i;
 	int dir = luaL_checkoption(L, 2, "both", dirs);
-	struct drill_ctx *c = ready(L, "fault.partition");
+	struct drill_ctx *c;
 
-	return done(L, fault_partition(&c->faults, h, dirs[dir]), "fault.partition");
+	if (!lua_isnoneornil(L, 3))
+		np = host_group(L, 3, peers, 64);
+	c = ready(L, "fault.partition");
+	for (i = 0; i < ng; i++)
+		done(L, fault_partition(&c->faults, group[i], dirs[dir], peers, np),
+		     "fault.partition");
+	return (int)ng;
 }
 
 static int f_switchover(lua_State *L)

@@ -233,8 +233,15 @@ static int rewind_from(const struct lab_rt *rt, const struct lab_host_rt *h,
 	char *source = xasprintf("--source-server=%s", conninfo);
 	char *log = xasprintf("%s/pg_rewind.log", h->log_dir), *out = NULL;
 	/* Its report (stderr) goes to the host's pg_rewind.log, where a DBA looks. */
-	char *argv[] = {"sh", "-c", "exec pg_rewind \"$@\" 2>&1", "pg_rewind", "--target-pgdata",
-	                data, source, "--no-sync", NULL};
+	char *argv[] = {"sh",
+	                "-c",
+	                "exec pg_rewind \"$@\" 2>&1",
+	                "pg_rewind",
+	                "--target-pgdata",
+	                data,
+	                source,
+	                "--no-sync",
+	                NULL};
 	char *env[] = {env0, NULL};
 	struct step_cmd cmd = {
 	    .user = "postgres", .argv = argv, .env = env, .log_path = log, .timeout_ms = 180000};
@@ -268,9 +275,10 @@ static int replication_conf(const struct lab_rt *rt, const struct lab_host_rt *h
                             const struct lab_host_rt *p)
 {
 	char *conf = host_path(h, "conf/repmgr.conf"), *env0 = postgres_pgpass_env(h);
-	char *argv[] = {"repmgr", "-h",      (char *)p->addr, "-U",    "repmgr",
-	                "-d",     "repmgr",  "-f",            conf,    "standby",
-	                "clone",  "--replication-conf-only",   NULL};
+	char *argv[] = {"repmgr", "-h",      (char *)p->addr, "-U",
+	                "repmgr", "-d",      "repmgr",        "-f",
+	                conf,     "standby", "clone",         "--replication-conf-only",
+	                NULL};
 	char *env[] = {env0, NULL};
 	struct step_cmd cmd = {.user = "postgres", .argv = argv, .env = env, .timeout_ms = 60000};
 	int rc = step_run(rt, h, "repmgr standby clone --replication-conf-only", &cmd, NULL);
