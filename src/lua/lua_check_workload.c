@@ -91,8 +91,8 @@ static void write_lost_ids(struct workload *w, const struct lost_writes *l)
  * write is on the primary once there is exactly one. */
 static int k_lost_writes(lua_State *L)
 {
-	struct lab_rt *rt = ctx_rt(L, "check.lost_writes");
 	struct workload *w = lua_workload_check(L, 1, "check.lost_writes");
+	struct lab_rt *rt = ctx_rt(L, "check.lost_writes");
 	int64_t rpo = opt_duration_field(L, 2, "rpo", rt->lab->objectives.rpo, "check.lost_writes");
 	int64_t within = opt_duration_field(L, 2, "within", rt->lab->objectives.recovery_within,
 	                                    "check.lost_writes");

@@ -104,8 +104,8 @@ static char *workload_dir_for(lua_State *L, struct drill_ctx *c)
 static int w_start(lua_State *L)
 {
 	struct drill_ctx *c = ctx_get(L);
-	struct lab_rt *rt = ctx_rt(L, "workload.start");
-	const struct lab_workload *d = &rt->lab->workload;
+	struct lab_rt *rt;
+	const struct lab_workload *d;
 	struct workload_options o = {0};
 	const char *kind;
 	struct workload **ud;
@@ -113,6 +113,8 @@ static int w_start(lua_State *L)
 
 	if (!lua_isnoneornil(L, 1))
 		luaL_checktype(L, 1, LUA_TTABLE);
+	rt = ctx_rt(L, "workload.start");
+	d = &rt->lab->workload;
 	kind = opt_string_field(L, 1, "kind", d->kind, "workload.start");
 	if (strcmp(kind, "books") != 0)
 		return luaL_error(L,

@@ -135,6 +135,18 @@ static void test_errors_name_function_and_argument(void **state)
 	expect_error("check.client()", "check.client: no lab is running this drill");
 	expect_error("lab.host()", "lab.host: no lab is running this drill");
 	expect_error("lab.by_role()", "lab.by_role: no lab is running this drill");
+	expect_error("workload.start()", "workload.start: no lab is running this drill");
+	expect_error("workload.start(5)",
+	             "bad argument #1 to 'start' (table expected, got number)");
+	expect_error("check.rto()",
+	             "bad argument #1 to 'check.rto' (workload expected, got no value)");
+	expect_error("check.lost_writes({})",
+	             "bad argument #1 to 'check.lost_writes' (workload expected, got table)");
+	expect_error("check.split_brain('wl')",
+	             "bad argument #1 to 'check.split_brain' (workload expected, got string)");
+	expect_error("check.continuity(nil, {max_gap = '1s'})",
+	             "bad argument #1 to 'check.continuity' (workload expected, got nil)");
+	expect_error("fault.partition({})", "bad argument #1 to 'partition'");
 }
 
 static void test_good_scripts(void **state)

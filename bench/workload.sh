@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# The books workload measured against pgbench, in one invocation on one lab:
+#   1. write throughput through haproxy: pgdrill's workload flat out (rate 0, recording
+#      every operation) against pgbench running the same INSERT over the same protocol
+#      with the same client count, alternating rounds; prints each and the ratio;
+#   2. how precisely a gap is located at the default rate: kill_primary's history, the
+#      time between the last ok write and the first failed one, and between the last
+#      failed write and the first ok one;
+#   3. (with MEMORY_SECONDS > 0) the resident memory of `pgdrill run` over a long run at
+#      the default rate, sampled every 10 s.
+# Usage: bench/workload.sh [LAB] [CLIENTS] [SECONDS] [ROUNDS]   (root; run scripts/build.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+lab=${1:-labs/tutorial.yaml}
+clients=${2:-4}
+seconds=${3:-15}
+rounds=${4:-3}
+memory_seconds=${MEMORY_SECONDS:-0}
+bin=$PWD/build/pgdrill
+work=$(mktemp -d)
+trap 'rm -rf "$work"; $bin down "$lab" >/dev/null 2>&1 || true' EXIT
+name=$($bin show "$lab" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["name"])')
+proxy=$($bin show "$lab" --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print([h["address"] for h in d["hosts"] if h["role"] == "proxy"][0])')
+port=$($bin show "$lab" --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print([l["port"] for l in d["haproxy"]["listeners"] if l["target"] == "primary"][0])')
+
+$bin down "$lab" >/dev/null 2>&1 || true
+$bin up "$lab" >/dev/null
+password=$(awk -F= '$1 == "app" {print $2}' "/var/lib/pgdrill/labs/$name/secrets")
+
+# pgdrill flat out: a scenario written for this run.
+cat >"$work/flat_out.lua" <<LUA
+drill.scenario{ name = "workload flat out" }
+drill.steady()
+local wl = workload.start{ clients = $clients, rate = 0, readers = 0 }
+sleep("${seconds}s")
+wl:stop()
+local st = wl:stats()
+drill.event(string.format("THROUGHPUT %.1f", st.writes.ok / st.elapsed))
+LUA
+cat >"$work/insert.sql" <<'SQL'
+\set id random(1, 4611686018427387903)
+INSERT INTO books (run, id, client, title) VALUES (-1 - :client_id, :id, :client_id, 'pgbench') RETURNING host(inet_server_addr()), pgdrill_timeline();
+SQL
+chmod 755 "$work"
+chmod 644 "$work/insert.sql"
+
+pgdrill_round() {
+	$bin run --keep --runs-dir "$work/runs" "$lab" "$work/flat_out.lua" |
+		sed -n 's/.*THROUGHPUT \([0-9.]*\).*/\1/p'
+}
+pgbench_round() {
+	ip netns exec "pgd-$name-client" env PGPASSWORD="$password" \
+		/usr/lib/postgresql/15/bin/pgbench -h "$proxy" -p "$port" -U books -n -M extended \
+		-c "$clients" -j "$clients" -T "$seconds" -f "$work/insert.sql" books 2>/dev/null |
+		sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p'
+}
+
+echo "write throughput through haproxy ($clients clients, $seconds s a round, $rounds rounds):"
+pgdrill_round >/dev/null # creates the schema pgbench's INSERT needs
+for r in $(seq "$rounds"); do
+	a=$(pgdrill_round)
+	b=$(pgbench_round)
+	echo "$a $b" >>"$work/throughput"
+	printf "  round %d: pgdrill %8.1f writes/s   pgbench %8.1f tps   ratio %.2f\n" "$r" "$a" "$b" \
+		"$(echo "$a / $b" | bc -l)"
+done
+python3 - "$work/throughput" <<'PY'
+import statistics, sys
+rows = [tuple(map(float, l.split())) for l in open(sys.argv[1])]
+a = statistics.median(r[0] for r in rows); b = statistics.median(r[1] for r in rows)
+print(f"  median: pgdrill {a:.1f} writes/s, pgbench {b:.1f} tps: {a / b:.2f}x pgbench (target >= 0.9x)")
+PY
+
+echo "gap resolution at the default rate (kill_primary):"
+$bin run --keep --runs-dir "$work/kill" "$lab" scenarios/kill_primary.lua >/dev/null || true
+python3 - "$(ls "$work"/kill/*/workload-*/history.tsv)" <<'PY'
+import sys
+ops = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if not l.startswith("#")]
+w = sorted(((int(o[0]), int(o[1]), o[5]) for o in ops if o[3] == "write"), key=lambda o: o[1])
+# The longest run of non-ok writes between two ok ones.
+best = None
+last_ok = None
+for i, (s, e, out) in enumerate(w):
+    if out == "ok":
+        if last_ok is not None and (best is None or e - w[last_ok][1] > best[1] - best[0]):
+            best = (w[last_ok][1], e, last_ok, i)
+        last_ok = i
+frm, to, i0, i1 = best
+bad = [o for o in w[i0 + 1:i1] if o[2] != "ok"]
+start_edge = (min(o[0] for o in bad) - frm) / 1000 if bad else 0
+end_edge = (to - max(o[1] for o in bad)) / 1000 if bad else 0
+print(f"  outage {(to - frm) / 1e6:.3f} s; last ok -> first failed attempt {start_edge:.1f} ms; "
+      f"last failed attempt -> first ok {end_edge:.1f} ms (target <= 10 ms)")
+PY
+
+if [ "$memory_seconds" -gt 0 ]; then
+	echo "memory of pgdrill run over ${memory_seconds} s at the default rate:"
+	cat >"$work/long.lua" <<LUA
+drill.scenario{ name = "long workload" }
+drill.steady()
+local wl = workload.start{}
+sleep("${memory_seconds}s")
+LUA
+	$bin run --keep --runs-dir "$work/long" "$lab" "$work/long.lua" >"$work/long.out" 2>&1 &
+	pid=$!
+	while kill -0 $pid 2>/dev/null; do
+		awk '/VmRSS/ {print $2}' /proc/$pid/status 2>/dev/null >>"$work/rss" || true
+		sleep 10
+	done
+	python3 - "$work/rss" <<'PY'
+import sys
+v = [int(l) for l in open(sys.argv[1]) if l.strip()]
+print(f"  VmRSS kB: first {v[0]}, after 1 min {v[min(6, len(v) - 1)]}, last {v[-1]}, max {max(v)}"
+      f" ({len(v)} samples); last/after-1-min {v[-1] / v[min(6, len(v) - 1)]:.2f}")
+PY
+fi
