@@ -200,7 +200,7 @@ static int barman_follow(struct lab_rt *rt, const struct lab_host_rt *p, const s
 	char *conf_path, *text = NULL, *want;
 	char *reset_args[] = {"receive-wal", "--reset", rt->lab->barman.server_name, NULL};
 	char *slot_args[] = {"receive-wal", "--create-slot", rt->lab->barman.server_name, NULL};
-	pid_t pid;
+	pid_t pid, cron;
 	int rc = 0;
 
 	if (!b || !rt->lab->barman.follow_primary)
@@ -215,13 +215,28 @@ static int barman_follow(struct lab_rt *rt, const struct lab_host_rt *p, const s
 		rc = -1;
 		goto cleanup;
 	}
-	if ((pid = procs_find(b, "receive-wal")))
+	/* barman's cron would restart receive-wal at the old position while we reset it:
+	 * it waits, receive-wal ends, and only then is the position reset. */
+	if ((cron = procs_find(b, "barman-cron")))
+		kill(cron, SIGSTOP);
+	if ((pid = procs_find(b, "receive-wal"))) {
+		long long deadline = proc_now_ms() + 10000;
+
 		kill(pid, SIGTERM);
+		while (!process_is_zombie(pid) && kill(pid, 0) == 0 && proc_now_ms() < deadline)
+			usleep(50000);
+	}
 	/* A slot may exist already (a primary that comes back): then creating it fails. */
 	if (barman_cmd(rt, b, "barman receive-wal --create-slot", slot_args, NULL) < 0)
 		error_clear();
-	if (barman_cmd(rt, b, "barman receive-wal --reset", reset_args, NULL) < 0)
+	/* Without the reset barman asks the new primary for WAL from where the old one left
+	 * off, which the new primary may never have had or has recycled already. */
+	if (barman_cmd(rt, b, "barman receive-wal --reset", reset_args, NULL) < 0) {
+		say(log, "barman receive-wal --reset failed: %s", error_last());
 		error_clear();
+	}
+	if (cron)
+		kill(cron, SIGCONT);
 	/* The archive has a gap where the new timeline began (the new slot reserves WAL only
 	 * from now on): until a new base backup, nothing after the failover restores. */
 	say(log, "taking a new base backup from %s", p->def->name);
