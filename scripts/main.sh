@@ -17,4 +17,4 @@ build/pgdrill status "$lab"
 # and is where the next drill would start.
 build/pgdrill run "$lab" scenarios/kill_primary.lua scenarios/fill_disk.lua \
 	scenarios/break_pg_hba.lua scenarios/barman_restore.lua scenarios/pause_primary.lua \
-	scenarios/switchover.lua
+	scenarios/lagging_failover.lua scenarios/switchover.lua
