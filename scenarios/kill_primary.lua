@@ -37,4 +37,5 @@ check.rto(wl, { max = s.objectives.rto })
 check.lost_writes(wl, { rpo = s.objectives.rpo })
 check.split_brain(wl)
 check.continuity(wl, { max_gap = s.objectives.rto })
+check.recovery{ within = s.objectives.recovery_within }
 check.lag{ within = s.objectives.recovery_within, workload = wl }

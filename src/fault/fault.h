@@ -53,6 +53,10 @@ int fault_break_hba(struct fault_set *fs, const struct lab_host_rt *h, const cha
  * of one side). */
 int fault_partition(struct fault_set *fs, const struct lab_host_rt *h, const char *direction,
                     const struct lab_host_rt *const *peers, size_t npeers);
+/* Drops `percent` (1..100) of the packets the host sends and receives, at random, only
+ * those exchanged with the peers when there are any. */
+int fault_loss(struct fault_set *fs, const struct lab_host_rt *h, int percent,
+               const struct lab_host_rt *const *peers, size_t npeers);
 /* The host's network interface goes down (a pulled cable). */
 int fault_link_down(struct fault_set *fs, const struct lab_host_rt *h);
 /* Rebuilds a node as a standby of the current primary: `repmgr node rejoin`, with
@@ -64,9 +68,15 @@ int fault_switchover(struct fault_set *fs, const struct lab_host_rt *to,
                      const struct lab_host_rt *from);
 
 /* barman's latest backup restored (to the end of the archive, or to `target_time` when
- * given) into a fresh directory on the barman host and started on PGDRILL_RESTORE_PORT. */
+ * given) and started: into `spare` (a host of role spare: its data directory, its own
+ * address and the lab's port) or, when NULL, into a fresh directory on the barman host
+ * (port PGDRILL_RESTORE_PORT, loopback only). */
 #define PGDRILL_RESTORE_PORT "5499"
-int fault_barman_restore(struct fault_set *fs, const char *target_time);
+int fault_barman_restore(struct fault_set *fs, const char *target_time,
+                         const struct lab_host_rt *spare);
+/* Where the restored server of an active barman_restore fault listens: its socket
+ * directory (borrowed) and port; NULL when none is active. */
+const char *fault_restored_socket(const struct fault_set *fs, const char **port);
 
 /* Internal: records a new fault and announces it. */
 struct fault *fault_add(struct fault_set *fs, const char *kind, const struct lab_host_rt *h,

@@ -1,6 +1,7 @@
 /* Restore from barman: the latest backup replayed to the end of the WAL archive, or to a
- * point in time, into a fresh data directory on the barman host, started there as its
- * own server (port 5499, loopback and its own socket only) so a drill can query it. */
+ * point in time, into a fresh host of the lab (a spare: its own address, the lab's port)
+ * or into a fresh data directory on the barman host (port 5499, loopback and its own
+ * socket only), and started there so a drill can query it. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,10 +20,9 @@
 
 static int stop_restored(struct lab_rt *rt, struct fault *f)
 {
-	const struct lab_host_rt *b = lab_rt_by_role(rt, ROLE_BARMAN);
-	char *sock = host_path(b, "restore-run");
 	int i;
 
+	(void)rt;
 	if (f->pid > 0) {
 		kill(f->pid, SIGINT);
 		for (i = 0; i < 200 && !process_is_zombie(f->pid); i++)
@@ -32,9 +32,26 @@ static int stop_restored(struct lab_rt *rt, struct fault *f)
 	}
 	pgshm_remove(f->path);
 	fs_remove_tree(f->path);
-	fs_remove_tree(sock);
-	free(sock);
+	fs_remove_tree(f->saved); /* its socket directory */
 	return 0;
+}
+
+const char *fault_restored_socket(const struct fault_set *fs, const char **port)
+{
+	static char lab_port[16];
+	const struct lab_host_rt *b = lab_rt_by_role(fs->rt, ROLE_BARMAN);
+	size_t i;
+
+	for (i = fs->count; i-- > 0;) {
+		const struct fault *f = &fs->items[i];
+
+		if (!f->active || strcmp(f->kind, "barman_restore") != 0)
+			continue;
+		snprintf(lab_port, sizeof(lab_port), "%ld", fs->rt->lab->postgres.port);
+		*port = b && strcmp(f->host, b->def->name) == 0 ? PGDRILL_RESTORE_PORT : lab_port;
+		return f->saved;
+	}
+	return NULL;
 }
 
 /* Streamed WAL becomes restorable once archived: close the current segment, start the
@@ -94,11 +111,12 @@ static int strip_standby_settings(const char *dir)
 	return rc;
 }
 
-int fault_barman_restore(struct fault_set *fs, const char *target_time)
+int fault_barman_restore(struct fault_set *fs, const char *target_time,
+                         const struct lab_host_rt *spare)
 {
 	struct lab_rt *rt = fs->rt;
-	const struct lab_host_rt *b = lab_rt_by_role(rt, ROLE_BARMAN);
-	char *dir, *sock, *sockopt, *how;
+	const struct lab_host_rt *b = lab_rt_by_role(rt, ROLE_BARMAN), *where = spare ? spare : b;
+	char *dir, *sock, *sockopt, *portopt, *how, port[16];
 	char *rec_latest[] = {"recover", rt->lab->barman.server_name, "latest", NULL, NULL};
 	char *rec_pitr[] = {"recover",
 	                    "--target-time",
@@ -109,13 +127,15 @@ int fault_barman_restore(struct fault_set *fs, const char *target_time)
 	                    "latest",
 	                    NULL,
 	                    NULL};
+	/* On a spare host the restored server is a server of the lab like any other, on its
+	 * own address; on the barman host it stays on loopback, out of the lab's way. */
 	char *argv[] = {"postgres",
 	                "-D",
 	                NULL,
 	                "-c",
-	                "port=" PGDRILL_RESTORE_PORT,
+	                NULL,
 	                "-c",
-	                "listen_addresses=127.0.0.1",
+	                spare ? "listen_addresses=*" : "listen_addresses=127.0.0.1",
 	                "-c",
 	                NULL,
 	                "-c",
@@ -126,15 +146,24 @@ int fault_barman_restore(struct fault_set *fs, const char *target_time)
 	struct proc_spec spec = {.argv = argv, .user = "barman"};
 	struct fault *f;
 	pid_t pid;
+	int rc = -1;
 
 	if (!b)
 		return error_set("the lab has no barman host");
-	dir = host_path(b, "restore");
-	sock = host_path(b, "restore-run");
+	if (spare && spare->def->role != ROLE_SPARE)
+		return error_set("host %s is a %s, not a spare host: a restore would overwrite it",
+		                 spare->def->name, host_role_names[spare->def->role]);
+	if (spare)
+		snprintf(port, sizeof(port), "%ld", rt->lab->postgres.port);
+	else
+		snprintf(port, sizeof(port), "%s", PGDRILL_RESTORE_PORT);
+	dir = spare ? host_path(spare, "data") : host_path(b, "restore");
+	sock = spare ? host_path(spare, "run") : host_path(b, "restore-run");
 	if (fs_exists(dir)) {
 		free(dir);
 		free(sock);
-		return error_set("a restored server exists already; revert that fault first");
+		return error_set("host %s has a restored server already; revert that fault first",
+		                 where->def->name);
 	}
 	if (archive_now(rt, b) < 0 || fs_mkdir_p(sock, 0755, "barman") < 0 ||
 	    fs_mkdir_p(dir, 0700, "barman") < 0) {
@@ -144,30 +173,29 @@ int fault_barman_restore(struct fault_set *fs, const char *target_time)
 	}
 	rec_latest[3] = dir;
 	rec_pitr[7] = dir;
-	how = target_time ? xasprintf("barman recover --target-time '%s' into %s, started on port "
-	                              "%s",
-	                              target_time, dir, PGDRILL_RESTORE_PORT)
-	                  : xasprintf("barman recover latest into %s, started on port %s", dir,
-	                              PGDRILL_RESTORE_PORT);
-	f = fault_add(fs, "barman_restore", b, target_time ? "point in time" : "latest",
+	how = target_time ? xasprintf("barman recover --target-time '%s' into %s on %s, started on "
+	                              "port %s",
+	                              target_time, dir, where->def->name, port)
+	                  : xasprintf("barman recover latest into %s on %s, started on port %s",
+	                              dir, where->def->name, port);
+	f = fault_add(fs, "barman_restore", where, target_time ? "point in time" : "latest",
 	              stop_restored, how);
 	free(how);
 	f->path = dir;
+	f->saved = sock;
 	if (barman_cmd(rt, b, "barman recover", target_time ? rec_pitr : rec_latest, NULL) < 0 ||
-	    strip_standby_settings(dir) < 0) {
-		free(sock);
+	    strip_standby_settings(dir) < 0)
 		return -1;
-	}
+	portopt = xasprintf("port=%s", port);
 	sockopt = xasprintf("unix_socket_directories=%s", sock);
 	argv[2] = dir;
+	argv[4] = portopt;
 	argv[8] = sockopt;
-	if (host_spawn(rt, b, &spec, "restored-postgres", &pid) < 0) {
-		free(sock);
-		free(sockopt);
-		return -1;
+	if (host_spawn(rt, where, &spec, "restored-postgres", &pid) == 0) {
+		f->pid = pid;
+		rc = f->id;
 	}
-	f->pid = pid;
+	free(portopt);
 	free(sockopt);
-	free(sock);
-	return f->id;
+	return rc;
 }

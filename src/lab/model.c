@@ -6,7 +6,8 @@
 #include <string.h>
 
 const char *const provider_kind_names[] = {"netns", "libvirt", "existing", NULL};
-const char *const host_role_names[] = {"primary", "standby", "proxy", "barman", "witness", NULL};
+const char *const host_role_names[] = {"primary", "standby", "proxy", "barman",
+                                       "witness", "spare",   NULL};
 static const char *const failover_names[] = {"automatic", "manual", NULL};
 static const char *const sync_names[] = {"off", "any", "first", NULL};
 const char *const check_style_names[] = {"pgsql-check", "tcp-check", "http-agent", NULL};
@@ -53,7 +54,8 @@ static const struct field host_fields[] = {
           .doc = "Host name: lower-case letters, digits and `-`, at most 32 characters."),
     FIELD(struct lab_host, role, FT_ENUM, .choices = host_role_names, .flags = FIELD_REQUIRED,
           .doc = "Exactly one `primary`; `standby` nodes are cloned from it; at most one each of "
-                 "`proxy` (haproxy), `barman` and `witness` (repmgr witness)."),
+                 "`proxy` (haproxy), `barman` and `witness` (repmgr witness); `spare` hosts run "
+                 "nothing until a drill restores a backup into one."),
     FIELD(struct lab_host, address, FT_ADDRESS,
           .doc = "Address inside `provider.subnet`. Left out: assigned in host order from the "
                  "subnet's .11 upwards."),

@@ -36,15 +36,19 @@ static int c_that(lua_State *L)
 	return 1;
 }
 
-/* ok = check.healthy{within = "30s"} */
-static int c_healthy(lua_State *L)
+/* The lab healthy within the deadline: one primary, every standby streaming from it,
+ * haproxy's write listeners pointing at it. As "recovery", the figure counts from the
+ * drill's first fault. */
+static int healthy_as(lua_State *L, const char *name, const char *fn)
 {
-	struct lab_rt *rt = ctx_rt(L, "check.healthy");
-	int64_t within = opt_duration_field(L, 1, "within", rt->lab->objectives.recovery_within,
-	                                    "check.healthy");
+	struct drill_ctx *c = ctx_get(L);
+	struct lab_rt *rt = ctx_rt(L, fn);
+	int64_t within =
+	    opt_duration_field(L, 1, "within", rt->lab->objectives.recovery_within, fn);
 	long long t0 = proc_now_ms(), deadline = t0 + within;
 	struct health h;
-	char fig[64];
+	char fig[96];
+	size_t n;
 
 	for (;;) {
 		health_assess(rt, &h);
@@ -52,11 +56,27 @@ static int c_healthy(lua_State *L)
 			break;
 		ctx_sleep_ms(L, 250);
 	}
-	snprintf(fig, sizeof(fig), h.healthy ? "healthy after %.2f s" : "not healthy after %.2f s",
-	         (double)(proc_now_ms() - t0) / 1000.0);
-	verdict(L, "healthy", h.healthy, fig, h.why);
+	n = (size_t)snprintf(fig, sizeof(fig),
+	                     h.healthy ? "healthy after %.2f s" : "not healthy after %.2f s",
+	                     (double)(proc_now_ms() - t0) / 1000.0);
+	if (strcmp(name, "recovery") == 0 && c->j && c->faults.count)
+		snprintf(fig + n, sizeof(fig) - n, " (%.2f s after the first fault)",
+		         journal_now(c->j) - c->faults.items[0].start);
+	verdict(L, name, h.healthy, fig, h.why);
 	lua_pushboolean(L, h.healthy);
 	return 1;
+}
+
+/* ok = check.healthy{within = "30s"} */
+static int c_healthy(lua_State *L)
+{
+	return healthy_as(L, "healthy", "check.healthy");
+}
+
+/* ok = check.recovery{within = "30s"} */
+static int c_recovery(lua_State *L)
+{
+	return healthy_as(L, "recovery", "check.recovery");
 }
 
 /* host = check.new_primary{within = "30s", ["not"] = old}: a server other than `not`
@@ -331,29 +351,30 @@ static int c_routing(lua_State *L)
 	return 1;
 }
 
-/* rows = check.restored(sql [, {db=, within=}]): a query on the server
- * fault.barman_restore started, once it has finished recovery; or nil, message. */
+/* rows = check.restored(sql [, {db=, within=}]): a query on the server the active
+ * fault.barman_restore started (on a spare host or on the barman host), once it has
+ * finished recovery; or nil, message. */
 static int c_restored(lua_State *L)
 {
+	struct drill_ctx *ctx = ctx_get(L);
 	struct lab_rt *rt = ctx_rt(L, "check.restored");
 	const char *sql = luaL_checkstring(L, 1);
 	const char *db =
 	    opt_string_field(L, 2, "db", rt->lab->credentials.app_database, "check.restored");
 	int64_t within = opt_duration_field(L, 2, "within", 60000, "check.restored");
-	const struct lab_host_rt *b = lab_rt_by_role(rt, ROLE_BARMAN);
 	long long deadline = proc_now_ms() + within;
 	const char *keys[] = {"host", "port", "user", "dbname", "connect_timeout", NULL};
-	const char *vals[] = {NULL, PGDRILL_RESTORE_PORT, "postgres", NULL, "2", NULL};
-	char *sock;
+	const char *vals[] = {NULL, NULL, "postgres", NULL, "2", NULL};
 	PGconn *c = NULL;
 	PGresult *r;
 	int k;
 
-	if (!b)
-		return luaL_error(L, "check.restored: the lab has no barman host");
-	sock = xasprintf("%s/restore-run", b->dir);
-	vals[0] = sock;
+	vals[0] = fault_restored_socket(&ctx->faults, &vals[1]);
 	vals[3] = db;
+	if (!vals[0])
+		return luaL_error(L,
+		                  "check.restored: no restored server: call fault.barman_restore "
+		                  "first");
 	for (;;) {
 		c = PQconnectdbParams(keys, vals, 0);
 		if (PQstatus(c) == CONNECTION_OK) {
@@ -370,11 +391,10 @@ static int c_restored(lua_State *L)
 			break;
 		ctx_sleep_ms(L, 200);
 	}
-	free(sock);
 	if (!c) {
 		lua_pushnil(L);
-		lua_pushstring(L, "the restored server did not finish recovery in time (see the "
-		                  "barman host's restored-postgres.log)");
+		lua_pushstring(L, "the restored server did not finish recovery in time (see "
+		                  "restored-postgres.log in the host's log directory)");
 		return 2;
 	}
 	k = lua_push_query(L, c, sql);
@@ -385,9 +405,11 @@ static int c_restored(lua_State *L)
 int luaopen_pgdrill_check(lua_State *L)
 {
 	static const luaL_Reg fns[] = {
-	    {"that", c_that},       {"healthy", c_healthy},   {"new_primary", c_new_primary},
-	    {"lag", c_lag},         {"writes", c_writes},     {"client", c_client},
-	    {"routing", c_routing}, {"restored", c_restored}, {NULL, NULL},
+	    {"that", c_that},         {"healthy", c_healthy},
+	    {"recovery", c_recovery}, {"new_primary", c_new_primary},
+	    {"lag", c_lag},           {"writes", c_writes},
+	    {"client", c_client},     {"routing", c_routing},
+	    {"restored", c_restored}, {NULL, NULL},
 	};
 
 	luaL_newlib(L, fns);

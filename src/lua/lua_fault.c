@@ -87,7 +87,8 @@ static int f_break_hba(lua_State *L)
 }
 
 /* A host, or a list of hosts, at `arg` into `out` (at most `cap`); returns how many. */
-static size_t host_group(lua_State *L, int arg, const struct lab_host_rt **out, size_t cap)
+static size_t host_group(lua_State *L, int arg, const struct lab_host_rt **out, size_t cap,
+                         const char *fn)
 {
 	size_t n = 0;
 	lua_Integer i;
@@ -98,10 +99,8 @@ static size_t host_group(lua_State *L, int arg, const struct lab_host_rt **out, 
 	}
 	for (i = 1; lua_geti(L, arg, i) != LUA_TNIL; i++) {
 		if (n == cap)
-			luaL_error(
-			    L,
-			    "bad argument #%d to 'fault.partition' (more hosts than the lab has)",
-			    arg);
+			luaL_error(L, "bad argument #%d to '%s' (more hosts than the lab has)", arg,
+			           fn);
 		out[n++] = lua_host_check(L, lua_gettop(L));
 		lua_pop(L, 1);
 	}
@@ -118,16 +117,35 @@ static int f_partition(lua_State *L)
 {
 	static const char *const dirs[] = {"both", "in", "out", NULL};
 	const struct lab_host_rt *group[64], *peers[64];
-	size_t ng = host_group(L, 1, group, 64), np = 0, i;
+	size_t ng = host_group(L, 1, group, 64, "fault.partition"), np = 0, i;
 	int dir = luaL_checkoption(L, 2, "both", dirs);
 	struct drill_ctx *c;
 
 	if (!lua_isnoneornil(L, 3))
-		np = host_group(L, 3, peers, 64);
+		np = host_group(L, 3, peers, 64, "fault.partition");
 	c = ready(L, "fault.partition");
 	for (i = 0; i < ng; i++)
 		done(L, fault_partition(&c->faults, group[i], dirs[dir], peers, np),
 		     "fault.partition");
+	return (int)ng;
+}
+
+/* id... = fault.loss(hosts, percent [, peers]): each host of the group loses that share
+ * of the packets it exchanges (with the peers, or with everyone); one id per host. */
+static int f_loss(lua_State *L)
+{
+	const struct lab_host_rt *group[64], *peers[64];
+	size_t ng = host_group(L, 1, group, 64, "fault.loss"), np = 0, i;
+	lua_Integer percent = luaL_checkinteger(L, 2);
+	struct drill_ctx *c;
+
+	if (percent < 1 || percent > 100)
+		return luaL_argerror(L, 2, "a percentage of packets, 1..100");
+	if (!lua_isnoneornil(L, 3))
+		np = host_group(L, 3, peers, 64, "fault.loss");
+	c = ready(L, "fault.loss");
+	for (i = 0; i < ng; i++)
+		done(L, fault_loss(&c->faults, group[i], (int)percent, peers, np), "fault.loss");
 	return (int)ng;
 }
 
@@ -149,13 +167,21 @@ static int f_switchover(lua_State *L)
 	return done(L, fault_switchover(&c->faults, to, from), "fault.switchover");
 }
 
-/* fault.barman_restore{[target_time = "2026-01-01 12:00:00+00"]} */
+/* fault.barman_restore{[target_time = "2026-01-01 12:00:00+00"] [, host = spare]} */
 static int f_barman_restore(lua_State *L)
 {
 	const char *target = opt_string_field(L, 1, "target_time", NULL, "fault.barman_restore");
-	struct drill_ctx *c = ready(L, "fault.barman_restore");
+	const struct lab_host_rt *spare = NULL;
+	struct drill_ctx *c;
 
-	return done(L, fault_barman_restore(&c->faults, target), "fault.barman_restore");
+	if (lua_istable(L, 1)) {
+		lua_getfield(L, 1, "host");
+		if (!lua_isnil(L, -1))
+			spare = lua_host_check(L, lua_gettop(L));
+		lua_pop(L, 1);
+	}
+	c = ready(L, "fault.barman_restore");
+	return done(L, fault_barman_restore(&c->faults, target, spare), "fault.barman_restore");
 }
 
 static int f_link_down(lua_State *L)
@@ -215,6 +241,7 @@ int luaopen_pgdrill_fault(lua_State *L)
 	    {"fill_disk", f_fill_disk},
 	    {"break_hba", f_break_hba},
 	    {"partition", f_partition},
+	    {"loss", f_loss},
 	    {"switchover", f_switchover},
 	    {"revert", f_revert},
 	    {"barman_restore", f_barman_restore},

@@ -74,8 +74,8 @@ static int l_standbys(lua_State *L)
 
 static int l_by_role(lua_State *L)
 {
-	static const char *const roles[] = {"primary", "standby", "proxy",
-	                                    "barman",  "witness", NULL};
+	static const char *const roles[] = {"primary", "standby", "proxy", "barman",
+	                                    "witness", "spare",   NULL};
 	struct lab_rt *rt = ctx_rt(L, "lab.by_role");
 	int role = luaL_checkoption(L, 1, NULL, roles);
 	size_t i;

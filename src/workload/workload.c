@@ -52,6 +52,9 @@ static const char WRITE_SQL[] = "INSERT INTO books (run, id, client, title) VALU
 static const char READ_SQL[] = "SELECT host(inet_server_addr()), pgdrill_timeline(),"
                                " (SELECT count(*) FROM books WHERE run = $1 AND id = $2)";
 static const char WHO_SQL[] = "SELECT host(inet_server_addr()), pgdrill_timeline()";
+/* Each connection prepares its statement once: what a real application does, and the
+ * server parses nothing per operation. */
+static const char STMT[] = "books_op";
 
 int64_t workload_now_us(void)
 {
@@ -94,6 +97,7 @@ static int create_schema(struct lab_rt *rt, const struct lab_host_rt *p)
 		return -1;
 	user = PQescapeIdentifier(c, cr->app_user, strlen(cr->app_user));
 	sql = xasprintf(
+	    "SET client_min_messages = warning;"
 	    "CREATE TABLE IF NOT EXISTS books (run bigint NOT NULL, id bigint NOT NULL,"
 	    " client int NOT NULL, title text NOT NULL,"
 	    " written_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (run, id));"
@@ -151,17 +155,13 @@ static void wait_standbys_have_schema(struct lab_rt *rt, const struct lab_status
 
 /* --- one operation ---------------------------------------------------------------------- */
 
-/* Sends and waits for the answer until the deadline; NULL with *timed_out, or NULL when
- * the statement could not be sent. */
-static PGresult *exec_until(PGconn *c, const char *sql, int n, const char *const *vals,
-                            int64_t deadline_us, bool *timed_out, bool *sent)
+/* Waits for the answer to what was sent until the deadline: NULL with *timed_out, or
+ * NULL when the connection broke without a result. */
+static PGresult *wait_result(PGconn *c, int64_t deadline_us, bool *timed_out)
 {
 	PGresult *res, *extra;
 
 	*timed_out = false;
-	*sent = PQsendQueryParams(c, sql, n, NULL, vals, NULL, NULL, 0) == 1;
-	if (!*sent)
-		return NULL;
 	while (PQisBusy(c)) {
 		struct pollfd p = {.fd = PQsocket(c), .events = POLLIN};
 		int64_t left = deadline_us - workload_now_us();
@@ -179,6 +179,18 @@ static PGresult *exec_until(PGconn *c, const char *sql, int n, const char *const
 	while ((extra = PQgetResult(c)) != NULL)
 		PQclear(extra);
 	return res;
+}
+
+/* Runs a statement prepared on this connection (`name`), or plain SQL when `name` is
+ * NULL; *sent tells whether it left at all. */
+static PGresult *exec_until(PGconn *c, const char *name, const char *sql, int n,
+                            const char *const *vals, int64_t deadline_us, bool *timed_out,
+                            bool *sent)
+{
+	*timed_out = false;
+	*sent = (name ? PQsendQueryPrepared(c, name, n, vals, NULL, NULL, 0)
+	              : PQsendQueryParams(c, sql, n, NULL, vals, NULL, NULL, 0)) == 1;
+	return *sent ? wait_result(c, deadline_us, timed_out) : NULL;
 }
 
 static void first_line(char *dst, size_t len, const char *msg)
@@ -209,7 +221,7 @@ static void read_answer(struct op_record *r, PGresult *res)
 static void ask_who(PGconn *c, struct op_record *r, int64_t deadline_us)
 {
 	bool timed_out, sent;
-	PGresult *res = exec_until(c, WHO_SQL, 0, NULL, deadline_us, &timed_out, &sent);
+	PGresult *res = exec_until(c, NULL, WHO_SQL, 0, NULL, deadline_us, &timed_out, &sent);
 
 	if (res && PQresultStatus(res) == PGRES_TUPLES_OK)
 		read_answer(r, res);
@@ -238,8 +250,8 @@ static bool run_op(struct client *cl, PGconn *c, struct op_record *r, char *msg,
 		r->id = atomic_load(&w->last_acked_id);
 	}
 	snprintf(id, sizeof(id), "%" PRId64, r->id);
-	res = exec_until(c, cl->kind == OP_WRITE ? WRITE_SQL : READ_SQL,
-	                 cl->kind == OP_WRITE ? 4 : 2, vals, deadline, &timed_out, &sent);
+	res = exec_until(c, STMT, NULL, cl->kind == OP_WRITE ? 4 : 2, vals, deadline, &timed_out,
+	                 &sent);
 	if (timed_out) {
 		r->outcome = cl->kind == OP_WRITE ? OP_INDETERMINATE : OP_FAILED;
 		snprintf(r->error, sizeof(r->error), OP_ERR_TIMEOUT);
@@ -325,7 +337,7 @@ static int64_t next_slot(int64_t next, int64_t interval, int64_t earliest)
 	return next + (k < 1 ? 1 : k) * interval;
 }
 
-static PGconn *connect_listener(struct client *cl)
+static PGconn *connect_listener(struct client *cl, char *msg, size_t msg_len)
 {
 	struct workload *w = cl->w;
 	const struct lab_credentials *cr = &w->rt->lab->credentials;
@@ -347,8 +359,29 @@ static PGconn *connect_listener(struct client *cl)
 	    NULL};
 
 	snprintf(timeout, sizeof(timeout), "%" PRId64, (w->o.timeout_ms + 999) / 1000);
+	PGconn *c;
+	PGresult *res;
+	bool timed_out;
+
 	snprintf(user_timeout, sizeof(user_timeout), "%" PRId64, w->o.timeout_ms);
-	return PQconnectdbParams(keys, vals, 0);
+	c = PQconnectdbParams(keys, vals, 0);
+	if (PQstatus(c) != CONNECTION_OK) {
+		first_line(msg, msg_len, PQerrorMessage(c));
+		PQfinish(c);
+		return NULL;
+	}
+	res = PQsendPrepare(c, STMT, cl->kind == OP_WRITE ? WRITE_SQL : READ_SQL,
+	                    cl->kind == OP_WRITE ? 4 : 2, NULL)
+	          ? wait_result(c, workload_now_us() + w->o.timeout_ms * 1000, &timed_out)
+	          : NULL;
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		first_line(msg, msg_len, res ? PQresultErrorMessage(res) : PQerrorMessage(c));
+		PQclear(res);
+		PQfinish(c);
+		return NULL;
+	}
+	PQclear(res);
+	return c;
 }
 
 static int enter_lab_network(struct workload *w)
@@ -386,13 +419,10 @@ static void *client_main(void *arg)
 		r.start_us = workload_now_us() - w->o.t0_us;
 		if (!c) {
 			r.reconnect = true;
-			c = connect_listener(cl);
-			if (PQstatus(c) != CONNECTION_OK) {
+			c = connect_listener(cl, msg, sizeof(msg));
+			if (!c) {
 				r.outcome = OP_FAILED;
 				snprintf(r.error, sizeof(r.error), OP_ERR_CONNECT);
-				first_line(msg, sizeof(msg), PQerrorMessage(c));
-				PQfinish(c);
-				c = NULL;
 				r.end_us = workload_now_us() - w->o.t0_us;
 				record(w, &r, msg);
 				next = next_slot(next, interval,

@@ -25,7 +25,7 @@ expect_rc() { # expected_rc description command...
 }
 
 expect_rc 0 "validate tutorial" "$bin" validate labs/tutorial.yaml
-grep -q "lab 'tutorial' is valid (5 hosts)" "$tmp/out" && ok || bad "validate prints a summary"
+grep -q "lab 'tutorial' is valid (6 hosts)" "$tmp/out" && ok || bad "validate prints a summary"
 for f in labs/*.yaml; do expect_rc 0 "validate $f" "$bin" validate -q "$f"; done
 
 # Every invalid lab exits 2 with exactly its expected diagnostics.

@@ -56,7 +56,8 @@ assert br["the point-in-time restore stops between the marks"]["passed"], br
 assert s["pause_primary"]["outcome"] == "passed", s["pause_primary"]
 assert s["switchover"]["outcome"] == "passed", s["switchover"]
 PY
-check "the restored server is gone" test ! -e /var/lib/pgdrill/labs/it-drills/hosts/barman/restore
+check "the restore ran on the spare host" grep -q "barman_restore on restore" "$runs/out"
+check "the restored server is gone" test ! -e /var/lib/pgdrill/labs/it-drills/hosts/restore/data
 check "no ballast file is left on any disk" \
 	test -z "$(ls /var/lib/pgdrill/labs/it-drills/hosts/*/pgdrill-ballast-* 2>/dev/null)"
 check "the lab is healthy after the drills" "$PGDRILL" status "$lab"
@@ -69,6 +70,17 @@ check "partition_primary reports a missed objective (exit $rc)" test "$rc" = 1
 check "it names the split brain" grep -q "check FAIL no split brain" "$runs/split.out"
 check "a new primary was promoted during the partition" grep -q "check ok  new primary" "$runs/split.out"
 check "the lab is healthy after the partition" "$PGDRILL" status "$lab"
+
+# Packet loss around the primary: no failover, no write lost, the loss tables gone after.
+"$PGDRILL" run --runs-dir "$runs/loss" "$lab" $S/lossy_network.lua >"$runs/loss.out" 2>&1
+rc=$?
+check "lossy_network passes (exit $rc)" test "$rc" = 0
+[ "$rc" = 0 ] || tail -20 "$runs/loss.out"
+check "it dropped packets with nftables" grep -q "loss on .*random share" "$runs/loss.out"
+check "no loss table is left on any host" bash -c '
+	for ns in $(ip netns list | awk "/^pgd-it-drills-/ {print \$1}"); do
+		ip netns exec "$ns" nft list tables | grep -q pgdrill_ && exit 1
+	done; exit 0'
 
 # Ctrl-C in the middle of a fault: the fault is reverted, the lab healed, exit 2.
 run_and_signal INT "$lab" $S/break_pg_hba.lua "$runs/int.out"

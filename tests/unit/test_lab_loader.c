@@ -100,7 +100,9 @@ static void test_tutorial(void **state)
 	assert_int_equal(lab_load_file(&lab, TEST_DATA_DIR "/../labs/tutorial.yaml", &dl), 0);
 	assert_int_equal(dl.count, 0);
 	assert_string_equal(lab.name, "tutorial");
-	assert_int_equal(lab.hosts.count, 5);
+	assert_int_equal(lab.hosts.count, 6);
+	assert_int_equal(lab_count_role(&lab, ROLE_SPARE), 1);
+	assert_int_equal(lab.postgres.synchronous, SYNC_ANY);
 	p = lab_host_by_role(&lab, ROLE_PRIMARY);
 	assert_string_equal(p->name, "postgres1");
 	assert_int_equal(lab_count_role(&lab, ROLE_STANDBY), 2);

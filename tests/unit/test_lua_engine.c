@@ -147,6 +147,8 @@ static void test_errors_name_function_and_argument(void **state)
 	expect_error("check.continuity(nil, {max_gap = '1s'})",
 	             "bad argument #1 to 'check.continuity' (workload expected, got nil)");
 	expect_error("fault.partition({})", "bad argument #1 to 'partition'");
+	expect_error("fault.loss()", "bad argument #1 to 'loss'");
+	expect_error("fault.loss({}, 10)", "bad argument #1 to 'loss'");
 }
 
 static void test_good_scripts(void **state)
