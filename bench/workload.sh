@@ -10,6 +10,7 @@
 #   3. (with MEMORY_SECONDS > 0) the resident memory of `pgdrill run` over a long run at
 #      the default rate, sampled every 10 s.
 # Usage: bench/workload.sh [LAB] [CLIENTS] [SECONDS] [ROUNDS]   (root; run scripts/build.sh)
+# ROUNDS=0 skips part 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 lab=${1:-labs/tutorial.yaml}
@@ -62,6 +63,7 @@ pgbench_round() {
 		sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p'
 }
 
+if [ "$rounds" -gt 0 ]; then
 echo "write throughput through haproxy ($clients clients, $seconds s a round, $rounds rounds):"
 pgdrill_round >/dev/null # creates the schema pgbench's INSERT needs
 for r in $(seq "$rounds"); do
@@ -77,6 +79,7 @@ rows = [tuple(map(float, l.split())) for l in open(sys.argv[1])]
 a = statistics.median(r[0] for r in rows); b = statistics.median(r[1] for r in rows)
 print(f"  median: pgdrill {a:.1f} writes/s, pgbench {b:.1f} tps: {a / b:.2f}x pgbench (target >= 0.9x)")
 PY
+fi
 
 echo "gap resolution at the default rate (kill_primary):"
 $bin run --keep --runs-dir "$work/kill" "$lab" scenarios/kill_primary.lua >/dev/null || true

@@ -17,6 +17,9 @@ struct verdict {
 	char detail[768];
 };
 
+/* qsort order of int64_t (the checkers sort times and ids). */
+int check_cmp_i64(const void *a, const void *b);
+
 /* --- availability (gaps.c) ------------------------------------------------------------ */
 
 /* The longest time without an operation of `kind` completing ok, among the gaps that end

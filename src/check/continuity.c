@@ -5,13 +5,6 @@
 
 #include "check/checks.h"
 
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* Nearest-rank percentile of a sorted array. */
 static int64_t percentile(const int64_t *sorted, size_t n, int p)
 {
@@ -39,7 +32,7 @@ void check_continuity(const struct history *h, struct continuity *out)
 		if (r->kind == OP_WRITE && r->outcome == OP_OK)
 			lat[n++] = r->end_us - r->start_us;
 	}
-	qsort(lat, n, sizeof(*lat), cmp_i64);
+	qsort(lat, n, sizeof(*lat), check_cmp_i64);
 	out->p50_us = percentile(lat, n, 50);
 	out->p95_us = percentile(lat, n, 95);
 	out->p99_us = percentile(lat, n, 99);

@@ -4,7 +4,7 @@
 
 #include "check/checks.h"
 
-static int cmp_i64(const void *a, const void *b)
+int check_cmp_i64(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
 
@@ -30,7 +30,7 @@ void check_gap(const struct history *h, int kind, int64_t after_us, struct gap *
 		if (r->outcome == OP_OK)
 			ends[n++] = r->end_us;
 	}
-	qsort(ends, n, sizeof(*ends), cmp_i64);
+	qsort(ends, n, sizeof(*ends), check_cmp_i64);
 	out->any_ok = n > 0;
 	if (n == 0 || ends[n - 1] <= after_us) {
 		/* Nothing succeeded after the mark: the gap runs at least to the last attempt. */

@@ -22,13 +22,6 @@ static bool contains(const int64_t *sorted, size_t n, int64_t id)
 	return false;
 }
 
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 void check_lost_writes(const struct history *h, const int64_t *present, size_t npresent,
                        struct lost_writes *out)
 {
@@ -65,7 +58,7 @@ void check_lost_writes(const struct history *h, const int64_t *present, size_t n
 		}
 	}
 	if (out->lost)
-		qsort(out->lost_ids, out->lost, sizeof(int64_t), cmp_i64);
+		qsort(out->lost_ids, out->lost, sizeof(int64_t), check_cmp_i64);
 	out->window_us = out->lost ? last - first : 0;
 }
 

@@ -231,9 +231,10 @@ static const struct field workload_fields[] = {
                  "listener); together they read at a quarter of `rate`."),
     FIELD(struct lab_workload, rate, FT_INT, .defval = "200", .min = 0, .max = 1000000,
           .doc = "Target writes per second over all writers; 0 means as fast as possible."),
-    FIELD(struct lab_workload, reconnect_backoff, FT_DURATION, .defval = "10ms",
+    FIELD(struct lab_workload, reconnect_backoff, FT_DURATION, .defval = "5ms",
           .doc = "Least pause before a client reconnects after a failed connect. Clients keep "
-                 "their staggered schedule, so together they still probe every 1/`rate` s."),
+                 "their staggered schedule, at twice its pace while failing, so together they "
+                 "probe every 1/(2 `rate`) s during an outage."),
     FIELD(struct lab_workload, statement_timeout, FT_DURATION, .defval = "2s",
           .doc = "A write without an answer after this long counts as indeterminate."),
 };

@@ -324,17 +324,15 @@ static void nap_until(struct workload *w, int64_t until_us)
 	}
 }
 
-/* The first of the client's own slots (next + k * interval, k >= 1) at or after
- * `earliest`: clients keep their staggered phases, also through an outage, so that
- * together they probe every interval / clients. Flat out (interval 0): `earliest`. */
-static int64_t next_slot(int64_t next, int64_t interval, int64_t earliest)
+/* The first slot of the client's own grid (phase + k * step) at or after `earliest`.
+ * Clients keep their staggered phases, also through an outage, so that together they
+ * probe every interval / clients; while failing they use half steps (the same grid,
+ * twice as dense) to see the end of the outage sooner. Flat out (step 0): `earliest`. */
+static int64_t next_slot(int64_t phase, int64_t step, int64_t earliest)
 {
-	int64_t k;
-
-	if (interval <= 0)
-		return earliest;
-	k = earliest > next ? (earliest - next + interval - 1) / interval : 1;
-	return next + (k < 1 ? 1 : k) * interval;
+	if (step <= 0 || earliest <= phase)
+		return step <= 0 ? earliest : phase;
+	return phase + (earliest - phase + step - 1) / step * step;
 }
 
 static PGconn *connect_listener(struct client *cl, char *msg, size_t msg_len)
@@ -401,8 +399,10 @@ static void *client_main(void *arg)
 	double rate = cl->kind == OP_WRITE ? w->o.rate : w->o.read_rate;
 	int peers = cl->kind == OP_WRITE ? w->o.clients : w->o.readers;
 	int64_t interval = rate > 0 ? (int64_t)(1e6 * peers / rate) : 0;
-	int64_t next = workload_now_us() + interval * cl->index / (peers ? peers : 1);
+	int64_t phase = workload_now_us() + interval * cl->index / (peers ? peers : 1);
+	int64_t next = phase;
 	PGconn *c = NULL;
+	bool live;
 
 	if (enter_lab_network(w) < 0) {
 		fprintf(stderr, "pgdrill: workload client cannot enter %s: %s\n",
@@ -425,18 +425,20 @@ static void *client_main(void *arg)
 				snprintf(r.error, sizeof(r.error), OP_ERR_CONNECT);
 				r.end_us = workload_now_us() - w->o.t0_us;
 				record(w, &r, msg);
-				next = next_slot(next, interval,
+				next = next_slot(phase, interval / 2,
 				                 workload_now_us() + w->o.backoff_ms * 1000);
 				continue;
 			}
 		}
-		if (!run_op(cl, c, &r, msg, sizeof(msg))) {
+		live = run_op(cl, c, &r, msg, sizeof(msg));
+		if (!live) {
 			PQfinish(c);
 			c = NULL;
 		}
 		r.end_us = workload_now_us() - w->o.t0_us;
 		record(w, &r, msg);
-		next = next_slot(next, interval, workload_now_us()); /* late: skip, no burst */
+		/* Late: the missed slots are skipped, no burst to catch up. */
+		next = next_slot(phase, live ? interval : interval / 2, workload_now_us());
 	}
 	if (c)
 		PQfinish(c);
