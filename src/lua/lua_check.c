@@ -37,9 +37,9 @@ static int c_that(lua_State *L)
 }
 
 /* The lab healthy within the deadline: one primary, every standby streaming from it,
- * haproxy's write listeners pointing at it. As "recovery", the figure counts from the
- * drill's first fault. */
-static int healthy_as(lua_State *L, const char *name, const char *fn)
+ * haproxy's write listeners pointing at it. As "recovery", nodes that are down (the failed
+ * primary before its rejoin) are left out and the figure counts from the first fault. */
+static int healthy_as(lua_State *L, const char *name, const char *fn, bool survivors)
 {
 	struct drill_ctx *c = ctx_get(L);
 	struct lab_rt *rt = ctx_rt(L, fn);
@@ -51,7 +51,10 @@ static int healthy_as(lua_State *L, const char *name, const char *fn)
 	size_t n;
 
 	for (;;) {
-		health_assess(rt, &h);
+		if (survivors)
+			health_assess_survivors(rt, &h);
+		else
+			health_assess(rt, &h);
 		if (h.healthy || proc_now_ms() >= deadline)
 			break;
 		ctx_sleep_ms(L, 250);
@@ -70,13 +73,13 @@ static int healthy_as(lua_State *L, const char *name, const char *fn)
 /* ok = check.healthy{within = "30s"} */
 static int c_healthy(lua_State *L)
 {
-	return healthy_as(L, "healthy", "check.healthy");
+	return healthy_as(L, "healthy", "check.healthy", false);
 }
 
 /* ok = check.recovery{within = "30s"} */
 static int c_recovery(lua_State *L)
 {
-	return healthy_as(L, "recovery", "check.recovery");
+	return healthy_as(L, "recovery", "check.recovery", true);
 }
 
 /* host = check.new_primary{within = "30s", ["not"] = old}: a server other than `not`

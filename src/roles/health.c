@@ -10,10 +10,11 @@
 #include "util/error.h"
 #include "util/proc.h"
 
-void health_assess(const struct lab_rt *rt, struct health *out)
+static void assess(const struct lab_rt *rt, struct health *out, bool survivors)
 {
 	const struct lab_host_rt *proxy = lab_rt_by_role(rt, ROLE_PROXY);
 	struct lab_status st;
+	char down[256] = "";
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
@@ -34,6 +35,13 @@ void health_assess(const struct lab_rt *rt, struct health *out)
 			continue;
 		if (h->host == out->primary)
 			continue;
+		if (!h->reachable && survivors) {
+			size_t n = strlen(down);
+
+			snprintf(down + n, sizeof(down) - n, "%s%s", n ? ", " : "",
+			         h->host->def->name);
+			continue;
+		}
 		if (!h->reachable) {
 			snprintf(out->why, sizeof(out->why), "%s does not answer",
 			         h->host->def->name);
@@ -65,10 +73,21 @@ void health_assess(const struct lab_rt *rt, struct health *out)
 		free(csv);
 	}
 	out->healthy = true;
-	snprintf(out->why, sizeof(out->why), "one primary (%s), standbys streaming, haproxy agrees",
-	         out->primary->def->name);
+	snprintf(out->why, sizeof(out->why),
+	         "one primary (%s), standbys streaming, haproxy agrees%s%s",
+	         out->primary->def->name, down[0] ? "; down: " : "", down);
 done:
 	status_free(&st);
+}
+
+void health_assess(const struct lab_rt *rt, struct health *out)
+{
+	assess(rt, out, false);
+}
+
+void health_assess_survivors(const struct lab_rt *rt, struct health *out)
+{
+	assess(rt, out, true);
 }
 
 int health_wait(const struct lab_rt *rt, int timeout_ms, struct health *out)

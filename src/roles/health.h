@@ -16,6 +16,9 @@ struct health {
 };
 
 void health_assess(const struct lab_rt *rt, struct health *out);
+/* The same for the nodes that still run: a node whose PostgreSQL does not answer (the
+ * failed primary before its rejoin) is listed in `why`, not counted against the lab. */
+void health_assess_survivors(const struct lab_rt *rt, struct health *out);
 /* Polls until healthy or the timeout; 0 when healthy. `out` holds the last assessment. */
 int health_wait(const struct lab_rt *rt, int timeout_ms, struct health *out);
 
