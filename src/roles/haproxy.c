@@ -297,7 +297,7 @@ static bool expect_up(const struct lab_listener *l, bool is_primary)
 }
 
 int haproxy_routing_converged(const struct lab_rt *rt, const char *csv, const char *primary,
-                              char *why, size_t why_len)
+                              const bool *down, char *why, size_t why_len)
 {
 	size_t i, l;
 
@@ -306,7 +306,8 @@ int haproxy_routing_converged(const struct lab_rt *rt, const char *csv, const ch
 
 		for (i = 0; i < rt->nhosts; i++) {
 			const struct lab_host_rt *h = &rt->hosts[i];
-			bool want = expect_up(li, strcmp(h->def->name, primary) == 0);
+			bool want =
+			    !(down && down[i]) && expect_up(li, strcmp(h->def->name, primary) == 0);
 			char *st;
 			bool good;
 
@@ -342,7 +343,7 @@ int haproxy_wait_converged(const struct lab_rt *rt, const struct lab_host_rt *pr
 			usleep(50000);
 			continue;
 		}
-		done = haproxy_routing_converged(rt, csv, primary, why, sizeof(why));
+		done = haproxy_routing_converged(rt, csv, primary, NULL, why, sizeof(why));
 		free(csv);
 		if (done)
 			return 0;

@@ -19,9 +19,10 @@ int haproxy_stats(const struct lab_host_rt *proxy, char **csv);
 char *haproxy_server_status(const char *csv, const char *listener, const char *server);
 /* 1 when every listener's checks agree with `primary` being the primary (write
  * listeners: only it UP; read listeners: only the others; pgsql-check: all), else 0 with
- * the first disagreement in `why`. */
+ * the first disagreement in `why`. Hosts marked in `down` (by host index; NULL for none)
+ * must be DOWN everywhere. */
 int haproxy_routing_converged(const struct lab_rt *rt, const char *csv, const char *primary,
-                              char *why, size_t why_len);
+                              const bool *down, char *why, size_t why_len);
 int haproxy_wait_converged(const struct lab_rt *rt, const struct lab_host_rt *proxy,
                            const char *primary, int timeout_ms);
 

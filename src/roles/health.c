@@ -9,12 +9,14 @@
 #include "roles/status.h"
 #include "util/error.h"
 #include "util/proc.h"
+#include "util/strbuf.h"
 
 static void assess(const struct lab_rt *rt, struct health *out, bool survivors)
 {
 	const struct lab_host_rt *proxy = lab_rt_by_role(rt, ROLE_PROXY);
 	struct lab_status st;
 	char down[256] = "";
+	bool *is_down = xcalloc(rt->nhosts, sizeof(*is_down));
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
@@ -40,6 +42,7 @@ static void assess(const struct lab_rt *rt, struct health *out, bool survivors)
 
 			snprintf(down + n, sizeof(down) - n, "%s%s", n ? ", " : "",
 			         h->host->def->name);
+			is_down[h->host->index] = true;
 			continue;
 		}
 		if (!h->reachable) {
@@ -65,7 +68,7 @@ static void assess(const struct lab_rt *rt, struct health *out, bool survivors)
 			error_clear();
 			goto done;
 		}
-		if (!haproxy_routing_converged(rt, csv, out->primary->def->name, out->why,
+		if (!haproxy_routing_converged(rt, csv, out->primary->def->name, is_down, out->why,
 		                               sizeof(out->why))) {
 			free(csv);
 			goto done;
@@ -77,6 +80,7 @@ static void assess(const struct lab_rt *rt, struct health *out, bool survivors)
 	         "one primary (%s), standbys streaming, haproxy agrees%s%s",
 	         out->primary->def->name, down[0] ? "; down: " : "", down);
 done:
+	free(is_down);
 	status_free(&st);
 }
 
