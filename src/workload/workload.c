@@ -259,10 +259,11 @@ static bool run_op(struct client *cl, PGconn *c, struct op_record *r, char *msg,
 		return false;
 	}
 	if (!sent || !res) {
-		r->outcome = OP_FAILED;
+		/* Not sent: certainly not applied. Sent, and the connection ended without an
+		 * answer: it may have committed. */
+		r->outcome = sent && cl->kind == OP_WRITE ? OP_INDETERMINATE : OP_FAILED;
 		snprintf(r->error, sizeof(r->error), OP_ERR_LOST);
 		first_line(msg, msg_len, PQerrorMessage(c));
-		PQclear(res);
 		return false;
 	}
 	if (PQresultStatus(res) == PGRES_TUPLES_OK) {
