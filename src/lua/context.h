@@ -56,6 +56,8 @@ struct workload *lua_workload_check(lua_State *L, int arg, const char *fn);
 /* Stops the drill's workloads and writes their figures into the journal (the script
  * ended); ctx_free_workloads frees them once Lua is closed. */
 void ctx_stop_workloads(struct drill_ctx *c);
+/* Stops one workload, once, with its journal entry. */
+void ctx_stop_workload(struct drill_ctx *c, struct workload *w);
 void ctx_free_workloads(struct drill_ctx *c);
 void lua_host_register(lua_State *L);
 void lua_host_push(lua_State *L, const struct lab_host_rt *h);

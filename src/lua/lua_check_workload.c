@@ -11,25 +11,11 @@
 #include "util/proc.h"
 #include "util/strbuf.h"
 
-/* Stops the workload and loads its history; raises on a broken history file. */
+/* Stops the workload (as the script's end would, journal entry included) and loads its
+ * history; raises on a broken history file. */
 static void load(lua_State *L, struct workload *w, struct history *h, const char *fn)
 {
-	struct drill_ctx *c = ctx_get(L);
-	int i;
-
-	for (i = 0; i < c->nworkloads; i++)
-		if (c->workloads[i] == w) {
-			struct workload_stats s;
-
-			workload_stats(w, &s);
-			if (s.running) {
-				/* The same stop the script's end would do, journal entry included.
-				 */
-				lua_getfield(L, 1, "stop");
-				lua_pushvalue(L, 1);
-				lua_call(L, 1, 0);
-			}
-		}
+	ctx_stop_workload(ctx_get(L), w);
 	if (history_load(h, workload_history_path(w)) < 0) {
 		history_free(h);
 		lua_pushfstring(L, "%s: %s", fn, error_last());

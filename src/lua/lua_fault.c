@@ -110,43 +110,47 @@ static size_t host_group(lua_State *L, int arg, const struct lab_host_rt **out, 
 	return n;
 }
 
-/* id... = fault.partition(hosts [, direction="both" [, peers]]): every host of the first
- * group loses its traffic (in, out or both) with the peers, or with everyone; one fault
- * id per host. */
-static int f_partition(lua_State *L)
+/* The shared shape of fault.partition and fault.loss: a group of hosts at argument 1,
+ * optional peers at argument 3, one fault per host of the group (one id each). */
+static int on_group(lua_State *L, const char *fn, const char *direction, int percent)
 {
-	static const char *const dirs[] = {"both", "in", "out", NULL};
 	const struct lab_host_rt *group[64], *peers[64];
-	size_t ng = host_group(L, 1, group, 64, "fault.partition"), np = 0, i;
-	int dir = luaL_checkoption(L, 2, "both", dirs);
+	size_t ng = host_group(L, 1, group, 64, fn), np = 0, i;
 	struct drill_ctx *c;
 
 	if (!lua_isnoneornil(L, 3))
-		np = host_group(L, 3, peers, 64, "fault.partition");
-	c = ready(L, "fault.partition");
+		np = host_group(L, 3, peers, 64, fn);
+	c = ready(L, fn);
 	for (i = 0; i < ng; i++)
-		done(L, fault_partition(&c->faults, group[i], dirs[dir], peers, np),
-		     "fault.partition");
+		done(L,
+		     percent == 100 ? fault_partition(&c->faults, group[i], direction, peers, np)
+		                    : fault_loss(&c->faults, group[i], percent, peers, np),
+		     fn);
 	return (int)ng;
 }
 
+/* id... = fault.partition(hosts [, direction="both" [, peers]]): every host of the first
+ * group loses its traffic (in, out or both) with the peers, or with everyone. */
+static int f_partition(lua_State *L)
+{
+	static const char *const dirs[] = {"both", "in", "out", NULL};
+
+	return on_group(L, "fault.partition", dirs[luaL_checkoption(L, 2, "both", dirs)], 100);
+}
+
 /* id... = fault.loss(hosts, percent [, peers]): each host of the group loses that share
- * of the packets it exchanges (with the peers, or with everyone); one id per host. */
+ * (1..99) of the packets it exchanges, with the peers or with everyone. */
 static int f_loss(lua_State *L)
 {
-	const struct lab_host_rt *group[64], *peers[64];
-	size_t ng = host_group(L, 1, group, 64, "fault.loss"), np = 0, i;
-	lua_Integer percent = luaL_checkinteger(L, 2);
-	struct drill_ctx *c;
+	lua_Integer percent;
 
-	if (percent < 1 || percent > 100)
-		return luaL_argerror(L, 2, "a percentage of packets, 1..100");
-	if (!lua_isnoneornil(L, 3))
-		np = host_group(L, 3, peers, 64, "fault.loss");
-	c = ready(L, "fault.loss");
-	for (i = 0; i < ng; i++)
-		done(L, fault_loss(&c->faults, group[i], (int)percent, peers, np), "fault.loss");
-	return (int)ng;
+	if (lua_isnoneornil(L, 1))
+		return luaL_argerror(L, 1, "a host or a non-empty list of hosts");
+	percent = luaL_checkinteger(L, 2);
+	if (percent < 1 || percent > 99)
+		return luaL_argerror(L, 2,
+		                     "a percentage of packets, 1..99 (100 is fault.partition)");
+	return on_group(L, "fault.loss", "both", (int)percent);
 }
 
 static int f_switchover(lua_State *L)

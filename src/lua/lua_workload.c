@@ -52,8 +52,7 @@ static void journal_stopped(struct drill_ctx *c, struct workload *w)
 	    n[OP_WRITE][OP_INDETERMINATE], n[OP_READ][OP_OK], workload_history_path(w));
 }
 
-/* Stops one workload of the drill, once, with its journal entry. */
-static void stop_one(struct drill_ctx *c, struct workload *w)
+void ctx_stop_workload(struct drill_ctx *c, struct workload *w)
 {
 	struct workload_stats s;
 
@@ -69,7 +68,7 @@ void ctx_stop_workloads(struct drill_ctx *c)
 	int i;
 
 	for (i = 0; i < c->nworkloads; i++)
-		stop_one(c, c->workloads[i]);
+		ctx_stop_workload(c, c->workloads[i]);
 }
 
 void ctx_free_workloads(struct drill_ctx *c)
@@ -168,7 +167,7 @@ static int w_stop(lua_State *L)
 {
 	struct workload *w = lua_workload_check(L, 1, "workload:stop");
 
-	stop_one(ctx_get(L), w);
+	ctx_stop_workload(ctx_get(L), w);
 	return 0;
 }
 
