@@ -1,15 +1,37 @@
 #!/usr/bin/env bash
 # Runs the lab loader fuzzer for SECONDS, seeded with the repository's labs (valid and
 # invalid) and a YAML dictionary. Usage: run_fuzz.sh FUZZER SOURCE_DIR SECONDS
+# Fails when the fuzzer fails (a crash, a leak, a timeout) and when it executed nothing:
+# a fuzzer that never started must not look like one that found no bug.
 set -euo pipefail
-fuzzer=$(realpath "$1")
-src=$2
+if [ $# -lt 2 ]; then
+	echo "usage: run_fuzz.sh FUZZER SOURCE_DIR [SECONDS]" >&2
+	exit 2
+fi
+fuzzer=$(realpath -e "$1")
+src=$(realpath -e "$2")
 seconds=${3:-60}
-corpus=$(mktemp -d)
-trap 'rm -rf "$corpus"' EXIT
-cp "$src"/labs/*.yaml "$src"/tests/labs/invalid/*.yaml "$corpus"/
-cd "$corpus"
+dict=$src/fuzz/lab.dict
+test -r "$dict" || { echo "run_fuzz: no dictionary at $dict" >&2; exit 2; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir "$work/corpus"
+cp "$src"/labs/*.yaml "$src"/tests/labs/invalid/*.yaml "$work/corpus/"
+log=$work/fuzz.log
+cd "$work" # crash artifacts land here and go with it
+rc=0
 "$fuzzer" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
-	-dict="$src/fuzz/lab.dict" -print_final_stats=1 "$corpus" 2>&1 |
-	grep -E 'stat::number_of_executed_units|stat::peak_rss_mb|ERROR|SUMMARY|Done' || true
-test "${PIPESTATUS[0]}" -eq 0
+	-dict="$dict" -print_final_stats=1 "$work/corpus" >"$log" 2>&1 || rc=$?
+grep -E 'stat::number_of_executed_units|stat::peak_rss_mb|ERROR|SUMMARY|Done' "$log" || true
+if [ "$rc" != 0 ]; then
+	echo "run_fuzz: the fuzzer exited $rc; the end of its log:" >&2
+	tail -40 "$log" >&2
+	exit 1
+fi
+runs=$(sed -n 's/^stat::number_of_executed_units: *\([0-9]*\).*/\1/p' "$log" | tail -1)
+if [ -z "$runs" ] || [ "$runs" -eq 0 ]; then
+	echo "run_fuzz: the fuzzer executed no input; the end of its log:" >&2
+	tail -20 "$log" >&2
+	exit 1
+fi
+echo "run_fuzz: $runs inputs in $seconds s, no failure"
