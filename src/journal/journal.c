@@ -50,6 +50,16 @@ int journal_open(struct journal *j, const char *run_dir, const char *lab, FILE *
 	json_object_object_add(j->root, "lab", json_object_new_string(lab));
 	json_object_object_add(j->root, "started",
 	                       json_object_new_string(iso_now(when, sizeof(when))));
+	/* The same moment in seconds since the epoch, to the millisecond: event times are
+	 * relative to it, and this lines them up with other clocks (an observer's log). */
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		json_object_object_add(
+		    j->root, "started_unix",
+		    json_object_new_double((double)ts.tv_sec + (double)(ts.tv_nsec / 1000000) / 1e3));
+	}
 	json_object_object_add(j->root, "scenarios", j->scenarios);
 	return 0;
 }

@@ -127,10 +127,13 @@ double opt_number_field(lua_State *L, int tbl, const char *field, double def, do
 	t = lua_getfield(L, tbl, field);
 	if (t == LUA_TNUMBER) {
 		v = lua_tonumber(L, -1);
-		if (!(v >= min && v <= max))
-			luaL_error(L,
-			           "bad argument to '%s' (field '%s': %g is out of range %g..%g)",
-			           fn, field, v, min, max);
+		if (!(v >= min && v <= max)) {
+			/* lua_pushfstring knows no %g: format the numbers here. */
+			char range[96];
+
+			snprintf(range, sizeof(range), "%g is out of range %g..%g", v, min, max);
+			luaL_error(L, "bad argument to '%s' (field '%s': %s)", fn, field, range);
+		}
 	} else if (t != LUA_TNIL) {
 		luaL_error(L, "bad argument to '%s' (field '%s': number expected, got %s)", fn,
 		           field, lua_typename(L, t));

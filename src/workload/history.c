@@ -25,8 +25,9 @@ const char *op_server_string(uint32_t server, char *buf, size_t len)
 	return buf;
 }
 
-void history_write_header(FILE *f)
+void history_write_header(FILE *f, int64_t run_id)
 {
+	fprintf(f, "# books run %" PRId64 "\n", run_id);
 	fputs("# start_us\tend_us\tclient\tkind\tid\toutcome\terror\tserver\ttimeline\treconnect\t"
 	      "message\n",
 	      f);

@@ -49,8 +49,9 @@ struct history {
 };
 
 /* One line per record, tab-separated; `message` may be NULL (tabs and newlines are
- * replaced). history_write_header starts a file. */
-void history_write_header(FILE *f);
+ * replaced). history_write_header starts a file: a line naming the run (the `run` column
+ * of the books table, so that anyone can find this history's rows) and the columns. */
+void history_write_header(FILE *f, int64_t run_id);
 void history_write(FILE *f, const struct op_record *r, const char *message);
 
 /* Appends a record (and counts its error under its code). */

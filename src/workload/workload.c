@@ -524,7 +524,7 @@ static int open_files(struct workload *w)
 		return error_set("cannot write %s: %s", w->history ? w->lag_path : w->history_path,
 		                 strerror(errno));
 	setvbuf(w->history, NULL, _IOFBF, 1 << 16);
-	history_write_header(w->history);
+	history_write_header(w->history, w->run_id);
 	fprintf(w->lag, "# t_s\tstandby\tlag_bytes\tlag_s\twal_receiver\n");
 	return 0;
 }

@@ -23,6 +23,7 @@ check "the lab is not marked ready" bash -c "! grep -q '^ready' $state"
 check "namespaces exist before down" bash -c "ip netns list | grep -q pgd-it-kill-"
 out=$("$PGDRILL" up "$lab" 2>&1)
 check "up on a half-built lab refuses and says why" grep -q "half built" <<<"$out"
+check "the half-built lab's processes are recorded" record_lab_pids it-kill
 check "down after SIGKILL" "$PGDRILL" down "$lab"
 assert_no_debris it-kill 10.231.6.0/24
 finish

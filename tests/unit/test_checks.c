@@ -354,7 +354,7 @@ static void test_file_round_trip(void **state)
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	f = fdopen(fd, "w");
-	history_write_header(f);
+	history_write_header(f, 42);
 	for (i = 0; i < h.count; i++)
 		history_write(f, &h.ops[i],
 		              h.ops[i].error[0] ? "server closed\tthe connection\n" : NULL);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lab/lab.h"
 #include "lua/engine.h"
 #include "util/error.h"
 
@@ -151,6 +152,134 @@ static void test_errors_name_function_and_argument(void **state)
 	expect_error("fault.loss({}, 10)", "bad argument #1 to 'loss'");
 }
 
+/* Every call that needs a lab says so, naming itself, when no lab runs the drill. */
+static void test_lab_calls_without_a_lab(void **state)
+{
+	static const char *const calls[] = {
+	    "lab.hosts",      "lab.primary",   "lab.primaries",     "lab.standbys",
+	    "check.healthy",  "check.recovery", "check.new_primary", "check.lag",
+	    "check.writes",   "check.routing", "check.restored",
+	};
+	char code[128], needle[128];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		snprintf(code, sizeof(code), "%s()", calls[i]);
+		snprintf(needle, sizeof(needle), "%s: no lab is running this drill", calls[i]);
+		expect_error(code, needle);
+	}
+}
+
+/* A lab that is loaded but not up: argument errors must be raised before anything
+ * would reach a host, so these run without root and without a network. */
+static struct lab model;
+static struct lab_rt model_rt;
+
+static int model_setup(void **state)
+{
+	struct diag_list dl;
+
+	(void)state;
+	diag_list_init(&dl, "drills.yaml");
+	if (lab_load_file(&model, TEST_DATA_DIR "/labs/integration/drills.yaml", &dl) < 0 ||
+	    lab_rt_init(&model_rt, &model) < 0)
+		return -1;
+	diag_list_free(&dl);
+	ctx.rt = &model_rt;
+	fault_set_init(&ctx.faults, &model_rt, NULL);
+	return 0;
+}
+
+static int model_teardown(void **state)
+{
+	(void)state;
+	fault_set_free(&ctx.faults);
+	ctx.rt = NULL;
+	lab_rt_free(&model_rt);
+	lab_free(&model);
+	return 0;
+}
+
+static void test_misuse_with_a_lab(void **state)
+{
+	(void)state;
+	/* lab */
+	expect_error("lab.host()", "bad argument #1 to 'host' (string expected, got no value)");
+	expect_error("lab.host('postgres9')",
+	             "bad argument #1 to 'lab.host' (lab 'it-drills' has no host 'postgres9')");
+	expect_error("lab.by_role('king')", "bad argument #1 to 'by_role' (invalid option 'king')");
+	expect_ok("assert(lab.name == 'it-drills') assert(#lab.hosts() == 6) "
+	          "assert(#lab.by_role('standby') == 2)");
+	/* host methods */
+	expect_error("local h = lab.host('postgres1') h:exec()",
+	             "bad argument #1 to 'exec' (string expected, got no value)");
+	expect_error("local h = lab.host('postgres1') h:exec('true', {user = 5})",
+	             "bad argument to 'exec' (field 'user': string expected, got number)");
+	expect_error("local h = lab.host('postgres1') h:exec('true', {timeout = 'never'})",
+	             "bad argument to 'exec' (field 'timeout': duration expected, like \"10s\", "
+	             "got never)");
+	expect_error("local h = lab.host('postgres1') h:exec('true', 'root')",
+	             "bad argument #2 to 'exec' (table expected, got string)");
+	expect_error("local h = lab.host('postgres1') h.exec(42)",
+	             "bad argument #1 to 'exec' (pgdrill.host expected, got number)");
+	expect_error("local h = lab.host('postgres1') h:sql()",
+	             "bad argument #1 to 'sql' (string expected, got no value)");
+	expect_error("local h = lab.host('haproxy') h:sql('SELECT 1')",
+	             "host:sql: haproxy is not a PostgreSQL host");
+	expect_error("local h = lab.host('postgres1') h:file_read('/etc/passwd')",
+	             "bad argument #1 to 'file_read' (a path inside the host, like "
+	             "\"data/pg_hba.conf\", without '..')");
+	expect_error("local h = lab.host('postgres1') h:file_read('data/../../x')",
+	             "without '..'");
+	expect_error("local h = lab.host('postgres1') h:file_write('data/x')",
+	             "bad argument #2 to 'file_write' (string expected, got no value)");
+	expect_error("local h = lab.host('postgres1') h.is_primary()",
+	             "bad argument #1 to 'is_primary' (pgdrill.host expected, got no value)");
+	expect_error("local h = lab.host('postgres1') return h.colour",
+	             "host has no field or method 'colour'");
+	/* checks */
+	expect_error("check.healthy(5)", "bad argument #1 to 'healthy' (table expected, got number)");
+	expect_error("check.healthy{within = 'soon'}",
+	             "bad argument to 'check.healthy' (field 'within': duration expected");
+	expect_error("check.recovery{within = -1}",
+	             "bad argument to 'check.recovery' (field 'within': duration expected");
+	expect_error("check.new_primary{within = {}}",
+	             "bad argument to 'check.new_primary' (field 'within': duration expected");
+	expect_error("check.new_primary{['not'] = 'postgres1'}",
+	             "(pgdrill.host expected, got string)");
+	expect_error("check.lag{max = 'huge'}",
+	             "bad argument #1 to 'check.lag' (field 'max': size expected, like \"16MB\", "
+	             "got \"huge\")");
+	expect_error("check.lag{max = 16}",
+	             "bad argument to 'check.lag' (field 'max': string expected, got number)");
+	expect_error("check.writes{listener = 5}",
+	             "bad argument to 'check.writes' (field 'listener': string expected");
+	expect_error("check.writes{listener = 'nope'}",
+	             "check.writes: lab 'it-drills' has no haproxy listener 'nope'");
+	expect_error("check.routing()", "bad argument #1 to 'routing' (string expected, got no value)");
+	expect_error("check.routing('nope')",
+	             "check.routing: lab 'it-drills' has no haproxy listener 'nope'");
+	expect_error("check.restored()",
+	             "bad argument #1 to 'restored' (string expected, got no value)");
+	expect_error("check.restored('SELECT 1', 'books')",
+	             "bad argument #2 to 'restored' (table expected, got string)");
+	expect_error("check.restored('SELECT 1')",
+	             "check.restored: no restored server: call fault.barman_restore first");
+	/* workload.start: every option is checked before a client starts */
+	expect_error("workload.start{kind = 'tpcc'}",
+	             "bad argument to 'workload.start' (field 'kind': only \"books\" is known, "
+	             "got \"tpcc\")");
+	expect_error("workload.start{clients = 0}",
+	             "bad argument to 'workload.start' (field 'clients': 0 is out of range 1..256)");
+	expect_error("workload.start{rate = 'fast'}",
+	             "bad argument to 'workload.start' (field 'rate': number expected, got string)");
+	expect_error("workload.start{timeout = '50ms'}",
+	             "bad argument to 'workload.start' (field 'timeout': at least 100ms)");
+	expect_error("workload.start{listener = 5}",
+	             "bad argument to 'workload.start' (field 'listener': string expected");
+}
+
 static void test_good_scripts(void **state)
 {
 	(void)state;
@@ -194,6 +323,8 @@ int main(void)
 	    cmocka_unit_test(test_errors_name_function_and_argument),
 	    cmocka_unit_test(test_good_scripts),
 	    cmocka_unit_test(test_traceback_names_file_and_line),
+	    cmocka_unit_test(test_lab_calls_without_a_lab),
+	    cmocka_unit_test_setup_teardown(test_misuse_with_a_lab, model_setup, model_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
