@@ -46,8 +46,9 @@ expect_failure "$dir/privileged_port.yaml" it-port 10.231.5.0/24 \
 	"host haproxy, step 'start haproxy'" "haproxy -db -f" "cannot bind socket"
 
 # A port that another process holds: it binds haproxy's write port on the proxy host as
-# soon as `up` has made that host, before haproxy starts. `up` must fail, say so, and
-# leave the other process alone (it is not the lab's).
+# soon as `up` has made that host, before haproxy starts. `up` must fail and say so. The
+# holder lives inside the lab's own namespace, so the teardown ends it with the lab
+# (assert_no_debris checks its PID with the others).
 holder() {
 	wait_until 60 test -e /run/netns/pgd-it-busy-haproxy || return
 	ip netns exec pgd-it-busy-haproxy python3 -c '
@@ -70,14 +71,9 @@ check "it-busy: the error names the host and step" grep -q "host haproxy, step '
 check "it-busy: and the command" grep -q "haproxy -db -f" <<<"$out"
 check "it-busy: and haproxy's reason" grep -q "Address already in use" <<<"$out"
 [ "$FAIL" = 0 ] || echo "$out" | tail -15
-check "it-busy: the other process was left alone" kill -0 "$busy"
-kill "$busy" 2>/dev/null
-wait_until 10 bash -c "! kill -0 $busy 2>/dev/null"
-busy=
-# The holder was never the lab's: pgdrill does not know it, and must not have signalled it.
-grep -v "^$(cat "$work/holder.pid") " "$LAB_PIDS" >"$work/pids" || true
-cp "$work/pids" "$LAB_PIDS"
+check "it-busy: the holder was seen in the lab's namespace" grep -q "^$busy " "$LAB_PIDS"
 assert_no_debris it-busy 10.231.14.0/24
+busy=
 
 # A missing package: the same PATH as the lab's, without barman. Nothing ran, so there
 # is no log to show: the error names the command that could not start.

@@ -55,13 +55,20 @@ hba_restored() {
 check "up the drill lab" "$PGDRILL" up -q "$lab"
 check_healthy "the lab is healthy before the drills" "$lab"
 
+# Notes who is primary and on which timeline (before, tl_before), runs SCENARIO with
+# --keep into $runs/NAME, and checks that it passes.
+drill_passes() { # name scenario
+	local rc
+	before=$(primaries "$lab")
+	tl_before=$(node_timeline "$lab" "$before")
+	"$PGDRILL" run --keep --runs-dir "$runs/$1" "$lab" "$2" >"$runs/$1.out" 2>&1
+	rc=$?
+	check "$(basename "$2" .lua) passes (exit $rc)" test "$rc" = 0
+	[ "$rc" = 0 ] || tail -40 "$runs/$1.out"
+}
+
 # --- kill_primary: a standby is promoted, the timeline goes up, the old primary rejoins.
-before=$(primaries "$lab")
-tl_before=$(node_timeline "$lab" "$before")
-"$PGDRILL" run --keep --runs-dir "$runs/kill" "$lab" $S/kill_primary.lua >"$runs/kill.out" 2>&1
-rc=$?
-check "kill_primary passes (exit $rc)" test "$rc" = 0
-[ "$rc" = 0 ] || tail -40 "$runs/kill.out"
+drill_passes kill $S/kill_primary.lua
 named=$(python3 - "$(journal_of "$runs/kill")" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -112,11 +119,7 @@ check "every pg_hba.conf is back, without the drill's lines" hba_restored
 check_healthy "the lab is healthy after the standard drills" "$lab"
 
 # --- pause_primary: a short stall changes nothing: same primary, same timeline.
-before=$(primaries "$lab")
-tl_before=$(node_timeline "$lab" "$before")
-"$PGDRILL" run --keep --runs-dir "$runs/pause" "$lab" $S/pause_primary.lua >"$runs/pause.out" 2>&1
-rc=$?
-check "pause_primary passes (exit $rc)" test "$rc" = 0
+drill_passes pause $S/pause_primary.lua
 check "the primary was paused: the journal shows it" grep -Eq "fault +#[0-9]+ pause on $before" \
 	"$runs/pause.out"
 check "no failover: $before is still the only primary ($(primaries "$lab" | tr '\n' ' '))" \
@@ -125,16 +128,21 @@ check "and its timeline is unchanged ($tl_before)" test "$(node_timeline "$lab" 
 check_healthy "the lab is healthy after pause_primary" "$lab"
 
 # --- switchover: another node is primary, on a higher timeline.
-"$PGDRILL" run --keep --runs-dir "$runs/switch" "$lab" $S/switchover.lua >"$runs/switch.out" 2>&1
-rc=$?
-check "switchover passes (exit $rc)" test "$rc" = 0
-[ "$rc" = 0 ] || tail -30 "$runs/switch.out"
+drill_passes switch $S/switchover.lua
 after=$(primaries "$lab")
 one_other_primary() { [ "$(wc -w <<<"$after")" = 1 ] && [ "$after" != "$before" ]; }
 check "after the switchover $after is the only primary, not $before" one_other_primary
 check "the timeline went up ($tl_before -> $(node_timeline "$lab" "$after"))" \
 	test "$(node_timeline "$lab" "$after")" -gt "$tl_before"
 check_healthy "the lab is healthy after the switchover" "$lab"
+
+# The handles that exist only on a running lab, misused: each error names its function.
+"$PGDRILL" run --keep --runs-dir "$runs/misuse" "$lab" "$SRC/tests/lua/api_misuse_on_lab.lua" \
+	>"$runs/misuse.out" 2>&1
+rc=$?
+check "the API misuse scenario passes (exit $rc)" test "$rc" = 0
+[ "$rc" = 0 ] || grep -E "check FAIL|error" "$runs/misuse.out"
+check "all of its 9 checks ran" test "$(grep -c "check ok " "$runs/misuse.out")" -ge 9
 
 # partition_primary must report the split brain classic repmgr cannot prevent, with the
 # evidence, and leave the lab healed.

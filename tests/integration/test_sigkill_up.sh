@@ -11,10 +11,8 @@ state=/var/lib/pgdrill/labs/it-kill/state
 "$PGDRILL" up "$lab" >/dev/null 2>&1 &
 up_pid=$!
 # Wait until the standbys are being cloned: several processes and mounts exist.
-for i in $(seq 200); do
-	[ "$(grep -c '^pid ' "$state" 2>/dev/null)" -ge 1 ] && break
-	sleep 0.05
-done
+pids_recorded() { grep -q '^pid ' "$state" 2>/dev/null; }
+check "up started a process within 30 s" wait_until 30 pids_recorded
 sleep 0.3
 kill -KILL $up_pid
 wait $up_pid 2>/dev/null

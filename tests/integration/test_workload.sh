@@ -45,7 +45,11 @@ sys.exit(0 if acked and not missing else 1)
 PY
 }
 
-observer_oks() { grep -c ' ok$' "$runs/observer.log" 2>/dev/null || echo 0; }
+observer_oks() {
+	local n
+	n=$(grep -c ' ok$' "$runs/observer.log" 2>/dev/null)
+	echo "${n:-0}"
+}
 observer_has() { [ "$(observer_oks)" -ge "$1" ]; }
 
 # --- synchronous replication: kill_primary, watched by an independent observer --------
@@ -81,7 +85,7 @@ oks=$(observer_oks)
 rows=$(node_sql "$sync" "$(primaries "$sync")" "SELECT count(*) FROM observer")
 check "every observer insert that returned ok is on the new primary ($oks ok, $rows rows)" \
 	test "${rows:-0}" -ge "$oks"
-check "the RTO is within 0.5 s of the observer's gap across the fault" python3 - \
+check "the RTO agrees with the observer's view of the outage" python3 - \
 	"$(ls "$runs"/sync/*/journal.json)" "$runs/observer.log" <<'PY'
 import json, re, sys
 d = json.load(open(sys.argv[1]))
@@ -89,18 +93,24 @@ s = d["scenarios"][0]
 rto = next(float(re.search(r"writes unavailable ([0-9.]+) s", c["figure"]).group(1))
            for c in s["checks"] if c["name"] == "rto")
 fault = d["started_unix"] + next(e["t"] for e in s["events"] if e["kind"] == "fault")
-log = [l.split() for l in open(sys.argv[2]) if len(l.split()) == 2]
-oks = [float(t) for t, r in log if r == "ok"]
-fails = sum(1 for t, r in log if r == "fail")
-# The observer's outage is the gap between its oks that spans the fault: not the longest
-# gap of the whole log, which could be a stall during the rejoin afterwards.
-gaps = [(a, b) for a, b in zip(oks, oks[1:]) if a <= fault + 0.5 and b >= fault]
-if not gaps:
+log = [(float(t), r) for t, r in (l.split() for l in open(sys.argv[2]) if len(l.split()) == 2)]
+# The observer's outage is its gap between oks that spans the fault (not the longest gap
+# of the whole log, which could be a stall during the rejoin afterwards).
+oks = [t for t, r in log if r == "ok"]
+spans = [(a, b) for a, b in zip(oks, oks[1:]) if a <= fault + 0.5 and b >= fault]
+if not spans:
     sys.exit(f"no observer gap spans the fault at {fault:.3f}")
-a, b = max(gaps, key=lambda g: g[1] - g[0])
-print(f"pgdrill RTO {rto:.3f} s, observer's gap across the fault {b - a:.3f} s "
-      f"({len(oks)} ok, {fails} failed inserts)")
-sys.exit(0 if fails > 0 and abs(rto - (b - a)) <= 0.5 else 1)
+a, b = max(spans, key=lambda g: g[1] - g[0])
+fails = [t for t, r in log if r == "fail" and a < t < b]
+if not fails:
+    sys.exit("the observer saw no failed insert across the fault")
+# Each observer attempt is a fresh psql (connect timeout 1 s), so it only brackets the
+# outage: longer than the time between its first and last failed attempts, shorter than
+# the time between its last ok before and first ok after. 0.5 s of slack on each side.
+low, high = fails[-1] - fails[0] - 0.5, b - a + 0.5
+print(f"pgdrill RTO {rto:.3f} s; the observer brackets it between {low + 0.5:.3f} and "
+      f"{high - 0.5:.3f} s ({len(oks)} ok, {len(fails)} failed inserts across the fault)")
+sys.exit(0 if low <= rto <= high else 1)
 PY
 
 # The same fault that loses writes asynchronously (the primary's WAL cut off from the
