@@ -150,9 +150,11 @@ static int h_file_read(lua_State *L)
 static int h_file_write(lua_State *L)
 {
 	const struct lab_host_rt *h = lua_host_check(L, 1);
-	char *path = host_file(L, h, "file_write");
 	size_t len;
+	/* Every argument is checked before anything is allocated: a raised error would
+	 * leak it. */
 	const char *data = luaL_checklstring(L, 3, &len);
+	char *path = host_file(L, h, "file_write");
 	int rc = fs_write_file(path, data, len, 0600, "postgres");
 
 	free(path);
