@@ -7,7 +7,6 @@
 #include "roles/cluster.h"
 #include "roles/pg.h"
 #include "util/error.h"
-#include "util/fsutil.h"
 #include "util/strbuf.h"
 
 static const struct cli_option exec_options[] = {
@@ -41,16 +40,16 @@ static int exec_run(const struct cli_args *args)
 	/* psql inside a node finds its own server; elsewhere it needs -h. A host without
 	 * passwords of its own (haproxy) borrows the primary's. */
 	primary = lab_rt_by_role(&rt, ROLE_PRIMARY);
-	pgpass = host_path(h, "conf/pgpass");
-	if (!fs_exists(pgpass)) {
-		free(pgpass);
-		pgpass = host_path(primary, "conf/pgpass");
-	}
+	pgpass = host_path(host_exists(&rt, h, "conf/pgpass") ? h : primary, "conf/pgpass");
 	env[0] = xasprintf("PGPASSFILE=%s", pgpass);
 	env[1] = xasprintf("PGPORT=%ld", lab.postgres.port);
-	if (lab_host_is_postgres(h->def))
-		env[2] = xasprintf("PGHOST=%s/run", h->dir);
 	free(pgpass);
+	if (lab_host_is_postgres(h->def)) {
+		char *sock = host_path(h, "run");
+
+		env[2] = xasprintf("PGHOST=%s", sock);
+		free(sock);
+	}
 	spec.argv = args->rest;
 	spec.user = user ? (*user ? user : NULL) : "postgres";
 	if (user && strcmp(user, "root") == 0)

@@ -110,7 +110,8 @@ int cli_parse(const struct cli_command *cmd, int argc, char **argv, struct cli_a
 		return usage_error(cmd, "missing argument", NULL);
 	if (cmd->max_args >= 0 && out->npos > cmd->max_args)
 		return usage_error(cmd, "too many arguments, starting at", out->pos[cmd->max_args]);
-	if (cmd->takes_rest && !out->rest)
+	/* "--" with nothing after it is no command either (execvp(NULL) otherwise). */
+	if (cmd->takes_rest && (!out->rest || out->nrest == 0))
 		return usage_error(cmd, "expects a command after", "--");
 	return 0;
 }

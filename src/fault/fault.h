@@ -8,7 +8,7 @@
 #include <sys/types.h>
 
 #include "journal/journal.h"
-#include "provider/provider.h"
+#include "provider/host.h"
 
 struct fault;
 typedef int (*fault_revert_fn)(struct lab_rt *rt, struct fault *f);
@@ -21,7 +21,7 @@ struct fault {
 	double start, end; /* journal seconds; end < 0 while active */
 	bool active;
 	fault_revert_fn revert; /* NULL: nothing to undo (the heal restarts what was killed) */
-	pid_t pid;
+	struct host_proc proc; /* the process a kill, pause or restore concerns */
 	char *saved; /* what the revert restores (a file's old content, a path) */
 	char *path;
 };

@@ -7,8 +7,9 @@
 #include "fault/fault.h"
 #include "roles/pg.h"
 #include "util/error.h"
-#include "util/fsutil.h"
 #include "util/strbuf.h"
+
+#define HBA "data/pg_hba.conf"
 
 static int reload(const struct lab_rt *rt, const struct lab_host_rt *h)
 {
@@ -19,25 +20,23 @@ static int restore_hba(struct lab_rt *rt, struct fault *f)
 {
 	const struct lab_host_rt *h = lab_rt_host(rt, f->host);
 
-	if (fs_write_string(f->path, f->saved, 0600, "postgres") < 0)
+	if (!h)
+		return error_set("no host %s in the lab", f->host);
+	if (host_put_string(rt, h, HBA, f->saved, 0600, "postgres") < 0)
 		return -1;
 	return reload(rt, h);
 }
 
 int fault_break_hba(struct fault_set *fs, const struct lab_host_rt *h, const char *mode)
 {
-	char *path = host_path(h, "data/pg_hba.conf"), *old = NULL, *broken;
+	char *old = NULL, *broken;
 	char how[160];
 	struct fault *f;
 
-	if (strcmp(mode, "reject") != 0 && strcmp(mode, "syntax") != 0) {
-		free(path);
+	if (strcmp(mode, "reject") != 0 && strcmp(mode, "syntax") != 0)
 		return error_set("break_hba mode must be 'reject' or 'syntax'; found '%s'", mode);
-	}
-	if (fs_read_file(path, &old, NULL) < 0) {
-		free(path);
+	if (host_get_file(fs->rt, h, HBA, &old, NULL) < 0)
 		return -1;
-	}
 	/* Remote application clients and health checks are refused; the local socket (the
 	 * harness, the agent), repmgr and replication keep working, as when someone edits
 	 * the application's lines by mistake. */
@@ -55,9 +54,9 @@ int fault_break_hba(struct fault_set *fs, const struct lab_host_rt *h, const cha
 		                   "host all all not-an-address scram-sha-256\n",
 		                   old);
 	}
-	if (fs_write_string(path, broken, 0600, "postgres") < 0 || reload(fs->rt, h) < 0) {
-		fs_write_string(path, old, 0600, "postgres");
-		free(path);
+	if (host_put_string(fs->rt, h, HBA, broken, 0600, "postgres") < 0 ||
+	    reload(fs->rt, h) < 0) {
+		host_put_string(fs->rt, h, HBA, old, 0600, "postgres");
 		free(old);
 		free(broken);
 		return -1;
@@ -67,7 +66,6 @@ int fault_break_hba(struct fault_set *fs, const struct lab_host_rt *h, const cha
 	         strcmp(mode, "reject") == 0 ? "rejects every remote client"
 	                                     : "gets a line with a syntax error");
 	f = fault_add(fs, "break_hba", h, mode, restore_hba, how);
-	f->path = path;
 	f->saved = old;
 	return f->id;
 }

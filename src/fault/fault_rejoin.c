@@ -16,8 +16,8 @@ int fault_rejoin(struct fault_set *fs, const struct lab_host_rt *h, const struct
 	f = fault_add(fs, "rejoin", h, p->def->name, NULL,
 	              rewind ? "stop, repmgr node rejoin --force-rewind (pg_rewind)"
 	                     : "stop, repmgr node rejoin");
-	postgres_stop(h);
-	procs_end_all(h, "postgres", 5000);
+	postgres_stop(fs->rt, h);
+	procs_end_all(fs->rt, h, "postgres", 5000);
 	if (repmgr_node_rejoin(fs->rt, h, p, rewind) < 0)
 		return -1;
 	return f->id;

@@ -13,26 +13,34 @@
 #include "roles/barman.h"
 #include "roles/pg.h"
 #include "roles/procs.h"
+#include "roles/status.h"
 #include "util/error.h"
-#include "util/fsutil.h"
-#include "util/pgshm.h"
 #include "util/strbuf.h"
+
+/* Where a restore goes on its host: a spare's own data directory and socket directory,
+ * or a directory of its own beside barman's. Relative to the host's root. */
+static const char *restore_dir(const struct lab_host_rt *where)
+{
+	return where->def->role == ROLE_SPARE ? "data" : "restore";
+}
+
+static const char *restore_sock(const struct lab_host_rt *where)
+{
+	return where->def->role == ROLE_SPARE ? "run" : "restore-run";
+}
 
 static int stop_restored(struct lab_rt *rt, struct fault *f)
 {
-	int i;
+	const struct lab_host_rt *where = lab_rt_host(rt, f->host);
 
-	(void)rt;
-	if (f->pid > 0) {
-		kill(f->pid, SIGINT);
-		for (i = 0; i < 200 && !process_is_zombie(f->pid); i++)
-			usleep(50000);
-		if (!process_is_zombie(f->pid))
-			kill(f->pid, SIGKILL);
-	}
-	pgshm_remove(f->path);
-	fs_remove_tree(f->path);
-	fs_remove_tree(f->saved); /* its socket directory */
+	if (!where)
+		return error_set("no host %s in the lab", f->host);
+	if (f->proc.pid > 0)
+		procs_stop(rt, where, &f->proc, SIGINT, 10000);
+	host_release_pg_shm(rt, where, restore_dir(where));
+	if (host_remove(rt, where, restore_dir(where)) < 0 ||
+	    host_remove(rt, where, restore_sock(where)) < 0)
+		return -1;
 	return 0;
 }
 
@@ -58,25 +66,9 @@ const char *fault_restored_socket(const struct fault_set *fs, const char **port)
  * next, archive. */
 static int archive_now(struct lab_rt *rt, const struct lab_host_rt *b)
 {
-	const struct lab_host_rt *primary = NULL;
+	const struct lab_host_rt *primary = status_current_primary(rt, NULL);
 	char *args[] = {"archive-wal", rt->lab->barman.server_name, NULL};
-	size_t i;
 
-	for (i = 0; i < rt->nhosts && !primary; i++) {
-		PGconn *c;
-		char *v = NULL;
-
-		if (!lab_host_is_postgres(rt->hosts[i].def))
-			continue;
-		c = pg_admin_connect(rt, &rt->hosts[i], "postgres", 2);
-		if (c && pg_value(&rt->hosts[i], c, "SELECT NOT pg_is_in_recovery()", &v) == 0 &&
-		    v && v[0] == 't')
-			primary = &rt->hosts[i];
-		free(v);
-		if (c)
-			PQfinish(c);
-		error_clear();
-	}
 	if (!primary)
 		return error_set("no primary to switch WAL on");
 	if (pg_run_once(
@@ -87,23 +79,25 @@ static int archive_now(struct lab_rt *rt, const struct lab_host_rt *b)
 	return barman_cmd(rt, b, "barman archive-wal", args, NULL);
 }
 
-static int strip_standby_settings(const char *dir)
+/* The restored data directory carries repmgr's standby settings: it must start as a
+ * primary of its own, following nobody. */
+static int strip_standby_settings(const struct lab_rt *rt, const struct lab_host_rt *where)
 {
-	char *auto_conf = xasprintf("%s/postgresql.auto.conf", dir), *text = NULL;
-	char *signal = xasprintf("%s/standby.signal", dir);
+	char *auto_conf = xasprintf("%s/postgresql.auto.conf", restore_dir(where));
+	char *signal = xasprintf("%s/standby.signal", restore_dir(where)), *text = NULL;
 	struct strbuf out = STRBUF_INIT;
 	char *line, *save = NULL;
-	int rc = 0;
+	int rc = host_remove(rt, where, signal);
 
-	unlink(signal);
-	if (fs_read_file(auto_conf, &text, NULL) == 0) {
+	if (rc == 0 && host_get_file(rt, where, auto_conf, &text, NULL) == 0) {
 		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 			if (strncmp(line, "primary_conninfo", 16) != 0 &&
 			    strncmp(line, "primary_slot_name", 17) != 0)
 				strbuf_printf(&out, "%s\n", line);
-		rc = fs_write_string(auto_conf, strbuf_str(&out), 0600, "barman");
+		rc = host_put_string(rt, where, auto_conf, strbuf_str(&out), 0600, "barman");
+	} else if (rc == 0) {
+		error_clear(); /* no auto.conf: nothing to strip */
 	}
-	error_clear();
 	free(text);
 	free(auto_conf);
 	free(signal);
@@ -145,7 +139,6 @@ int fault_barman_restore(struct fault_set *fs, const char *target_time,
 	                NULL};
 	struct proc_spec spec = {.argv = argv, .user = "barman"};
 	struct fault *f;
-	pid_t pid;
 	int rc = -1;
 
 	if (!b)
@@ -157,20 +150,14 @@ int fault_barman_restore(struct fault_set *fs, const char *target_time,
 		snprintf(port, sizeof(port), "%ld", rt->lab->postgres.port);
 	else
 		snprintf(port, sizeof(port), "%s", PGDRILL_RESTORE_PORT);
-	dir = spare ? host_path(spare, "data") : host_path(b, "restore");
-	sock = spare ? host_path(spare, "run") : host_path(b, "restore-run");
-	if (fs_exists(dir)) {
-		free(dir);
-		free(sock);
+	if (host_exists(rt, where, restore_dir(where)))
 		return error_set("host %s has a restored server already; revert that fault first",
 		                 where->def->name);
-	}
-	if (archive_now(rt, b) < 0 || fs_mkdir_p(sock, 0755, "barman") < 0 ||
-	    fs_mkdir_p(dir, 0700, "barman") < 0) {
-		free(dir);
-		free(sock);
+	if (archive_now(rt, b) < 0 || host_mkdir(rt, where, restore_sock(where), 0755, "barman") < 0 ||
+	    host_mkdir(rt, where, restore_dir(where), 0700, "barman") < 0)
 		return -1;
-	}
+	dir = host_path(where, restore_dir(where));
+	sock = host_path(where, restore_sock(where));
 	rec_latest[3] = dir;
 	rec_pitr[7] = dir;
 	how = target_time ? xasprintf("barman recover --target-time '%s' into %s on %s, started on "
@@ -181,20 +168,20 @@ int fault_barman_restore(struct fault_set *fs, const char *target_time,
 	f = fault_add(fs, "barman_restore", where, target_time ? "point in time" : "latest",
 	              stop_restored, how);
 	free(how);
-	f->path = dir;
-	f->saved = sock;
+	f->saved = sock; /* for fault_restored_socket */
 	if (barman_cmd(rt, b, "barman recover", target_time ? rec_pitr : rec_latest, NULL) < 0 ||
-	    strip_standby_settings(dir) < 0)
+	    strip_standby_settings(rt, where) < 0) {
+		free(dir);
 		return -1;
+	}
 	portopt = xasprintf("port=%s", port);
 	sockopt = xasprintf("unix_socket_directories=%s", sock);
 	argv[2] = dir;
 	argv[4] = portopt;
 	argv[8] = sockopt;
-	if (host_spawn(rt, where, &spec, "restored-postgres", &pid) == 0) {
-		f->pid = pid;
+	if (host_spawn(rt, where, &spec, "restored-postgres", &f->proc) == 0)
 		rc = f->id;
-	}
+	free(dir);
 	free(portopt);
 	free(sockopt);
 	return rc;

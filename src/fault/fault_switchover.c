@@ -105,7 +105,7 @@ int fault_switchover(struct fault_set *fs, const struct lab_host_rt *to,
 	fault_add(fs, "switchover", to, "primary role", NULL, how);
 	if (repmgr_service(rt, to, "pause") < 0)
 		return -1;
-	postgres_stop(from);
+	postgres_stop(rt, from);
 	/* Promote only a standby that has replayed everything up to the old primary's
 	 * shutdown checkpoint: otherwise the old primary is ahead and cannot rejoin. */
 	if (wait_caught_up(rt, from, to) < 0) {

@@ -6,6 +6,8 @@
 
 #define LAB_NAME_MAX 12
 #define HOST_NAME_MAX_LEN 32
+/* More would not be a lab for one machine; every per-host table is bounded by it. */
+#define LAB_MAX_HOSTS 64
 /* Names reported missing elsewhere still need printing. */
 #define NM(s) ((s) ? (s) : "(unnamed)")
 
@@ -87,6 +89,11 @@ static size_t check_hosts(const struct lab *lab, struct diag_list *dl)
 	bool check_net = lab->provider.kind != PROVIDER_EXISTING;
 	size_t i, j, errors = 0;
 
+	if (lab->hosts.count > LAB_MAX_HOSTS) {
+		diag_add(dl, schema_field_loc(&lab_schema, lab, "hosts"),
+		         "a lab has at most %d hosts; found %zu", LAB_MAX_HOSTS, lab->hosts.count);
+		errors++;
+	}
 	for (i = 0; i < lab->hosts.count; i++) {
 		const struct lab_host *h = LAB_HOST(lab, i);
 

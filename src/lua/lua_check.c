@@ -334,7 +334,7 @@ static int c_routing(lua_State *L)
 	char *csv = NULL;
 	size_t i;
 
-	if (haproxy_stats(proxy, &csv) < 0) {
+	if (haproxy_stats(rt, proxy, &csv) < 0) {
 		lua_pushnil(L);
 		lua_pushstring(L, error_last());
 		error_clear();

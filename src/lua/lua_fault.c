@@ -157,15 +157,8 @@ static int f_switchover(lua_State *L)
 {
 	const struct lab_host_rt *to = lua_host_check(L, 1);
 	struct drill_ctx *c = ready(L, "fault.switchover");
-	const struct lab_host_rt *from = NULL;
-	struct lab_status st;
-	size_t i;
+	const struct lab_host_rt *from = status_current_primary(c->rt, NULL);
 
-	status_collect_views(c->rt, &st, false);
-	for (i = 0; i < st.count; i++)
-		if (st.hosts[i].reachable && st.hosts[i].in_recovery == 0)
-			from = st.hosts[i].host;
-	status_free(&st);
 	if (!from)
 		return luaL_error(L, "fault.switchover: no primary to switch over from");
 	return done(L, fault_switchover(&c->faults, to, from), "fault.switchover");

@@ -7,7 +7,6 @@
 #include "lua/context.h"
 #include "roles/pg.h"
 #include "util/error.h"
-#include "util/fsutil.h"
 #include "util/strbuf.h"
 
 #define HOST_MT "pgdrill.host"
@@ -115,8 +114,9 @@ static int h_sql(lua_State *L)
 	return n;
 }
 
-/* Paths are inside the host's own directory: "data/pg_hba.conf". */
-static char *host_file(lua_State *L, const struct lab_host_rt *h, const char *fn)
+/* Paths are relative to the host's root: "data/pg_hba.conf". The seam refuses
+ * anything else too; this says so in Lua's terms, naming the function. */
+static const char *host_file(lua_State *L, const char *fn)
 {
 	const char *rel = luaL_checkstring(L, 2);
 
@@ -125,40 +125,35 @@ static char *host_file(lua_State *L, const struct lab_host_rt *h, const char *fn
 		           "bad argument #1 to '%s' (a path inside the host, like "
 		           "\"data/pg_hba.conf\", without '..')",
 		           fn);
-	return host_path(h, rel);
+	return rel;
 }
 
 static int h_file_read(lua_State *L)
 {
 	const struct lab_host_rt *h = lua_host_check(L, 1);
-	char *path = host_file(L, h, "file_read"), *text = NULL;
+	const char *rel = host_file(L, "file_read");
+	char *text = NULL;
 	size_t len;
 
-	if (fs_read_file(path, &text, &len) < 0) {
+	if (host_get_file(ctx_rt(L, "host:file_read"), h, rel, &text, &len) < 0) {
 		lua_pushnil(L);
-		lua_pushfstring(L, "%s: cannot read %s", h->def->name, path);
+		lua_pushstring(L, error_last());
 		error_clear();
-		free(path);
 		return 2;
 	}
 	lua_pushlstring(L, text, len);
 	free(text);
-	free(path);
 	return 1;
 }
 
 static int h_file_write(lua_State *L)
 {
 	const struct lab_host_rt *h = lua_host_check(L, 1);
+	const char *rel = host_file(L, "file_write");
 	size_t len;
-	/* Every argument is checked before anything is allocated: a raised error would
-	 * leak it. */
 	const char *data = luaL_checklstring(L, 3, &len);
-	char *path = host_file(L, h, "file_write");
-	int rc = fs_write_file(path, data, len, 0600, "postgres");
 
-	free(path);
-	if (rc < 0) {
+	if (host_put_file(ctx_rt(L, "host:file_write"), h, rel, data, len, 0600, "postgres") < 0) {
 		lua_pushnil(L);
 		lua_pushstring(L, error_last());
 		error_clear();

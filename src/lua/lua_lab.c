@@ -31,7 +31,7 @@ static int l_hosts(lua_State *L)
 }
 
 /* Hosts by the role they have *now*, as PostgreSQL says: in_recovery 0 or 1. */
-static int push_current(lua_State *L, const char *fn, int in_recovery, bool first_only)
+static int push_current(lua_State *L, const char *fn, int in_recovery)
 {
 	struct lab_rt *rt = ctx_rt(L, fn);
 	struct lab_status st;
@@ -39,37 +39,38 @@ static int push_current(lua_State *L, const char *fn, int in_recovery, bool firs
 	int n = 0;
 
 	status_collect_views(rt, &st, false);
-	if (!first_only)
-		lua_newtable(L);
+	lua_newtable(L);
 	for (i = 0; i < st.count; i++) {
 		if (!st.hosts[i].reachable || st.hosts[i].in_recovery != in_recovery)
 			continue;
 		lua_host_push(L, st.hosts[i].host);
-		if (first_only) {
-			status_free(&st);
-			return 1;
-		}
 		lua_rawseti(L, -2, ++n);
 	}
 	status_free(&st);
-	if (first_only)
+	return 1;
+}
+
+/* The one answer the whole harness gives (roles/status.h): with two servers accepting
+ * writes, the one on the higher timeline. */
+static int l_primary(lua_State *L)
+{
+	const struct lab_host_rt *p = status_current_primary(ctx_rt(L, "lab.primary"), NULL);
+
+	if (p)
+		lua_host_push(L, p);
+	else
 		lua_pushnil(L);
 	return 1;
 }
 
-static int l_primary(lua_State *L)
-{
-	return push_current(L, "lab.primary", 0, true);
-}
-
 static int l_primaries(lua_State *L)
 {
-	return push_current(L, "lab.primaries", 0, false);
+	return push_current(L, "lab.primaries", 0);
 }
 
 static int l_standbys(lua_State *L)
 {
-	return push_current(L, "lab.standbys", 1, false);
+	return push_current(L, "lab.standbys", 1);
 }
 
 static int l_by_role(lua_State *L)

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "provider/netns_host.h"
 #include "provider/provider.h"
 #include "util/error.h"
 #include "util/fsutil.h"
@@ -167,17 +168,17 @@ static int netns_create(struct lab_rt *rt)
 		const struct lab_host_rt *h = &rt->hosts[i];
 		char opts[64];
 
-		if (fs_mkdir_p(h->dir, 0755, NULL) < 0 || fs_mkdir_p(h->log_dir, 0777, NULL) < 0)
+		if (fs_mkdir_p(h->host_root, 0755, NULL) < 0 || fs_mkdir_p(h->log_dir, 0777, NULL) < 0)
 			goto cleanup;
 		/* Sticky and world-writable like /tmp: each role makes its own owned subdir. */
 		chmod(h->log_dir, 01777);
-		if (state_append(&rt->state, STATE_MOUNT, "%s", h->dir) < 0)
+		if (state_append(&rt->state, STATE_MOUNT, "%s", h->host_root) < 0)
 			goto cleanup;
 		snprintf(opts, sizeof(opts), "size=%llu,mode=0755",
 		         (unsigned long long)h->def->disk);
-		if (mount("pgdrill", h->dir, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0) {
+		if (mount("pgdrill", h->host_root, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0) {
 			error_set("host %s: cannot mount its %llu-byte disk on %s: %s",
-			          h->def->name, (unsigned long long)h->def->disk, h->dir,
+			          h->def->name, (unsigned long long)h->def->disk, h->host_root,
 			          strerror(errno));
 			goto cleanup;
 		}
@@ -361,4 +362,20 @@ const struct provider_ops provider_netns = {
     .create = netns_create,
     .destroy = netns_destroy,
     .place = netns_place,
+    .put_file = netns_put_file,
+    .get_file = netns_get_file,
+    .put_log = netns_put_log,
+    .get_log = netns_get_log,
+    .make_dir = netns_make_dir,
+    .remove = netns_remove,
+    .exists = netns_exists,
+    .free_space = netns_free_space,
+    .allocate = netns_allocate,
+    .unix_request = netns_unix_request,
+    .release_pg_shm = netns_release_pg_shm,
+    .client_enter = netns_client_enter,
+    .client_leave = netns_client_leave,
+    .find_procs = netns_find_procs,
+    .proc_of_pid = netns_proc_of_pid,
+    .signal = netns_signal,
 };

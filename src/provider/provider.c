@@ -6,6 +6,47 @@
 #include "util/error.h"
 #include "util/strbuf.h"
 
+static const struct provider_ops *const providers[] = {&provider_netns};
+
+int provider_destroy_lab(const char *lab_dir)
+{
+	const struct provider_ops *ops = &provider_netns;
+	struct state_entry *e = NULL;
+	size_t n = 0, i, k;
+	int rc = state_load(lab_dir, &e, &n);
+
+	if (rc == PD_ENOTFOUND) {
+		error_clear();
+		return ops->destroy(lab_dir); /* no state: only the directory can be left */
+	}
+	if (rc < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		const char *name;
+
+		if (e[i].kind != STATE_LAB)
+			continue;
+		/* "lab NAME SUBNET [PROVIDER]": the provider is the last word of the rest. */
+		name = strrchr(e[i].rest, ' ');
+		name = name ? name + 1 : e[i].rest;
+		if (strchr(e[i].rest, ' ') == NULL)
+			break; /* an older state file: netns */
+		for (k = 0; k < sizeof(providers) / sizeof(providers[0]); k++)
+			if (strcmp(providers[k]->name, name) == 0)
+				break;
+		if (k == sizeof(providers) / sizeof(providers[0])) {
+			state_entries_free(e, n);
+			return error_set("%s/state names the provider '%s', which this pgdrill does "
+			                 "not know; nothing was removed",
+			                 lab_dir, name);
+		}
+		ops = providers[k];
+		break;
+	}
+	state_entries_free(e, n);
+	return ops->destroy(lab_dir);
+}
+
 int lab_rt_init(struct lab_rt *rt, const struct lab *lab)
 {
 	size_t i;
@@ -34,7 +75,7 @@ int lab_rt_init(struct lab_rt *rt, const struct lab *lab)
 		h->index = (int)i;
 		h->netns = xasprintf("pgd-%s-%s", lab->name, h->def->name);
 		h->netns_path = xasprintf("/run/netns/%s", h->netns);
-		h->dir = xasprintf("%s/hosts/%s", rt->lab_dir, h->def->name);
+		h->host_root = xasprintf("%s/hosts/%s", rt->lab_dir, h->def->name);
 		h->log_dir = xasprintf("%s/logs/%s", rt->lab_dir, h->def->name);
 		units_format_ipv4(h->def->address, h->addr, sizeof(h->addr));
 	}
@@ -48,7 +89,7 @@ void lab_rt_free(struct lab_rt *rt)
 	for (i = 0; i < rt->nhosts; i++) {
 		free(rt->hosts[i].netns);
 		free(rt->hosts[i].netns_path);
-		free(rt->hosts[i].dir);
+		free(rt->hosts[i].host_root);
 		free(rt->hosts[i].log_dir);
 	}
 	free(rt->hosts);
@@ -81,33 +122,3 @@ const struct lab_host_rt *lab_rt_by_role(const struct lab_rt *rt, enum host_role
 	return NULL;
 }
 
-int host_run(const struct lab_rt *rt, const struct lab_host_rt *h, struct proc_spec *spec,
-             struct proc_result *res)
-{
-	rt->ops->place(rt, h, spec);
-	return proc_run(spec, res);
-}
-
-int host_start(const struct lab_rt *rt, const struct lab_host_rt *h, struct proc_spec *spec,
-               struct proc_handle *out)
-{
-	rt->ops->place(rt, h, spec);
-	return proc_start(spec, out);
-}
-
-int host_spawn(struct lab_rt *rt, const struct lab_host_rt *h, struct proc_spec *spec,
-               const char *what, pid_t *out_pid)
-{
-	char *log = xasprintf("%s/%s.log", h->log_dir, what);
-	int rc;
-
-	rt->ops->place(rt, h, spec);
-	spec->log_path = log;
-	rc = proc_spawn(spec, out_pid);
-	spec->log_path = NULL;
-	free(log);
-	if (rc < 0)
-		return -1;
-	return state_append(&rt->state, STATE_PID, "%d %llu %s %s", (int)*out_pid,
-	                    proc_start_time(*out_pid), h->def->name, what);
-}

@@ -15,7 +15,7 @@ struct lab_host_rt {
 	const struct lab_host *def;
 	char *netns;      /* namespace name, e.g. pgd-tutorial-postgres1 */
 	char *netns_path; /* /run/netns/... */
-	char *dir;        /* the host's own disk, mounted here */
+	char *host_root;  /* the host's root as its processes see it (netns: its own disk) */
 	char *log_dir;    /* process logs, outside the disk so a full disk still logs */
 	char addr[16];
 	int index; /* position in the lab file */
@@ -23,6 +23,10 @@ struct lab_host_rt {
 
 struct lab_rt;
 
+struct host_proc;
+
+/* One instance per back-end. The file operations get a path already checked by
+ * provider/host.c (relative, no '..', no control characters). */
 struct provider_ops {
 	const char *name;
 	/* Network and disks; every resource recorded in the state file before it exists. */
@@ -32,6 +36,35 @@ struct provider_ops {
 	int (*destroy)(const char *lab_dir);
 	/* Adjust a process spec so that it runs on the host. */
 	void (*place)(const struct lab_rt *rt, const struct lab_host_rt *h, struct proc_spec *spec);
+
+	/* Files under the host's root (see provider/host.h for each contract). */
+	int (*put_file)(const struct lab_host_rt *h, const char *rel, const char *data, size_t len,
+	                mode_t mode, const char *owner);
+	int (*get_file)(const struct lab_host_rt *h, const char *rel, size_t max, char **out,
+	                size_t *len);
+	int (*put_log)(const struct lab_host_rt *h, const char *what, const char *text);
+	int (*get_log)(const struct lab_host_rt *h, const char *what, size_t max, char **out);
+	int (*make_dir)(const struct lab_host_rt *h, const char *rel, mode_t mode,
+	                const char *owner);
+	int (*remove)(const struct lab_host_rt *h, const char *rel);
+	int (*exists)(const struct lab_host_rt *h, const char *rel);
+	int (*free_space)(const struct lab_host_rt *h, const char *rel, unsigned long long *avail);
+	int (*allocate)(const struct lab_host_rt *h, const char *rel, unsigned long long size);
+
+	int (*unix_request)(const struct lab_host_rt *h, const char *rel, const char *request,
+	                    int timeout_ms, size_t max, char **out);
+
+	void (*release_pg_shm)(const struct lab_host_rt *h, const char *rel);
+
+	/* The harness's client network: entered by the calling thread. */
+	int (*client_enter)(const struct lab_rt *rt, int *back);
+	void (*client_leave)(const struct lab_rt *rt, int back);
+
+	/* Processes of the host. */
+	size_t (*find_procs)(const struct lab_host_rt *h, const char *comm, const char *arg,
+	                     struct host_proc *out, size_t cap);
+	int (*proc_of_pid)(const struct lab_host_rt *h, pid_t pid, struct host_proc *out);
+	int (*signal)(const struct lab_host_rt *h, const struct host_proc *p, int sig);
 };
 
 struct lab_rt {
@@ -49,6 +82,10 @@ struct lab_rt {
 
 extern const struct provider_ops provider_netns;
 
+/* Takes apart the lab whose state file is in LAB_DIR with the provider that file names
+ * (state files from before the provider was recorded are netns labs). */
+int provider_destroy_lab(const char *lab_dir);
+
 /* Names and paths only: no side effects. Fails for providers not built yet. */
 int lab_rt_init(struct lab_rt *rt, const struct lab *lab);
 void lab_rt_free(struct lab_rt *rt);
@@ -56,14 +93,5 @@ const struct lab_host_rt *lab_rt_host(const struct lab_rt *rt, const char *name)
 /* The first host of a role, or NULL. */
 const struct lab_host_rt *lab_rt_by_role(const struct lab_rt *rt, enum host_role role);
 
-/* Run a command on a host to completion. */
-int host_run(const struct lab_rt *rt, const struct lab_host_rt *h, struct proc_spec *spec,
-             struct proc_result *res);
-int host_start(const struct lab_rt *rt, const struct lab_host_rt *h, struct proc_spec *spec,
-               struct proc_handle *out);
-/* Start a long-running process on a host, logging to LOG_DIR/WHAT.log; its PID is
- * recorded in the state file. */
-int host_spawn(struct lab_rt *rt, const struct lab_host_rt *h, struct proc_spec *spec,
-               const char *what, pid_t *out_pid);
 
 #endif

@@ -7,7 +7,6 @@
 #include "roles/pg.h"
 #include "roles/step.h"
 #include "util/error.h"
-#include "util/fsutil.h"
 #include "util/strbuf.h"
 
 /* Seconds between two runs of `barman cron`: it moves streamed WAL into the archive and
@@ -19,14 +18,19 @@ char *barman_conf(const struct lab_rt *rt, const struct lab_host_rt *b,
 {
 	const struct lab_barman *cfg = &rt->lab->barman;
 	struct strbuf sb = STRBUF_INIT;
+	char *home = host_path(b, "barman"), *confd = host_path(b, "conf/barman.d");
+	char *log = host_log_path(b, "barman");
 
 	strbuf_printf(&sb, "; Written by pgdrill for lab %s.\n[barman]\n", rt->lab->name);
 	strbuf_puts(&sb, "barman_user = barman\n");
-	strbuf_printf(&sb, "barman_home = %s/barman\n", b->dir);
-	strbuf_printf(&sb, "barman_lock_directory = %s/barman\n", b->dir);
-	strbuf_printf(&sb, "log_file = %s/barman.log\n", b->log_dir);
+	strbuf_printf(&sb, "barman_home = %s\n", home);
+	strbuf_printf(&sb, "barman_lock_directory = %s\n", home);
+	strbuf_printf(&sb, "log_file = %s\n", log);
 	strbuf_puts(&sb, "log_level = INFO\n");
-	strbuf_printf(&sb, "configuration_files_directory = %s/conf/barman.d\n", b->dir);
+	strbuf_printf(&sb, "configuration_files_directory = %s\n", confd);
+	free(home);
+	free(confd);
+	free(log);
 	strbuf_printf(&sb, "\n[%s]\n", cfg->server_name);
 	strbuf_printf(&sb, "description = \"lab %s\"\n", rt->lab->name);
 	strbuf_printf(&sb,
@@ -54,60 +58,58 @@ static char *conf_path(const struct lab_host_rt *b)
 
 static char *pgpass_env(const struct lab_host_rt *b)
 {
-	return xasprintf("PGPASSFILE=%s/conf/pgpass", b->dir);
+	char *path = host_path(b, "conf/pgpass"), *env = xasprintf("PGPASSFILE=%s", path);
+
+	free(path);
+	return env;
 }
 
 int barman_cmd(const struct lab_rt *rt, const struct lab_host_rt *b, const char *step,
                char *const *args, char **out)
 {
 	char *conf = conf_path(b), *env0 = pgpass_env(b);
-	char *log = xasprintf("%s/barman.log", b->log_dir);
 	char *argv[] = {"barman", "-c", conf, "-q", NULL};
 	char *env[] = {env0, NULL};
 	struct step_cmd cmd = {.user = "barman",
 	                       .argv = argv,
 	                       .args = args,
 	                       .env = env,
-	                       .log_path = log,
+	                       .log = "barman",
 	                       .timeout_ms = 180000};
 	int rc = step_run(rt, b, step, &cmd, out);
 	free(conf);
 	free(env0);
-	free(log);
 	return rc;
 }
 
 int barman_setup(struct lab_rt *rt, const struct lab_host_rt *b, const struct lab_host_rt *primary,
                  const struct lab_secrets *s)
 {
-	char *home = host_path(b, "barman"), *confd = host_path(b, "conf/barman.d");
 	char *conf = conf_path(b), *text = barman_conf(rt, b, primary);
-	char *pgpass = host_path(b, "conf/pgpass"), *pw = NULL, *env0 = pgpass_env(b);
+	char *pw = NULL, *env0 = pgpass_env(b);
 	char *loop = xasprintf(
 	    "while :; do barman -c '%s' -q cron; sleep " BARMAN_CRON_INTERVAL "; done", conf);
 	char *argv[] = {"sh", "-c", loop, NULL};
 	char *env[] = {env0, NULL};
 	struct proc_spec spec = {.argv = argv, .user = "barman", .env = env};
 	char *slot_args[] = {"receive-wal", "--create-slot", rt->lab->barman.server_name, NULL};
-	pid_t pid;
+	struct host_proc cron;
 	int rc = -1;
 
 	pw = xasprintf("*:*:*:barman:%s\n*:*:*:streaming_barman:%s\n", s->barman, s->barman);
-	if (fs_mkdir_p(home, 0750, "barman") < 0 || fs_mkdir_p(confd, 0750, "barman") < 0 ||
-	    fs_write_string(conf, text, 0640, "barman") < 0 ||
-	    fs_write_string(pgpass, pw, 0600, "barman") < 0)
+	if (host_mkdir(rt, b, "barman", 0750, "barman") < 0 ||
+	    host_mkdir(rt, b, "conf/barman.d", 0750, "barman") < 0 ||
+	    host_put_string(rt, b, "conf/barman.conf", text, 0640, "barman") < 0 ||
+	    host_put_string(rt, b, "conf/pgpass", pw, 0600, "barman") < 0)
 		goto cleanup;
 	if (barman_cmd(rt, b, "barman receive-wal --create-slot", slot_args, NULL) < 0)
 		goto cleanup;
-	if (host_spawn(rt, b, &spec, "barman-cron", &pid) < 0)
+	if (host_spawn(rt, b, &spec, "barman-cron", &cron) < 0)
 		goto cleanup;
 	rc = 0;
 cleanup:
-	free(home);
-	free(confd);
 	free(conf);
 	free(text);
-	free(pgpass);
 	free(pw);
 	free(env0);
 	free(loop);
@@ -159,7 +161,7 @@ int barman_first_backup(const struct lab_rt *rt, const struct lab_host_rt *b,
 	                                "pg_logical_emit_message(false, 'pgdrill', 'barman')";
 	char *archive_args[] = {"archive-wal", server, NULL};
 	char *backup_args[] = {"backup", "--wait", "--wait-timeout", "120", server, NULL};
-	char *xlogdb = xasprintf("%s/barman/%s/wals/xlog.db", b->dir, server), *text = NULL;
+	char *xlogdb = xasprintf("barman/%s/wals/xlog.db", server), *text = NULL;
 	long long deadline = proc_now_ms() + 60000;
 	int rc = -1;
 
@@ -170,7 +172,7 @@ int barman_first_backup(const struct lab_rt *rt, const struct lab_host_rt *b,
 			goto cleanup;
 		if (barman_cmd(rt, b, "barman archive-wal", archive_args, NULL) < 0)
 			goto cleanup;
-		if (fs_read_file(xlogdb, &text, NULL) == 0 && text[0] != '\0')
+		if (host_get_file(rt, b, xlogdb, &text, NULL) == 0 && text[0] != '\0')
 			break;
 		error_clear();
 		free(text);
@@ -178,9 +180,12 @@ int barman_first_backup(const struct lab_rt *rt, const struct lab_host_rt *b,
 		usleep(200000);
 	}
 	if (!text || !text[0]) {
+		char *log = host_log_path(b, "barman");
+
 		error_set("host %s, step 'barman archive-wal': no WAL file reached barman's "
-		          "archive within 60 s (see %s/barman.log)",
-		          b->def->name, b->log_dir);
+		          "archive within 60 s (see %s)",
+		          b->def->name, log);
+		free(log);
 		goto cleanup;
 	}
 	rc = barman_cmd(rt, b, "barman backup", backup_args, NULL);

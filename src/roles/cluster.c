@@ -71,6 +71,7 @@ static int phase_end(struct run *r, int rc)
 	return rc;
 }
 
+/* The hosts of a role; `out` holds rt->nhosts entries. */
 static size_t hosts_of_role(const struct lab_rt *rt, enum host_role role,
                             const struct lab_host_rt **out)
 {
@@ -111,14 +112,12 @@ static int phase_standbys(struct run *r, const struct lab_host_rt *p, const stru
 int cluster_start_agent(struct lab_rt *rt, const struct lab_host_rt *h)
 {
 	char self[4096], agent_port[16], pg_port[16];
-	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	char *run;
-	pid_t pid;
+	struct host_proc agent;
 	int rc;
 
-	if (len < 0)
-		return error_set("cannot find pgdrill's own binary (/proc/self/exe)");
-	self[len] = '\0';
+	if (proc_self_exe(self, sizeof(self)) < 0)
+		return -1;
 	snprintf(agent_port, sizeof(agent_port), "%ld", rt->lab->haproxy.agent_port);
 	snprintf(pg_port, sizeof(pg_port), "%ld", rt->lab->postgres.port);
 	run = host_path(h, "run");
@@ -128,7 +127,7 @@ int cluster_start_agent(struct lab_rt *rt, const struct lab_host_rt *h)
 		                NULL};
 		struct proc_spec spec = {.argv = argv, .user = "postgres"};
 
-		rc = host_spawn(rt, h, &spec, "agent", &pid);
+		rc = host_spawn(rt, h, &spec, "agent", &agent);
 	}
 	free(run);
 	return rc;
@@ -206,13 +205,11 @@ static int phase_write_check(struct run *r, const struct lab_host_rt *proxy)
 	return rc;
 }
 
-static int run_phases(struct run *r)
+static int run_phases_with(struct run *r, const struct lab_host_rt *p,
+                           const struct lab_host_rt **standbys, size_t nstandby,
+                           const struct lab_host_rt *proxy, const struct lab_host_rt *barman)
 {
 	struct lab_rt *rt = r->rt;
-	const struct lab_host_rt *standbys[64], *p = lab_rt_by_role(rt, ROLE_PRIMARY);
-	const struct lab_host_rt *proxy = lab_rt_by_role(rt, ROLE_PROXY);
-	const struct lab_host_rt *barman = lab_rt_by_role(rt, ROLE_BARMAN);
-	size_t nstandby = hosts_of_role(rt, ROLE_STANDBY, standbys);
 
 	phase_begin(r, "network and disks");
 	if (phase_end(r, rt->ops->create(rt)) < 0)
@@ -252,6 +249,20 @@ static int run_phases(struct run *r)
 	return state_append(&rt->state, STATE_READY, "%lld", (long long)time(NULL));
 }
 
+static int run_phases(struct run *r)
+{
+	struct lab_rt *rt = r->rt;
+	const struct lab_host_rt **standbys = xcalloc(rt->nhosts, sizeof(*standbys));
+	const struct lab_host_rt *p = lab_rt_by_role(rt, ROLE_PRIMARY);
+	const struct lab_host_rt *proxy = lab_rt_by_role(rt, ROLE_PROXY);
+	const struct lab_host_rt *barman = lab_rt_by_role(rt, ROLE_BARMAN);
+	size_t nstandby = hosts_of_role(rt, ROLE_STANDBY, standbys);
+	int rc = run_phases_with(r, p, standbys, nstandby, proxy, barman);
+
+	free(standbys);
+	return rc;
+}
+
 int cluster_up(struct lab_rt *rt, const struct up_options *o, struct up_report *report)
 {
 	struct run r = {.rt = rt, .o = o, .report = report};
@@ -263,7 +274,10 @@ int cluster_up(struct lab_rt *rt, const struct up_options *o, struct up_report *
 	units_format_subnet(&rt->lab->provider.subnet, subnet, sizeof(subnet));
 	if (state_open(&rt->state, rt->lab->provider.state_dir, rt->lab->name) < 0)
 		return -1;
-	if (state_append(&rt->state, STATE_LAB, "%s %s", rt->lab->name, subnet) < 0)
+	/* The provider is recorded so that `down` knows how to take the lab apart from the
+	 * state file alone. */
+	if (state_append(&rt->state, STATE_LAB, "%s %s %s", rt->lab->name, subnet,
+	                 rt->ops->name) < 0)
 		return -1;
 	rc = run_phases(&r);
 	secrets_free(&r.secrets);
@@ -285,5 +299,5 @@ int cluster_up(struct lab_rt *rt, const struct up_options *o, struct up_report *
 
 int cluster_down(const char *lab_dir)
 {
-	return provider_netns.destroy(lab_dir);
+	return provider_destroy_lab(lab_dir);
 }

@@ -11,7 +11,6 @@
 #include "roles/pg.h"
 #include "roles/step.h"
 #include "util/error.h"
-#include "util/fsutil.h"
 #include "util/strbuf.h"
 
 static void put_be32(unsigned char *p, uint32_t v)
@@ -84,14 +83,16 @@ char *haproxy_cfg(const struct lab_rt *rt, const struct lab_host_rt *proxy)
 	const char *check_user = rt->lab->credentials.healthcheck_user;
 	struct strbuf sb = STRBUF_INIT;
 	char *probe = haproxy_pg_probe_hex(check_user, check_user), extra[64];
+	char *sock = host_path(proxy, "run/haproxy.sock");
 	size_t i;
 
 	strbuf_printf(&sb, "# Written by pgdrill for lab %s.\n", rt->lab->name);
 	strbuf_printf(&sb,
 	              "global\n    maxconn 2000\n"
-	              "    stats socket %s/run/haproxy.sock mode 600 level admin\n"
+	              "    stats socket %s mode 600 level admin\n"
 	              "    log stderr format raw local0 info\n\n",
-	              proxy->dir);
+	              sock);
+	free(sock);
 	strbuf_printf(&sb,
 	              "defaults\n    mode tcp\n    log global\n    option dontlognull\n"
 	              "    timeout connect %lldms\n    timeout client %lldms\n"
@@ -148,7 +149,8 @@ char *haproxy_cfg(const struct lab_rt *rt, const struct lab_host_rt *proxy)
 
 /* haproxy binds its ports after the config check: a port it cannot have makes it exit
  * at once, which is better said now than as a routing timeout later. */
-static int wait_started(const struct lab_host_rt *proxy, pid_t pid, const char *cfg_path)
+static int wait_started(const struct lab_rt *rt, const struct lab_host_rt *proxy,
+                        const struct host_proc *hp, const char *cfg_path)
 {
 	long long deadline = proc_now_ms() + 10000;
 	int rc = -1;
@@ -158,24 +160,22 @@ static int wait_started(const struct lab_host_rt *proxy, pid_t pid, const char *
 
 		/* The stats socket exists before the listeners are bound: only an answer
 		 * from a still-running haproxy counts. */
-		if (!process_is_zombie(pid) && haproxy_stats(proxy, &csv) == 0) {
+		if (host_proc_alive(rt, proxy, hp) && haproxy_stats(rt, proxy, &csv) == 0) {
 			free(csv);
 			usleep(100000);
-			if (!process_is_zombie(pid)) {
+			if (host_proc_alive(rt, proxy, hp)) {
 				rc = 0;
 				break;
 			}
 		}
 		error_clear();
-		if (process_is_zombie(pid)) {
-			char *log = xasprintf("%s/haproxy.log", proxy->log_dir);
-			char *tail = step_log_tail(log, 6);
+		if (!host_proc_alive(rt, proxy, hp)) {
+			char *tail = host_log_tail(rt, proxy, "haproxy", 6);
 
 			error_set("host %s, step 'start haproxy': 'haproxy -db -f %s' exited at "
 			          "once\n%s",
 			          proxy->def->name, cfg_path, tail);
 			free(tail);
-			free(log);
 			break;
 		}
 		usleep(20000);
@@ -188,18 +188,18 @@ static int wait_started(const struct lab_host_rt *proxy, pid_t pid, const char *
 
 int haproxy_start(struct lab_rt *rt, const struct lab_host_rt *proxy)
 {
-	char *run = host_path(proxy, "run"), *conf = host_path(proxy, "conf");
 	char *cfg_path = host_path(proxy, "conf/haproxy.cfg"), *cfg = haproxy_cfg(rt, proxy);
 	char *argv[] = {"haproxy", "-db", "-f", cfg_path, NULL};
 	char *check_argv[] = {"haproxy", "-c", "-q", "-f", cfg_path, NULL};
 	struct proc_spec check = {.argv = check_argv, .user = "haproxy", .timeout_ms = 10000};
 	struct proc_spec spec = {.argv = argv, .user = "haproxy"};
 	struct proc_result res;
-	pid_t pid;
+	struct host_proc hp;
 	int rc = -1;
 
-	if (fs_mkdir_p(run, 0755, "haproxy") < 0 || fs_mkdir_p(conf, 0755, "haproxy") < 0 ||
-	    fs_write_string(cfg_path, cfg, 0644, "haproxy") < 0)
+	if (host_mkdir(rt, proxy, "run", 0755, "haproxy") < 0 ||
+	    host_mkdir(rt, proxy, "conf", 0755, "haproxy") < 0 ||
+	    host_put_string(rt, proxy, "conf/haproxy.cfg", cfg, 0644, "haproxy") < 0)
 		goto cleanup;
 	if (host_run(rt, proxy, &check, &res) < 0)
 		goto cleanup;
@@ -213,44 +213,19 @@ int haproxy_start(struct lab_rt *rt, const struct lab_host_rt *proxy)
 		goto cleanup;
 	}
 	proc_result_free(&res);
-	if (host_spawn(rt, proxy, &spec, "haproxy", &pid) < 0)
+	if (host_spawn(rt, proxy, &spec, "haproxy", &hp) < 0)
 		goto cleanup;
-	rc = wait_started(proxy, pid, cfg_path);
+	rc = wait_started(rt, proxy, &hp, cfg_path);
 cleanup:
-	free(run);
-	free(conf);
 	free(cfg_path);
 	free(cfg);
 	return rc;
 }
 
-int haproxy_stats(const struct lab_host_rt *proxy, char **csv)
+int haproxy_stats(const struct lab_rt *rt, const struct lab_host_rt *proxy, char **csv)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct strbuf sb = STRBUF_INIT;
-	char buf[4096];
-	ssize_t n;
-	int fd;
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/run/haproxy.sock", proxy->dir);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return error_set("socket: %s", strerror(errno));
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		close(fd);
-		return error_set("host %s: cannot reach haproxy's stats socket %s: %s",
-		                 proxy->def->name, sa.sun_path, strerror(errno));
-	}
-	if (write(fd, "show stat\n", 10) != 10) {
-		close(fd);
-		return error_set("host %s: haproxy stats socket: %s", proxy->def->name,
-		                 strerror(errno));
-	}
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		strbuf_add(&sb, buf, (size_t)n);
-	close(fd);
-	*csv = strbuf_detach(&sb);
-	return 0;
+	/* A paused or wedged haproxy must not hang a drill: the answer comes within 2 s. */
+	return host_unix_request(rt, proxy, "run/haproxy.sock", "show stat\n", 2000, csv);
 }
 
 char *haproxy_server_status(const char *csv, const char *listener, const char *server)
@@ -338,7 +313,7 @@ int haproxy_wait_converged(const struct lab_rt *rt, const struct lab_host_rt *pr
 		char *csv = NULL;
 		int done;
 
-		if (haproxy_stats(proxy, &csv) < 0) {
+		if (haproxy_stats(rt, proxy, &csv) < 0) {
 			error_clear();
 			usleep(50000);
 			continue;

@@ -13,7 +13,7 @@ const char *haproxy_pg_expect_hex(bool want_replica);
 
 int haproxy_start(struct lab_rt *rt, const struct lab_host_rt *proxy);
 /* `show stat` from the stats socket as CSV (owned). */
-int haproxy_stats(const struct lab_host_rt *proxy, char **csv);
+int haproxy_stats(const struct lab_rt *rt, const struct lab_host_rt *proxy, char **csv);
 /* Status ("UP", "DOWN", ...) of one server in one listener, from `show stat` CSV; NULL
  * when absent. Owned. */
 char *haproxy_server_status(const char *csv, const char *listener, const char *server);

@@ -18,8 +18,6 @@
 #include "roles/status.h"
 #include "roles/step.h"
 #include "util/error.h"
-#include "util/fsutil.h"
-#include "util/pgshm.h"
 #include "util/proc.h"
 #include "util/strbuf.h"
 
@@ -38,29 +36,6 @@ static void say(const struct heal_log *log, const char *fmt, ...)
 static bool is_pg_node(const struct lab_host_rt *h)
 {
 	return h->def->role == ROLE_PRIMARY || h->def->role == ROLE_STANDBY;
-}
-
-/* The servers that accept writes now; with several (a split brain), the one on the
- * highest timeline is the one the cluster went on with. */
-static const struct lab_host_rt *current_primary(const struct lab_rt *rt, int *count)
-{
-	const struct lab_host_rt *best = NULL;
-	struct lab_status st;
-	long best_tl = -1;
-	size_t i;
-
-	status_collect_views(rt, &st, false);
-	*count = st.primaries;
-	for (i = 0; i < st.count; i++) {
-		const struct host_status *h = &st.hosts[i];
-
-		if (h->reachable && h->in_recovery == 0 && h->timeline > best_tl) {
-			best = h->host;
-			best_tl = h->timeline;
-		}
-	}
-	status_free(&st);
-	return best;
 }
 
 static bool streams_from(const struct lab_rt *rt, const struct lab_host_rt *h,
@@ -94,20 +69,18 @@ static bool wait_streaming(const struct lab_rt *rt, const struct lab_host_rt *h,
 static int rebuild(struct lab_rt *rt, const struct lab_host_rt *h, const struct lab_host_rt *p)
 {
 	const struct lab_host_rt *one[1] = {h};
-	char *data = host_path(h, "data");
 	int rc = -1;
 
-	postgres_stop(h);
-	procs_end_all(h, "postgres", 5000);
-	pgshm_remove(data);
-	if (fs_remove_tree(data) < 0 || fs_mkdir_p(data, 0700, "postgres") < 0)
+	postgres_stop(rt, h);
+	procs_end_all(rt, h, "postgres", 5000);
+	host_release_pg_shm(rt, h, "data");
+	if (host_remove(rt, h, "data") < 0 || host_mkdir(rt, h, "data", 0700, "postgres") < 0)
 		goto cleanup;
 	if (repmgr_clone_standbys(rt, p, one, 1) < 0 || postgres_write_config(rt, h) < 0 ||
 	    postgres_start(rt, h) < 0 || repmgr_standby_register(rt, h) < 0)
 		goto cleanup;
 	rc = 0;
 cleanup:
-	free(data);
 	return rc;
 }
 
@@ -123,7 +96,7 @@ static const struct lab_host_rt *best_standby(const struct lab_rt *rt)
 		PGconn *c;
 		char *v = NULL, *sql;
 
-		if (!is_pg_node(h) || !procs_find(h, "postgres"))
+		if (!is_pg_node(h) || !procs_running(rt, h, "postgres"))
 			continue;
 		c = pg_admin_connect(rt, h, "postgres", 2);
 		if (!c) {
@@ -151,16 +124,12 @@ static const struct lab_host_rt *best_standby(const struct lab_rt *rt)
 
 /* repmgrd keeps the role it saw when it started; after a node changed role under it,
  * a fresh one sees the node as it is now. */
-static void restart_repmgrd(const struct lab_host_rt *h)
+static void restart_repmgrd(const struct lab_rt *rt, const struct lab_host_rt *h)
 {
-	pid_t pid = procs_find(h, "repmgrd");
-	int i;
+	struct host_proc d;
 
-	if (!pid)
-		return;
-	kill(pid, SIGTERM);
-	for (i = 0; i < 100 && !process_is_zombie(pid); i++)
-		usleep(20000);
+	if (procs_find(rt, h, "repmgrd", &d))
+		procs_stop(rt, h, &d, SIGTERM, 2000);
 }
 
 static int ensure_daemons(struct lab_rt *rt, const struct heal_log *log)
@@ -173,18 +142,18 @@ static int ensure_daemons(struct lab_rt *rt, const struct heal_log *log)
 
 		if (!lab_host_is_postgres(h->def))
 			continue;
-		if (!procs_find(h, "repmgrd")) {
+		if (!procs_running(rt, h, "repmgrd")) {
 			say(log, "starting repmgrd on %s", h->def->name);
 			if (repmgr_start_daemon(rt, h) < 0)
 				return -1;
 		}
-		if (proxy && h->def->role != ROLE_WITNESS && !procs_find(h, "agent")) {
+		if (proxy && h->def->role != ROLE_WITNESS && !procs_running(rt, h, "agent")) {
 			say(log, "starting the agent on %s", h->def->name);
 			if (cluster_start_agent(rt, h) < 0)
 				return -1;
 		}
 	}
-	if (proxy && !procs_find(proxy, "haproxy")) {
+	if (proxy && !procs_running(rt, proxy, "haproxy")) {
 		say(log, "starting haproxy on %s", proxy->def->name);
 		if (haproxy_start(rt, proxy) < 0)
 			return -1;
@@ -197,35 +166,32 @@ static int ensure_daemons(struct lab_rt *rt, const struct heal_log *log)
 static int barman_follow(struct lab_rt *rt, const struct lab_host_rt *p, const struct heal_log *log)
 {
 	const struct lab_host_rt *b = lab_rt_by_role(rt, ROLE_BARMAN);
-	char *conf_path, *text = NULL, *want;
+	char *text = NULL, *want;
 	char *reset_args[] = {"receive-wal", "--reset", rt->lab->barman.server_name, NULL};
 	char *slot_args[] = {"receive-wal", "--create-slot", rt->lab->barman.server_name, NULL};
-	pid_t pid, cron;
+	struct host_proc receiver, cron;
+	bool cron_held = false;
 	int rc = 0;
 
 	if (!b || !rt->lab->barman.follow_primary)
 		return 0;
-	conf_path = host_path(b, "conf/barman.conf");
 	want = barman_conf(rt, b, p);
-	if (fs_read_file(conf_path, &text, NULL) == 0 && strcmp(text, want) == 0)
+	if (host_get_file(rt, b, "conf/barman.conf", &text, NULL) == 0 && strcmp(text, want) == 0)
 		goto cleanup;
 	error_clear();
 	say(log, "pointing barman at the primary %s", p->def->name);
-	if (fs_write_string(conf_path, want, 0640, "barman") < 0) {
+	if (host_put_string(rt, b, "conf/barman.conf", want, 0640, "barman") < 0) {
 		rc = -1;
 		goto cleanup;
 	}
 	/* barman's cron would restart receive-wal at the old position while we reset it:
 	 * it waits, receive-wal ends, and only then is the position reset. */
-	if ((cron = procs_find(b, "barman-cron")))
-		kill(cron, SIGSTOP);
-	if ((pid = procs_find(b, "receive-wal"))) {
-		long long deadline = proc_now_ms() + 10000;
-
-		kill(pid, SIGTERM);
-		while (!process_is_zombie(pid) && kill(pid, 0) == 0 && proc_now_ms() < deadline)
-			usleep(50000);
-	}
+	if (procs_find(rt, b, "barman-cron", &cron))
+		cron_held = host_signal(rt, b, &cron, SIGSTOP) == 0;
+	if (procs_find(rt, b, "receive-wal", &receiver) &&
+	    host_signal(rt, b, &receiver, SIGTERM) == 0)
+		host_proc_wait_end(rt, b, &receiver, 10000);
+	error_clear();
 	/* A slot may exist already (a primary that comes back): then creating it fails. */
 	if (barman_cmd(rt, b, "barman receive-wal --create-slot", slot_args, NULL) < 0)
 		error_clear();
@@ -235,14 +201,15 @@ static int barman_follow(struct lab_rt *rt, const struct lab_host_rt *p, const s
 		say(log, "barman receive-wal --reset failed: %s", error_last());
 		error_clear();
 	}
-	if (cron)
-		kill(cron, SIGCONT);
+	if (cron_held && host_signal(rt, b, &cron, SIGCONT) < 0) {
+		say(log, "could not resume barman's cron: %s", error_last());
+		error_clear();
+	}
 	/* The archive has a gap where the new timeline began (the new slot reserves WAL only
 	 * from now on): until a new base backup, nothing after the failover restores. */
 	say(log, "taking a new base backup from %s", p->def->name);
 	rc = barman_first_backup(rt, b, p);
 cleanup:
-	free(conf_path);
 	free(text);
 	free(want);
 	return rc;
@@ -255,7 +222,7 @@ int heal_lab(struct lab_rt *rt, const struct heal_log *log, int timeout_ms, stru
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
-	p = current_primary(rt, &primaries);
+	p = status_current_primary(rt, &primaries);
 	if (!p && (p = best_standby(rt))) {
 		/* Nobody accepts writes but a standby runs: promote the one furthest ahead,
 		 * as repmgrd would have. */
@@ -275,12 +242,10 @@ int heal_lab(struct lab_rt *rt, const struct heal_log *log, int timeout_ms, stru
 	}
 	for (i = 0; i < rt->nhosts; i++) {
 		const struct lab_host_rt *h = &rt->hosts[i];
-		pid_t pid;
 
 		if (!is_pg_node(h) || h == p)
 			continue;
-		pid = procs_find(h, "postgres");
-		if (pid) {
+		if (procs_running(rt, h, "postgres")) {
 			struct lab_status st;
 			bool primary_too;
 
@@ -291,9 +256,9 @@ int heal_lab(struct lab_rt *rt, const struct heal_log *log, int timeout_ms, stru
 			if (!primary_too)
 				continue;
 			say(log, "stopping %s, a second primary", h->def->name);
-			postgres_stop(h);
+			postgres_stop(rt, h);
 		}
-		procs_end_all(h, "postgres", 5000);
+		procs_end_all(rt, h, "postgres", 5000);
 		say(log, "rejoining %s as a standby of %s", h->def->name, p->def->name);
 		if (repmgr_node_rejoin(rt, h, p, true) < 0 || !wait_streaming(rt, h, p, 15000)) {
 			say(log, "%s did not come back by rejoin (%s): rebuilding it from %s",
@@ -303,7 +268,7 @@ int heal_lab(struct lab_rt *rt, const struct heal_log *log, int timeout_ms, stru
 			if (rebuild(rt, h, p) < 0)
 				return -1;
 		}
-		restart_repmgrd(h);
+		restart_repmgrd(rt, h);
 	}
 	if (ensure_daemons(rt, log) < 0 || barman_follow(rt, p, log) < 0)
 		return -1;

@@ -22,9 +22,7 @@ static void assess(const struct lab_rt *rt, struct health *out, bool survivors)
 	memset(out, 0, sizeof(*out));
 	status_collect_views(rt, &st, false);
 	out->primaries = st.primaries;
-	for (i = 0; i < st.count; i++)
-		if (st.hosts[i].reachable && st.hosts[i].in_recovery == 0)
-			out->primary = st.primaries == 1 ? st.hosts[i].host : NULL;
+	out->primary = st.primaries == 1 ? status_primary(&st) : NULL;
 	if (st.primaries != 1) {
 		snprintf(out->why, sizeof(out->why), "%d servers accept writes (expected 1)",
 		         st.primaries);
@@ -63,7 +61,7 @@ static void assess(const struct lab_rt *rt, struct health *out, bool survivors)
 	if (proxy) {
 		char *csv = NULL;
 
-		if (haproxy_stats(proxy, &csv) < 0) {
+		if (haproxy_stats(rt, proxy, &csv) < 0) {
 			snprintf(out->why, sizeof(out->why), "%s", error_last());
 			error_clear();
 			goto done;

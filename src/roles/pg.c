@@ -8,11 +8,6 @@
 #include "util/error.h"
 #include "util/strbuf.h"
 
-char *host_path(const struct lab_host_rt *h, const char *sub)
-{
-	return xasprintf("%s/%s", h->dir, sub);
-}
-
 PGconn *pg_admin_connect(const struct lab_rt *rt, const struct lab_host_rt *h, const char *db,
                          int timeout_s)
 {
@@ -93,7 +88,8 @@ int pg_run_once(const struct lab_rt *rt, const struct lab_host_rt *h, const char
 	return rc;
 }
 
-int pg_wait_ready(const struct lab_rt *rt, const struct lab_host_rt *h, pid_t pid, int timeout_ms)
+int pg_wait_ready(const struct lab_rt *rt, const struct lab_host_rt *h,
+                  const struct host_proc *pm, int timeout_ms)
 {
 	char *sock = host_path(h, "run");
 	char port[16];
@@ -108,7 +104,7 @@ int pg_wait_ready(const struct lab_rt *rt, const struct lab_host_rt *h, pid_t pi
 			rc = 0;
 			break;
 		}
-		if (pid > 0 && process_is_zombie(pid)) {
+		if (pm && !host_proc_alive(rt, h, pm)) {
 			free(sock);
 			return error_set("host %s: PostgreSQL exited during start", h->def->name);
 		}

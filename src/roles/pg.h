@@ -6,10 +6,7 @@
 
 #include <libpq-fe.h>
 
-#include "provider/provider.h"
-
-/* Paths inside a host's disk. Owned strings. */
-char *host_path(const struct lab_host_rt *h, const char *sub);
+#include "provider/host.h"
 
 PGconn *pg_admin_connect(const struct lab_rt *rt, const struct lab_host_rt *h, const char *db,
                          int timeout_s);
@@ -19,9 +16,9 @@ int pg_exec(const struct lab_host_rt *h, PGconn *c, const char *sql);
 int pg_value(const struct lab_host_rt *h, PGconn *c, const char *sql, char **out);
 /* Connects as admin, runs one statement, disconnects. */
 int pg_run_once(const struct lab_rt *rt, const struct lab_host_rt *h, const char *sql);
-/* Polls until the node accepts connections or `timeout_ms` passes. */
 /* Polls until the node accepts connections or `timeout_ms` passes; gives up at once when
- * `pid` (the postmaster, 0 for unknown) has exited. */
-int pg_wait_ready(const struct lab_rt *rt, const struct lab_host_rt *h, pid_t pid, int timeout_ms);
+ * the postmaster `pm` (NULL: unknown) has exited. */
+int pg_wait_ready(const struct lab_rt *rt, const struct lab_host_rt *h,
+                  const struct host_proc *pm, int timeout_ms);
 
 #endif

@@ -10,7 +10,6 @@
 #include "roles/procs.h"
 #include "roles/step.h"
 #include "util/error.h"
-#include "util/fsutil.h"
 #include "util/strbuf.h"
 
 static void put_setting(struct strbuf *sb, const char *key, const char *value)
@@ -183,26 +182,23 @@ char *postgres_pgpass(const struct lab_rt *rt, const struct lab_secrets *s)
 
 char *postgres_pgpass_env(const struct lab_host_rt *h)
 {
-	return xasprintf("PGPASSFILE=%s/conf/pgpass", h->dir);
+	char *path = host_path(h, "conf/pgpass"), *env = xasprintf("PGPASSFILE=%s", path);
+
+	free(path);
+	return env;
 }
 
 int postgres_prepare_host(const struct lab_rt *rt, const struct lab_host_rt *h,
                           const struct lab_secrets *s)
 {
-	char *run = host_path(h, "run"), *conf = host_path(h, "conf"), *data = host_path(h, "data");
-	char *pgpass = host_path(h, "conf/pgpass"), *text = postgres_pgpass(rt, s);
-	int rc = -1;
+	char *text = postgres_pgpass(rt, s);
+	int rc = 0;
 
-	if (fs_mkdir_p(run, 0755, "postgres") < 0 || fs_mkdir_p(conf, 0750, "postgres") < 0 ||
-	    fs_mkdir_p(data, 0700, "postgres") < 0 ||
-	    fs_write_string(pgpass, text, 0600, "postgres") < 0)
-		goto cleanup;
-	rc = 0;
-cleanup:
-	free(run);
-	free(conf);
-	free(data);
-	free(pgpass);
+	if (host_mkdir(rt, h, "run", 0755, "postgres") < 0 ||
+	    host_mkdir(rt, h, "conf", 0750, "postgres") < 0 ||
+	    host_mkdir(rt, h, "data", 0700, "postgres") < 0 ||
+	    host_put_string(rt, h, "conf/pgpass", text, 0600, "postgres") < 0)
+		rc = -1;
 	free(text);
 	return rc;
 }
@@ -210,21 +206,19 @@ cleanup:
 static int write_config(const struct lab_rt *rt, const struct lab_host_rt *h, bool sync)
 {
 	char *conf = postgres_conf(rt, h, sync), *hba = postgres_hba(rt), *ident = postgres_ident();
-	char *p_conf = host_path(h, "data/pgdrill.conf"), *p_hba = host_path(h, "data/pg_hba.conf");
-	char *p_ident = host_path(h, "data/pg_ident.conf");
-	char *p_main = host_path(h, "data/postgresql.conf"), *main_text = NULL;
+	char *main_text = NULL;
 	int rc = -1;
 
-	if (fs_write_string(p_conf, conf, 0600, "postgres") < 0 ||
-	    fs_write_string(p_hba, hba, 0600, "postgres") < 0 ||
-	    fs_write_string(p_ident, ident, 0600, "postgres") < 0)
+	if (host_put_string(rt, h, "data/pgdrill.conf", conf, 0600, "postgres") < 0 ||
+	    host_put_string(rt, h, "data/pg_hba.conf", hba, 0600, "postgres") < 0 ||
+	    host_put_string(rt, h, "data/pg_ident.conf", ident, 0600, "postgres") < 0)
 		goto cleanup;
-	if (fs_read_file(p_main, &main_text, NULL) < 0)
+	if (host_get_file(rt, h, "data/postgresql.conf", &main_text, NULL) < 0)
 		goto cleanup;
 	if (!strstr(main_text, "include 'pgdrill.conf'")) {
 		char *with = xasprintf("%s\n# pgdrill\ninclude 'pgdrill.conf'\n", main_text);
 
-		rc = fs_write_string(p_main, with, 0600, "postgres");
+		rc = host_put_string(rt, h, "data/postgresql.conf", with, 0600, "postgres");
 		free(with);
 		if (rc < 0)
 			goto cleanup;
@@ -234,10 +228,6 @@ cleanup:
 	free(conf);
 	free(hba);
 	free(ident);
-	free(p_conf);
-	free(p_hba);
-	free(p_ident);
-	free(p_main);
 	free(main_text);
 	return rc;
 }
@@ -289,10 +279,11 @@ int postgres_initdb(const struct lab_rt *rt, const struct lab_host_rt *h,
 	struct step_cmd cmd = {.user = "postgres", .argv = argv, .timeout_ms = 120000};
 	int rc = -1;
 
-	if (fs_write_string(pwfile, s->superuser, 0600, "postgres") < 0)
+	if (host_put_string(rt, h, "conf/initdb.pw", s->superuser, 0600, "postgres") < 0)
 		goto cleanup;
 	rc = step_run(rt, h, "initdb", &cmd, NULL);
-	unlink(pwfile);
+	if (host_remove(rt, h, "conf/initdb.pw") < 0 && rc == 0)
+		rc = -1;
 	/* Synchronous replication waits for a standby there is not yet: the primary starts
 	 * without it and postgres_enable_sync turns it on once the standbys stream. */
 	if (rc == 0)
@@ -306,17 +297,16 @@ cleanup:
 int postgres_start(struct lab_rt *rt, const struct lab_host_rt *h)
 {
 	char *data = host_path(h, "data"), *env0 = postgres_pgpass_env(h);
-	char *log = xasprintf("%s/postgres.log", h->log_dir);
 	char *argv[] = {"postgres", "-D", data, NULL};
 	char *env[] = {env0, NULL};
 	struct proc_spec spec = {.argv = argv, .user = "postgres", .env = env};
-	pid_t pid;
+	struct host_proc pm;
 	int rc = -1;
 
-	if (host_spawn(rt, h, &spec, "postgres", &pid) < 0)
+	if (host_spawn(rt, h, &spec, "postgres", &pm) < 0)
 		goto cleanup;
-	if (pg_wait_ready(rt, h, pid, 60000) < 0) {
-		char *tail = step_log_tail(log, 10);
+	if (pg_wait_ready(rt, h, &pm, 60000) < 0) {
+		char *tail = host_log_tail(rt, h, "postgres", 10);
 		char *why = xstrdup(error_last());
 
 		error_clear();
@@ -331,7 +321,6 @@ int postgres_start(struct lab_rt *rt, const struct lab_host_rt *h)
 cleanup:
 	free(data);
 	free(env0);
-	free(log);
 	return rc;
 }
 
@@ -394,14 +383,14 @@ cleanup:
 	return rc;
 }
 
-void postgres_stop(const struct lab_host_rt *h)
+void postgres_stop(const struct lab_rt *rt, const struct lab_host_rt *h)
 {
-	pid_t pid = procs_find(h, "postgres");
-	int i;
+	struct host_proc pm;
 
-	if (!pid)
+	if (!procs_find(rt, h, "postgres", &pm))
 		return;
-	kill(pid, SIGINT); /* fast shutdown: a clean stop lets pg_rewind work at once */
-	for (i = 0; i < 200 && !process_is_zombie(pid); i++)
-		usleep(50000);
+	/* Fast shutdown: a clean stop lets pg_rewind work at once. */
+	if (host_signal(rt, h, &pm, SIGINT) == 0)
+		host_proc_wait_end(rt, h, &pm, 10000);
+	error_clear();
 }

@@ -34,7 +34,7 @@ int postgres_crash_recover(const struct lab_rt *rt, const struct lab_host_rt *h)
 /* Starts the postmaster (recorded PID) and waits until it accepts connections. */
 int postgres_start(struct lab_rt *rt, const struct lab_host_rt *h);
 /* Fast shutdown of a node's postmaster; waits up to 10 s for it to end. */
-void postgres_stop(const struct lab_host_rt *h);
+void postgres_stop(const struct lab_rt *rt, const struct lab_host_rt *h);
 /* Roles and databases of the lab, on the primary. */
 int postgres_create_roles(const struct lab_rt *rt, const struct lab_host_rt *primary,
                           const struct lab_secrets *s);

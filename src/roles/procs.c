@@ -1,137 +1,109 @@
 #include "roles/procs.h"
 
-#include <dirent.h>
 #include <signal.h>
-#include <unistd.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
-#include "roles/pg.h"
-#include "util/fsutil.h"
+#include "util/error.h"
 #include "util/proc.h"
 
 const char *const procs_names[] = {"postgres", "walreceiver", "repmgrd",     "haproxy",
                                    "agent",    "receive-wal", "barman-cron", NULL};
 
-static pid_t pid_from_file(const struct lab_host_rt *h, const char *rel)
+/* A PID file's first line, believed only when that PID is a live process of the host. */
+static bool from_pid_file(const struct lab_rt *rt, const struct lab_host_rt *h, const char *rel,
+                          struct host_proc *out)
 {
-	char *path = host_path(h, rel), *text = NULL;
-	pid_t pid = 0;
+	char *text = NULL;
+	long pid = 0;
+	bool found = false;
 
-	if (fs_read_file(path, &text, NULL) == 0)
-		pid = (pid_t)atoi(text);
-	free(path);
-	free(text);
-	return pid > 0 && !process_is_zombie(pid) ? pid : 0;
-}
+	if (host_get_file(rt, h, rel, &text, NULL) == 0) {
+		char *end;
 
-static ino_t netns_inode(const struct lab_host_rt *h)
-{
-	struct stat st;
-
-	return stat(h->netns_path, &st) == 0 ? st.st_ino : 0;
-}
-
-/* Walks /proc for live processes in the host's namespace; `comm` NULL matches all,
- * `arg` (may be NULL) must appear in the command line. */
-static size_t scan(const struct lab_host_rt *h, const char *comm, const char *arg, pid_t *out,
-                   size_t cap)
-{
-	ino_t ino = netns_inode(h);
-	struct dirent *de;
-	size_t n = 0;
-	DIR *d;
-
-	if (!ino || !(d = opendir("/proc")))
-		return 0;
-	while ((de = readdir(d))) {
-		pid_t pid = (pid_t)atoi(de->d_name);
-		char path[64], buf[4096];
-		struct stat st;
-		FILE *f;
-		size_t len;
-
-		if (pid <= 1)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-		if (stat(path, &st) < 0 || st.st_ino != ino || process_is_zombie(pid))
-			continue;
-		if (comm) {
-			snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-			if (!(f = fopen(path, "r")))
-				continue;
-			len = fread(buf, 1, sizeof(buf) - 1, f);
-			fclose(f);
-			buf[len] = '\0';
-			buf[strcspn(buf, "\n")] = '\0';
-			if (strcmp(buf, comm) != 0)
-				continue;
-		}
-		if (arg) {
-			size_t i;
-
-			snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-			if (!(f = fopen(path, "r")))
-				continue;
-			len = fread(buf, 1, sizeof(buf) - 1, f);
-			fclose(f);
-			for (i = 0; i < len; i++)
-				if (buf[i] == '\0')
-					buf[i] = ' ';
-			buf[len] = '\0';
-			if (!strstr(buf, arg))
-				continue;
-		}
-		if (n < cap)
-			out[n] = pid;
-		n++;
+		pid = strtol(text, &end, 10);
+		found = end != text && (*end == '\n' || *end == '\0') && pid > 1 &&
+		        host_proc_of_pid(rt, h, (pid_t)pid, out) == 0;
 	}
-	closedir(d);
-	return n;
+	error_clear();
+	free(text);
+	return found;
 }
 
-static pid_t scan_one(const struct lab_host_rt *h, const char *comm, const char *arg)
+static bool find_one(const struct lab_rt *rt, const struct lab_host_rt *h, const char *comm,
+                     const char *arg, struct host_proc *out)
 {
-	pid_t pid = 0;
-
-	return scan(h, comm, arg, &pid, 1) ? pid : 0;
+	return host_find_procs(rt, h, comm, arg, out, 1) > 0;
 }
 
-pid_t procs_find(const struct lab_host_rt *h, const char *what)
+bool procs_find(const struct lab_rt *rt, const struct lab_host_rt *h, const char *what,
+                struct host_proc *out)
 {
+	bool found = false;
+
 	if (strcmp(what, "postgres") == 0)
-		return pid_from_file(h, "data/postmaster.pid");
-	if (strcmp(what, "walreceiver") == 0)
-		return scan_one(h, "postgres", "walreceiver");
-	if (strcmp(what, "repmgrd") == 0)
-		return scan_one(h, "repmgrd", NULL);
-	if (strcmp(what, "haproxy") == 0)
-		return scan_one(h, "haproxy", NULL);
-	if (strcmp(what, "agent") == 0)
-		return scan_one(h, "pgdrill", " agent ");
-	if (strcmp(what, "receive-wal") == 0)
-		return scan_one(h, "pg_receivewal", NULL);
-	if (strcmp(what, "barman-cron") == 0)
-		return scan_one(h, "sh", "barman");
-	return 0;
+		found = from_pid_file(rt, h, "data/postmaster.pid", out);
+	else if (strcmp(what, "walreceiver") == 0)
+		found = find_one(rt, h, "postgres", "walreceiver", out);
+	else if (strcmp(what, "repmgrd") == 0)
+		found = find_one(rt, h, "repmgrd", NULL, out);
+	else if (strcmp(what, "haproxy") == 0)
+		found = find_one(rt, h, "haproxy", NULL, out);
+	else if (strcmp(what, "agent") == 0)
+		found = find_one(rt, h, "pgdrill", " agent ", out);
+	else if (strcmp(what, "receive-wal") == 0)
+		found = find_one(rt, h, "pg_receivewal", NULL, out);
+	else if (strcmp(what, "barman-cron") == 0)
+		found = find_one(rt, h, "sh", "barman", out);
+	if (!found)
+		memset(out, 0, sizeof(*out));
+	return found;
 }
 
-size_t procs_all(const struct lab_host_rt *h, pid_t *out, size_t cap)
+bool procs_running(const struct lab_rt *rt, const struct lab_host_rt *h, const char *what)
 {
-	return scan(h, NULL, NULL, out, cap);
+	struct host_proc p;
+
+	return procs_find(rt, h, what, &p);
 }
 
-void procs_end_all(const struct lab_host_rt *h, const char *comm, int timeout_ms)
+size_t procs_all(const struct lab_rt *rt, const struct lab_host_rt *h, struct host_proc *out,
+                 size_t cap)
+{
+	return host_find_procs(rt, h, NULL, NULL, out, cap);
+}
+
+void procs_end_all(const struct lab_rt *rt, const struct lab_host_rt *h, const char *comm,
+                   int timeout_ms)
 {
 	long long deadline = proc_now_ms() + timeout_ms;
-	pid_t pids[256];
+	struct host_proc procs[256];
 	size_t n, i;
 
-	while ((n = scan(h, comm, NULL, pids, 256)) > 0 && proc_now_ms() < deadline) {
+	while ((n = host_find_procs(rt, h, comm, NULL, procs, 256)) > 0 &&
+	       proc_now_ms() < deadline) {
 		for (i = 0; i < n && i < 256; i++)
-			kill(pids[i], SIGKILL);
+			host_signal(rt, h, &procs[i], SIGKILL);
+		error_clear();
 		usleep(20000);
 	}
+}
+
+bool procs_stop(const struct lab_rt *rt, const struct lab_host_rt *h, const struct host_proc *p,
+                int sig, int timeout_ms)
+{
+	bool gone;
+
+	if (host_signal(rt, h, p, sig) == PD_ENOTFOUND) {
+		error_clear();
+		return true;
+	}
+	error_clear();
+	if (host_proc_wait_end(rt, h, p, timeout_ms))
+		return true;
+	host_signal(rt, h, p, SIGKILL);
+	error_clear();
+	gone = host_proc_wait_end(rt, h, p, 5000);
+	return gone;
 }

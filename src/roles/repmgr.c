@@ -8,7 +8,6 @@
 #include "roles/postgres.h"
 #include "roles/step.h"
 #include "util/error.h"
-#include "util/fsutil.h"
 #include "util/strbuf.h"
 
 static long seconds(int64_t ms)
@@ -32,15 +31,17 @@ char *repmgr_conf(const struct lab_rt *rt, const struct lab_host_rt *h)
 	const struct lab_repmgr *r = &rt->lab->repmgr;
 	struct strbuf sb = STRBUF_INIT;
 	char *conninfo = repmgr_conninfo(rt, h), *conf = host_path(h, "conf/repmgr.conf");
+	char *data = host_path(h, "data"), *log = host_log_path(h, "postgres");
+	char *pidfile = host_path(h, "run/repmgrd.pid");
 
 	strbuf_printf(&sb, "# Written by pgdrill for host %s of lab %s.\n", h->def->name,
 	              rt->lab->name);
 	strbuf_printf(&sb, "node_id=%d\n", h->index + 1);
 	strbuf_printf(&sb, "node_name='%s'\n", h->def->name);
 	strbuf_printf(&sb, "conninfo='%s'\n", conninfo);
-	strbuf_printf(&sb, "data_directory='%s/data'\n", h->dir);
+	strbuf_printf(&sb, "data_directory='%s'\n", data);
 	strbuf_puts(&sb, "pg_bindir='/usr/lib/postgresql/15/bin'\n");
-	strbuf_printf(&sb, "pg_ctl_options='-l %s/postgres.log'\n", h->log_dir);
+	strbuf_printf(&sb, "pg_ctl_options='-l %s'\n", log);
 	strbuf_printf(&sb, "use_replication_slots=%s\n", r->use_replication_slots ? "yes" : "no");
 	strbuf_printf(&sb, "location='%s'\n", h->def->location);
 	strbuf_printf(&sb, "priority=%ld\n", h->def->priority);
@@ -57,7 +58,7 @@ char *repmgr_conf(const struct lab_rt *rt, const struct lab_host_rt *h)
 	strbuf_printf(&sb, "reconnect_interval=%ld\n", seconds(r->reconnect_interval));
 	strbuf_printf(&sb, "primary_visibility_consensus=%s\n",
 	              r->primary_visibility_consensus ? "true" : "false");
-	strbuf_printf(&sb, "repmgrd_pid_file='%s/run/repmgrd.pid'\n", h->dir);
+	strbuf_printf(&sb, "repmgrd_pid_file='%s'\n", pidfile);
 	strbuf_puts(&sb, "log_level='INFO'\n");
 	strbuf_puts(&sb, "standby_follow_timeout=10\n");
 	strbuf_puts(&sb, "promote_check_timeout=20\n");
@@ -65,16 +66,18 @@ char *repmgr_conf(const struct lab_rt *rt, const struct lab_host_rt *h)
 	strbuf_puts(&sb, "node_rejoin_timeout=20\n");
 	free(conninfo);
 	free(conf);
+	free(data);
+	free(log);
+	free(pidfile);
 	return strbuf_detach(&sb);
 }
 
 int repmgr_write_conf(const struct lab_rt *rt, const struct lab_host_rt *h)
 {
-	char *text = repmgr_conf(rt, h), *path = host_path(h, "conf/repmgr.conf");
-	int rc = fs_write_string(path, text, 0640, "postgres");
+	char *text = repmgr_conf(rt, h);
+	int rc = host_put_string(rt, h, "conf/repmgr.conf", text, 0640, "postgres");
 
 	free(text);
-	free(path);
 	return rc;
 }
 
@@ -128,7 +131,7 @@ int repmgr_cluster_show(const struct lab_rt *rt, const struct lab_host_rt *h, ch
 			res.out = NULL;
 			rc = 0;
 		} else {
-			rc = step_fail(h, "repmgr cluster show", argv, &res, NULL);
+			rc = step_fail(rt, h, "repmgr cluster show", argv, &res, NULL);
 		}
 		proc_result_free(&res);
 	}
@@ -196,8 +199,8 @@ int repmgr_clone_standbys(const struct lab_rt *rt, const struct lab_host_rt *pri
 		if (j->started) {
 			proc_finish(&j->handle, &res);
 			if (res.status != 0 && rc == 0)
-				rc = step_fail(standbys[i], "repmgr standby clone", j->argv, &res,
-				               NULL);
+				rc = step_fail(rt, standbys[i], "repmgr standby clone", j->argv,
+				               &res, NULL);
 			proc_result_free(&res);
 		}
 		free(j->conf);
@@ -213,8 +216,8 @@ int repmgr_start_daemon(struct lab_rt *rt, const struct lab_host_rt *h)
 	char *argv[] = {"repmgrd", "-f", conf, "--daemonize=false", NULL};
 	char *env[] = {env0, NULL};
 	struct proc_spec spec = {.argv = argv, .user = "postgres", .env = env};
-	pid_t pid;
-	int rc = host_spawn(rt, h, &spec, "repmgrd", &pid);
+	struct host_proc daemon;
+	int rc = host_spawn(rt, h, &spec, "repmgrd", &daemon);
 
 	free(conf);
 	free(env0);
@@ -231,7 +234,7 @@ static int rewind_from(const struct lab_rt *rt, const struct lab_host_rt *h,
 	char *data = host_path(h, "data"), *env0 = postgres_pgpass_env(h);
 	char *conninfo = repmgr_conninfo(rt, p);
 	char *source = xasprintf("--source-server=%s", conninfo);
-	char *log = xasprintf("%s/pg_rewind.log", h->log_dir), *out = NULL;
+	char *out = NULL;
 	/* Its report (stderr) goes to the host's pg_rewind.log, where a DBA looks. */
 	char *argv[] = {"sh",
 	                "-c",
@@ -244,7 +247,7 @@ static int rewind_from(const struct lab_rt *rt, const struct lab_host_rt *h,
 	                NULL};
 	char *env[] = {env0, NULL};
 	struct step_cmd cmd = {
-	    .user = "postgres", .argv = argv, .env = env, .log_path = log, .timeout_ms = 180000};
+	    .user = "postgres", .argv = argv, .env = env, .log = "pg_rewind", .timeout_ms = 180000};
 	/* pg_rewind reads the source's timeline from its control file, which a just
 	 * promoted server updates only at its next checkpoint: without one it reports "same
 	 * timeline, no rewind required" and the node never streams. */
@@ -255,7 +258,7 @@ static int rewind_from(const struct lab_rt *rt, const struct lab_host_rt *h,
 	if (rc == 0) {
 		rc = step_run(rt, h, "pg_rewind", &cmd, &out);
 		if (out)
-			fs_write_string(log, out, 0644, NULL);
+			host_put_log(rt, h, "pg_rewind", out);
 		free(out);
 	}
 	/* pg_rewind copied the source's configuration files: this node's own go back. */
@@ -265,7 +268,6 @@ static int rewind_from(const struct lab_rt *rt, const struct lab_host_rt *h,
 	free(env0);
 	free(conninfo);
 	free(source);
-	free(log);
 	return rc;
 }
 
@@ -312,7 +314,7 @@ int repmgr_node_rejoin(struct lab_rt *rt, const struct lab_host_rt *h, const str
 		rc = step_run(rt, h, "repmgr node rejoin", &cmd, NULL);
 	}
 	if (rc == 0)
-		rc = pg_wait_ready(rt, h, 0, 60000);
+		rc = pg_wait_ready(rt, h, NULL, 60000);
 	free(conf);
 	free(env0);
 	free(conninfo);

@@ -146,7 +146,7 @@ static void collect_haproxy(const struct lab_rt *rt, struct lab_status *s)
 
 	if (!proxy)
 		return;
-	if (haproxy_stats(proxy, &csv) < 0) {
+	if (haproxy_stats(rt, proxy, &csv) < 0) {
 		s->haproxy_error = xstrdup(error_last());
 		error_clear();
 		return;
@@ -161,6 +161,36 @@ static void collect_haproxy(const struct lab_rt *rt, struct lab_status *s)
 		}
 	}
 	free(csv);
+}
+
+const struct lab_host_rt *status_primary(const struct lab_status *s)
+{
+	const struct lab_host_rt *best = NULL;
+	long best_tl = -2;
+	size_t i;
+
+	for (i = 0; i < s->count; i++) {
+		const struct host_status *h = &s->hosts[i];
+
+		if (h->reachable && h->in_recovery == 0 && h->timeline > best_tl) {
+			best = h->host;
+			best_tl = h->timeline;
+		}
+	}
+	return best;
+}
+
+const struct lab_host_rt *status_current_primary(const struct lab_rt *rt, int *count)
+{
+	const struct lab_host_rt *p;
+	struct lab_status st;
+
+	status_collect_views(rt, &st, false);
+	p = status_primary(&st);
+	if (count)
+		*count = st.primaries;
+	status_free(&st);
+	return p;
 }
 
 int status_collect(const struct lab_rt *rt, struct lab_status *out)

@@ -37,6 +37,14 @@ int status_collect(const struct lab_rt *rt, struct lab_status *out);
 /* Without repmgr's view (a process per call): for polling. */
 int status_collect_views(const struct lab_rt *rt, struct lab_status *out, bool with_repmgr);
 void status_free(struct lab_status *s);
+/* The one answer to "who is primary now": among the servers that accept writes, the one
+ * on the highest timeline (the one the cluster went on with after a split brain; on a
+ * tie, the first in the lab file). NULL when none does. s->primaries says how many do:
+ * callers that need exactly one check it. */
+const struct lab_host_rt *status_primary(const struct lab_status *s);
+/* Collects the PostgreSQL views and answers the same; *count (optional) gets how many
+ * servers accept writes. */
+const struct lab_host_rt *status_current_primary(const struct lab_rt *rt, int *count);
 void status_format_table(const struct lab_rt *rt, const struct lab_status *s, struct strbuf *out);
 void status_format_json(const struct lab_rt *rt, const struct lab_status *s, struct strbuf *out);
 /* Parses `repmgr cluster show --csv` (node_id,status,recovery type) into the hosts. */

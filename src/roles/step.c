@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "util/error.h"
-#include "util/fsutil.h"
 #include "util/strbuf.h"
 
 static void indent_into(struct strbuf *sb, const char *text)
@@ -22,31 +21,12 @@ static void indent_into(struct strbuf *sb, const char *text)
 	}
 }
 
-char *step_log_tail(const char *path, int lines)
-{
-	struct strbuf sb = STRBUF_INIT;
-	char *text = NULL, *tail;
-
-	if (!path || fs_read_file(path, &text, NULL) < 0) {
-		error_clear();
-		return xstrdup("");
-	}
-	tail = proc_tail(text, lines);
-	if (*tail) {
-		strbuf_printf(&sb, "  last lines of %s:\n", path);
-		indent_into(&sb, tail);
-	}
-	free(tail);
-	free(text);
-	return strbuf_detach(&sb);
-}
-
-int step_fail(const struct lab_host_rt *h, const char *step, char *const *argv,
-              const struct proc_result *res, const char *log_path)
+int step_fail(const struct lab_rt *rt, const struct lab_host_rt *h, const char *step,
+              char *const *argv, const struct proc_result *res, const char *log)
 {
 	struct strbuf sb = STRBUF_INIT;
 	char *cmd = proc_argv_string(argv), *err = proc_tail(res->err, 8);
-	char *out = proc_tail(res->out, 4), *log = step_log_tail(log_path, 10);
+	char *out = proc_tail(res->out, 4), *tail = log ? host_log_tail(rt, h, log, 10) : xstrdup("");
 
 	if (res->status == -1)
 		strbuf_printf(&sb, "host %s, step '%s': '%s' did not finish in time\n",
@@ -61,7 +41,7 @@ int step_fail(const struct lab_host_rt *h, const char *step, char *const *argv,
 		strbuf_puts(&sb, "  stdout:\n");
 		indent_into(&sb, out);
 	}
-	strbuf_puts(&sb, log);
+	strbuf_puts(&sb, tail);
 	if (sb.len && sb.buf[sb.len - 1] == '\n')
 		sb.buf[--sb.len] = '\0';
 	error_set("%s", strbuf_str(&sb));
@@ -69,7 +49,7 @@ int step_fail(const struct lab_host_rt *h, const char *step, char *const *argv,
 	free(cmd);
 	free(err);
 	free(out);
-	free(log);
+	free(tail);
 	return -1;
 }
 
@@ -108,7 +88,7 @@ int step_run(const struct lab_rt *rt, const struct lab_host_rt *h, const char *s
 		return -1;
 	}
 	if (res.status != 0)
-		rc = step_fail(h, step, spec.argv, &res, c->log_path);
+		rc = step_fail(rt, h, step, spec.argv, &res, c->log);
 	else if (out) {
 		*out = res.out;
 		res.out = NULL;

@@ -3,7 +3,7 @@
 #ifndef PGDRILL_ROLES_STEP_H
 #define PGDRILL_ROLES_STEP_H
 
-#include "provider/provider.h"
+#include "provider/host.h"
 
 struct step_cmd {
 	const char *user;
@@ -11,7 +11,7 @@ struct step_cmd {
 	char *const *args; /* ...and, when set, more arguments after it (a tool's subcommand) */
 	char *const *env;
 	const char *input;
-	const char *log_path; /* quoted (tail) when the step fails */
+	const char *log; /* the host's log (`what`.log) quoted when the step fails, or NULL */
 	int timeout_ms;       /* 0: 60 s */
 };
 
@@ -19,9 +19,7 @@ struct step_cmd {
 int step_run(const struct lab_rt *rt, const struct lab_host_rt *h, const char *step,
              const struct step_cmd *c, char **out);
 /* Builds the failure message for a finished command (also for parallel steps). */
-int step_fail(const struct lab_host_rt *h, const char *step, char *const *argv,
-              const struct proc_result *res, const char *log_path);
-/* The tail of a log file, indented, or "" (owned). */
-char *step_log_tail(const char *path, int lines);
+int step_fail(const struct lab_rt *rt, const struct lab_host_rt *h, const char *step,
+              char *const *argv, const struct proc_result *res, const char *log);
 
 #endif

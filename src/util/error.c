@@ -34,6 +34,20 @@ int error_replace(const char *fmt, ...)
 	return PD_ERROR;
 }
 
+int error_prefix(const char *fmt, ...)
+{
+	char prefix[1024], cause[sizeof(last_error)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	va_end(ap);
+	if (!has_error)
+		return error_replace("%s", prefix);
+	snprintf(cause, sizeof(cause), "%s", last_error);
+	return error_replace("%s%s", prefix, cause);
+}
+
 const char *error_last(void)
 {
 	return has_error ? last_error : "unknown error";

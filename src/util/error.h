@@ -14,6 +14,10 @@ enum {
 int error_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Replaces any earlier error: for the rare caller that knows better than the callee. */
 int error_replace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Puts context before the pending error ("host x: " + "it failed"), or sets the context
+ * alone when none is pending; returns PD_ERROR. The way a caller on the way up adds what
+ * it knows without losing the cause. */
+int error_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Borrowed; "unknown error" when none was set. */
 const char *error_last(void);
 void error_clear(void);

@@ -18,6 +18,17 @@
 #include "util/error.h"
 #include "util/strbuf.h"
 
+int proc_self_exe(char *buf, size_t cap)
+{
+	ssize_t len = readlink("/proc/self/exe", buf, cap - 1);
+
+	if (len < 0)
+		return error_set("cannot find pgdrill's own binary (/proc/self/exe): %s",
+		                 strerror(errno));
+	buf[len] = '\0';
+	return 0;
+}
+
 long long proc_now_ms(void)
 {
 	struct timespec ts;

@@ -55,6 +55,8 @@ char *proc_tail(const char *text, int lines);
 char *proc_argv_string(char *const *argv);
 
 long long proc_now_ms(void);
+/* The path of pgdrill's own binary (to start `pgdrill agent` on a host). */
+int proc_self_exe(char *buf, size_t cap);
 /* True when the process is gone or a zombie: it runs no more. */
 bool process_is_zombie(pid_t pid);
 /* Start time of a process in clock ticks since boot (field 22 of /proc/PID/stat), so that

@@ -18,6 +18,7 @@
 #include "roles/pg.h"
 #include "roles/secrets.h"
 #include "roles/status.h"
+#include "provider/host.h"
 #include "util/error.h"
 #include "util/strbuf.h"
 
@@ -68,13 +69,10 @@ int64_t workload_now_us(void)
 
 static const struct lab_host_rt *single_primary(struct lab_rt *rt, struct lab_status *st)
 {
-	const struct lab_host_rt *p = NULL;
-	size_t i;
+	const struct lab_host_rt *p;
 
 	status_collect_views(rt, st, false);
-	for (i = 0; i < st->count; i++)
-		if (st->hosts[i].reachable && st->hosts[i].in_recovery == 0)
-			p = st->hosts[i].host;
+	p = status_primary(st);
 	if (st->primaries != 1) {
 		error_set("the lab has %d servers accepting writes; the workload needs exactly one",
 		          st->primaries);
@@ -383,16 +381,6 @@ static PGconn *connect_listener(struct client *cl, char *msg, size_t msg_len)
 	return c;
 }
 
-static int enter_lab_network(struct workload *w)
-{
-	int fd = open(w->rt->client_netns_path, O_RDONLY | O_CLOEXEC);
-	int rc = fd >= 0 ? setns(fd, CLONE_NEWNET) : -1;
-
-	if (fd >= 0)
-		close(fd);
-	return rc;
-}
-
 static void *client_main(void *arg)
 {
 	struct client *cl = arg;
@@ -405,9 +393,8 @@ static void *client_main(void *arg)
 	PGconn *c = NULL;
 	bool live;
 
-	if (enter_lab_network(w) < 0) {
-		fprintf(stderr, "pgdrill: workload client cannot enter %s: %s\n",
-		        w->rt->client_netns_path, strerror(errno));
+	if (lab_client_enter(w->rt, NULL) < 0) {
+		fprintf(stderr, "pgdrill: workload client: %s\n", error_last());
 		return NULL;
 	}
 	while (!atomic_load(&w->stop)) {

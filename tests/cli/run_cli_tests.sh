@@ -72,6 +72,8 @@ expect_rc 2 "unknown command" "$bin" frobnicate
 expect_rc 2 "unknown option" "$bin" validate --frobnicate labs/tutorial.yaml
 grep -q "unknown option --frobnicate" "$tmp/err" && ok || bad "unknown option message"
 expect_rc 2 "missing argument" "$bin" show
+expect_rc 2 "exec with nothing after --" "$bin" exec labs/tutorial.yaml postgres1 --
+grep -q "expects a command after --" "$tmp/err" && ok || bad "exec -- without a command: message"
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

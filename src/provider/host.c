@@ -1,0 +1,284 @@
+/* The host seam's checks and dispatch: every path is refused here unless it stays inside
+ * the host's root, then the lab's provider does the work. */
+#include "provider/host.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/error.h"
+#include "util/proc.h"
+#include "util/strbuf.h"
+
+#define HOST_PATH_MAX 1024
+
+/* 0 when `rel` names something inside the host's root: relative, no empty, '.' or '..'
+ * component, no control character. */
+static int check_rel(const struct lab_host_rt *h, const char *rel)
+{
+	const char *p = rel, *why = NULL;
+
+	if (!rel || !*rel)
+		why = "it is empty";
+	else if (strlen(rel) > HOST_PATH_MAX)
+		why = "it is too long";
+	else if (rel[0] == '/')
+		why = "it is absolute";
+	for (; !why && *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			why = "it holds a control character";
+	for (p = rel; !why && p && *p; p = strchr(p, '/') ? strchr(p, '/') + 1 : NULL) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			why = "it leaves the host's root or has an empty component";
+	}
+	if (!why)
+		return 0;
+	return error_set("host %s: refused the path '%s': %s (paths are relative to the host's "
+	                 "root, like \"data/pg_hba.conf\")",
+	                 h->def->name, rel ? rel : "", why);
+}
+
+int host_run(const struct lab_rt *rt, const struct lab_host_rt *h, struct proc_spec *spec,
+             struct proc_result *res)
+{
+	rt->ops->place(rt, h, spec);
+	return proc_run(spec, res);
+}
+
+int host_start(const struct lab_rt *rt, const struct lab_host_rt *h, struct proc_spec *spec,
+               struct proc_handle *out)
+{
+	rt->ops->place(rt, h, spec);
+	return proc_start(spec, out);
+}
+
+int host_spawn(struct lab_rt *rt, const struct lab_host_rt *h, struct proc_spec *spec,
+               const char *what, struct host_proc *out)
+{
+	char *log = host_log_path(h, what);
+	pid_t pid;
+	int rc;
+
+	rt->ops->place(rt, h, spec);
+	spec->log_path = log;
+	rc = proc_spawn(spec, &pid);
+	spec->log_path = NULL;
+	free(log);
+	if (rc < 0)
+		return -1;
+	out->pid = pid;
+	out->start = proc_start_time(pid);
+	return state_append(&rt->state, STATE_PID, "%d %llu %s %s", (int)pid, out->start,
+	                    h->def->name, what);
+}
+
+char *host_path(const struct lab_host_rt *h, const char *rel)
+{
+	return xasprintf("%s/%s", h->host_root, rel);
+}
+
+char *host_log_path(const struct lab_host_rt *h, const char *what)
+{
+	return xasprintf("%s/%s.log", h->log_dir, what);
+}
+
+int host_put_file(const struct lab_rt *rt, const struct lab_host_rt *h, const char *rel,
+                  const char *data, size_t len, mode_t mode, const char *owner)
+{
+	if (check_rel(h, rel) < 0)
+		return -1;
+	return rt->ops->put_file(h, rel, data, len, mode, owner);
+}
+
+int host_put_string(const struct lab_rt *rt, const struct lab_host_rt *h, const char *rel,
+                    const char *text, mode_t mode, const char *owner)
+{
+	return host_put_file(rt, h, rel, text, strlen(text), mode, owner);
+}
+
+int host_get_file(const struct lab_rt *rt, const struct lab_host_rt *h, const char *rel, char **out,
+                  size_t *len)
+{
+	if (check_rel(h, rel) < 0)
+		return -1;
+	return rt->ops->get_file(h, rel, HOST_FILE_MAX, out, len);
+}
+
+static void indent_into(struct strbuf *sb, const char *text)
+{
+	const char *p = text;
+
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+
+		strbuf_puts(sb, "    ");
+		strbuf_add(sb, p, n);
+		strbuf_putc(sb, '\n');
+		p += n + (p[n] ? 1 : 0);
+	}
+}
+
+/* A log's name: one plain word, it becomes a file name on the host. */
+static int check_log(const struct lab_host_rt *h, const char *what)
+{
+	const char *p;
+
+	for (p = what; p && *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+		      *p == '_'))
+			break;
+	if (what && *what && !*p && p - what <= 64)
+		return 0;
+	return error_set("host %s: refused the log name '%s'", h->def->name, what ? what : "");
+}
+
+int host_put_log(const struct lab_rt *rt, const struct lab_host_rt *h, const char *what,
+                 const char *text)
+{
+	if (check_log(h, what) < 0)
+		return -1;
+	return rt->ops->put_log(h, what, text);
+}
+
+char *host_log_tail(const struct lab_rt *rt, const struct lab_host_rt *h, const char *what,
+                    int lines)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *text = NULL, *tail, *path;
+
+	if (check_log(h, what) < 0 || rt->ops->get_log(h, what, HOST_FILE_MAX, &text) < 0) {
+		error_clear();
+		return xstrdup("");
+	}
+	tail = proc_tail(text, lines);
+	if (*tail) {
+		path = host_log_path(h, what);
+		strbuf_printf(&sb, "  last lines of %s:\n", path);
+		indent_into(&sb, tail);
+		free(path);
+	}
+	free(tail);
+	free(text);
+	return strbuf_detach(&sb);
+}
+
+int host_mkdir(const struct lab_rt *rt, const struct lab_host_rt *h, const char *rel, mode_t mode,
+               const char *owner)
+{
+	if (check_rel(h, rel) < 0)
+		return -1;
+	return rt->ops->make_dir(h, rel, mode, owner);
+}
+
+int host_remove(const struct lab_rt *rt, const struct lab_host_rt *h, const char *rel)
+{
+	if (check_rel(h, rel) < 0)
+		return -1;
+	return rt->ops->remove(h, rel);
+}
+
+bool host_exists(const struct lab_rt *rt, const struct lab_host_rt *h, const char *rel)
+{
+	if (check_rel(h, rel) < 0) {
+		error_clear();
+		return false;
+	}
+	return rt->ops->exists(h, rel) == 1;
+}
+
+int host_free_space(const struct lab_rt *rt, const struct lab_host_rt *h, const char *rel,
+                    unsigned long long *avail)
+{
+	if (check_rel(h, rel) < 0)
+		return -1;
+	return rt->ops->free_space(h, rel, avail);
+}
+
+int host_allocate(const struct lab_rt *rt, const struct lab_host_rt *h, const char *rel,
+                  unsigned long long size)
+{
+	if (check_rel(h, rel) < 0)
+		return -1;
+	return rt->ops->allocate(h, rel, size);
+}
+
+int host_unix_request(const struct lab_rt *rt, const struct lab_host_rt *h, const char *rel,
+                      const char *request, int timeout_ms, char **out)
+{
+	if (check_rel(h, rel) < 0)
+		return -1;
+	return rt->ops->unix_request(h, rel, request, timeout_ms, HOST_FILE_MAX, out);
+}
+
+void host_release_pg_shm(const struct lab_rt *rt, const struct lab_host_rt *h, const char *rel)
+{
+	if (check_rel(h, rel) < 0) {
+		error_clear();
+		return;
+	}
+	rt->ops->release_pg_shm(h, rel);
+}
+
+int lab_client_enter(const struct lab_rt *rt, int *back)
+{
+	return rt->ops->client_enter(rt, back);
+}
+
+void lab_client_leave(const struct lab_rt *rt, int back)
+{
+	rt->ops->client_leave(rt, back);
+}
+
+size_t host_find_procs(const struct lab_rt *rt, const struct lab_host_rt *h, const char *comm,
+                       const char *arg, struct host_proc *out, size_t cap)
+{
+	return rt->ops->find_procs(h, comm, arg, out, cap);
+}
+
+int host_proc_of_pid(const struct lab_rt *rt, const struct lab_host_rt *h, pid_t pid,
+                     struct host_proc *out)
+{
+	if (pid <= 1) {
+		error_set("host %s: %d is not a process of the host", h->def->name, (int)pid);
+		return PD_ENOTFOUND;
+	}
+	return rt->ops->proc_of_pid(h, pid, out);
+}
+
+int host_signal(const struct lab_rt *rt, const struct lab_host_rt *h, const struct host_proc *p,
+                int sig)
+{
+	if (p->pid <= 1) {
+		error_set("host %s: no process to signal", h->def->name);
+		return PD_ENOTFOUND;
+	}
+	return rt->ops->signal(h, p, sig);
+}
+
+bool host_proc_alive(const struct lab_rt *rt, const struct lab_host_rt *h,
+                     const struct host_proc *p)
+{
+	struct host_proc now;
+
+	if (p->pid <= 1 || rt->ops->proc_of_pid(h, p->pid, &now) < 0) {
+		error_clear();
+		return false;
+	}
+	return now.start == p->start;
+}
+
+bool host_proc_wait_end(const struct lab_rt *rt, const struct lab_host_rt *h,
+                        const struct host_proc *p, int timeout_ms)
+{
+	long long deadline = proc_now_ms() + timeout_ms;
+
+	while (host_proc_alive(rt, h, p)) {
+		if (proc_now_ms() >= deadline)
+			return false;
+		usleep(10000);
+	}
+	return true;
+}
