@@ -205,7 +205,9 @@ const struct cli_command cmd_run = {
     .details = "Each scenario runs in a Lua sandbox; its faults are reverted and the lab healed "
                "when it ends, however it ends (also on Ctrl-C). Writes journal.json and "
                "junit.xml to a run directory. Exit code 0 when every objective was met, 1 when "
-               "one was missed, 2 when a drill or pgdrill itself failed.",
+               "one was missed, 2 when a drill or pgdrill itself failed. A scenario acts as "
+               "root on the lab's hosts (host:exec{user = \"root\"}): run only scenarios "
+               "you would run as root yourself.",
     .options = run_options,
     .min_args = 2,
     .max_args = -1,

@@ -63,7 +63,7 @@ static const struct field host_fields[] = {
           .doc = "Size of the host's own disk (data directory, WAL, backups)."),
     FIELD(struct lab_host, priority, FT_INT, .defval = "100", .min = 0, .max = 1000,
           .doc = "repmgr promotion priority; 0 means never promoted."),
-    FIELD(struct lab_host, location, FT_STRING, .defval = "default",
+    FIELD(struct lab_host, location, FT_STRING, .text = TEXT_IDENT, .defval = "default",
           .doc = "repmgr location: nodes only fail over within their location."),
     FIELD(struct lab_host, uri, FT_STRING,
           .doc = "libvirt: per-host connection URI, so that a lab can span hypervisors."),
@@ -77,8 +77,8 @@ const struct schema lab_host_schema =
 static const struct field hba_fields[] = {
     FIELD(struct lab_hba_rule, type, FT_ENUM, .choices = hba_type_names, .defval = "host",
           .doc = "Connection type, as in pg_hba.conf."),
-    FIELD(struct lab_hba_rule, database, FT_STRING, .defval = "all", .doc = "Database name."),
-    FIELD(struct lab_hba_rule, user, FT_STRING, .defval = "all", .doc = "Role name."),
+    FIELD(struct lab_hba_rule, database, FT_STRING, .text = TEXT_IDENT, .defval = "all", .doc = "Database name."),
+    FIELD(struct lab_hba_rule, user, FT_STRING, .text = TEXT_IDENT, .defval = "all", .doc = "Role name."),
     FIELD(struct lab_hba_rule, address, FT_STRING, .defval = "samenet",
           .doc = "Client address (CIDR, `samenet`, `all`); ignored for `local`."),
     FIELD(struct lab_hba_rule, method, FT_ENUM, .choices = hba_method_names,
@@ -141,11 +141,11 @@ const struct schema lab_repmgr_schema = SCHEMA("repmgr", struct lab_repmgr, repm
                                                "repmgr and repmgrd settings for every node.");
 
 static const struct field barman_fields[] = {
-    FIELD(struct lab_barman, server_name, FT_STRING, .defval = "pg",
+    FIELD(struct lab_barman, server_name, FT_STRING, .text = TEXT_IDENT, .defval = "pg",
           .doc = "The name barman knows the cluster by."),
     FIELD(struct lab_barman, streaming_archiver, FT_BOOL, .defval = "true",
           .doc = "Archive WAL by streaming (`barman receive-wal`, run by pgdrill)."),
-    FIELD(struct lab_barman, slot_name, FT_STRING, .defval = "barman",
+    FIELD(struct lab_barman, slot_name, FT_STRING, .text = TEXT_IDENT, .defval = "barman",
           .doc = "Replication slot barman streams WAL through."),
     FIELD(struct lab_barman, first_backup, FT_BOOL, .defval = "true",
           .doc = "Take a base backup when the lab comes up."),
@@ -206,13 +206,13 @@ static const struct field credentials_fields[] = {
           .doc = "Password of the `repmgr` role. Left out: generated."),
     FIELD(struct lab_credentials, barman_password, FT_STRING, .flags = FIELD_SECRET,
           .doc = "Password of the `barman` and `streaming_barman` roles. Left out: generated."),
-    FIELD(struct lab_credentials, app_user, FT_STRING, .defval = "books",
+    FIELD(struct lab_credentials, app_user, FT_STRING, .text = TEXT_IDENT, .defval = "books",
           .doc = "Role the workload connects as."),
     FIELD(struct lab_credentials, app_password, FT_STRING, .flags = FIELD_SECRET,
           .doc = "Its password. Left out: generated."),
-    FIELD(struct lab_credentials, app_database, FT_STRING, .defval = "books",
+    FIELD(struct lab_credentials, app_database, FT_STRING, .text = TEXT_IDENT, .defval = "books",
           .doc = "Database the workload uses."),
-    FIELD(struct lab_credentials, healthcheck_user, FT_STRING, .defval = "haproxy_check",
+    FIELD(struct lab_credentials, healthcheck_user, FT_STRING, .text = TEXT_IDENT, .defval = "haproxy_check",
           .doc = "Unprivileged role haproxy's checks log in as, without password, from the "
                  "proxy's address only."),
 };
@@ -222,7 +222,7 @@ const struct schema lab_credentials_schema =
            "Roles and passwords. Passwords are stored 0600 in the lab's state directory.");
 
 static const struct field workload_fields[] = {
-    FIELD(struct lab_workload, kind, FT_STRING, .defval = "books",
+    FIELD(struct lab_workload, kind, FT_STRING, .text = TEXT_IDENT, .defval = "books",
           .doc = "Workload model: `books` (INSERT with client-generated ids, reads by id)."),
     FIELD(struct lab_workload, clients, FT_INT, .defval = "4", .min = 1, .max = 256,
           .doc = "Writer threads, each with its own connection through the write listener."),

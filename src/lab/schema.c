@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/strbuf.h"
 #include "util/suggest.h"
 
 #define FIELD_PTR(rec, f) ((char *)(rec) + (f)->offset)
@@ -87,6 +88,74 @@ static const char *type_hint(const struct field *f)
 	}
 }
 
+/* The value as it may be printed in a message: control characters escaped, at most about
+ * 80 characters. Owned. */
+static char *printable(const char *text)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)text; *p; p++) {
+		if (sb.len >= 80) {
+			strbuf_puts(&sb, "...");
+			break;
+		}
+		if (*p == '\n')
+			strbuf_puts(&sb, "\\n");
+		else if (*p < 0x20 || *p == 0x7f)
+			strbuf_printf(&sb, "\\x%02x", *p);
+		else
+			strbuf_putc(&sb, (char)*p);
+	}
+	return strbuf_detach(&sb);
+}
+
+static bool has_control(const char *text)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)text; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return true;
+	return false;
+}
+
+bool schema_is_ident(const char *text)
+{
+	size_t i;
+
+	if (!text[0] || strlen(text) > 63 || (text[0] >= '0' && text[0] <= '9'))
+		return false;
+	for (i = 0; text[i]; i++)
+		if (!((text[i] >= 'a' && text[i] <= 'z') || (text[i] >= '0' && text[i] <= '9') ||
+		      text[i] == '_'))
+			return false;
+	return true;
+}
+
+/* 0 when `text` is of the field's class; otherwise says why at `at`. */
+static int check_text(const struct field *f, const char *text, struct diag_list *dl,
+                      struct src_loc at)
+{
+	char *shown;
+
+	if (!has_control(text) && (f->text != TEXT_IDENT || schema_is_ident(text)))
+		return 0;
+	if (dl) {
+		shown = printable(text);
+		if (has_control(text))
+			diag_add(dl, at, "'%s' must not hold control characters (it is written into "
+			         "configuration files); found '%s'",
+			         f->key, shown);
+		else
+			diag_add(dl, at, "'%s' must be a name of lower-case letters, digits and '_', "
+			         "not starting with a digit, at most 63; found '%s'",
+			         f->key, shown);
+		free(shown);
+	}
+	return -1;
+}
+
 /* Parses one scalar into the field's slot. `dl` NULL means a built-in default, which
  * tests prove always parses. Returns 0 or -1. */
 static int parse_scalar(const struct field *f, const char *text, void *slot, struct diag_list *dl,
@@ -97,6 +166,8 @@ static int parse_scalar(const struct field *f, const char *text, void *slot, str
 
 	switch (f->type) {
 	case FT_STRING:
+		if (check_text(f, text, dl, at) < 0)
+			return -1;
 		free(*(char **)slot);
 		*(char **)slot = xstrdup(text);
 		return 0;
@@ -272,6 +343,19 @@ bool schema_field_given(const struct schema *s, const void *rec, const char *key
 	return f && m->field_at && m->field_at[f - s->fields].line > 0;
 }
 
+static bool setting_name_ok(const char *key)
+{
+	size_t i;
+
+	if (!key[0] || strlen(key) > 63 || (key[0] >= '0' && key[0] <= '9') || key[0] == '.')
+		return false;
+	for (i = 0; key[i]; i++)
+		if (!((key[i] >= 'a' && key[i] <= 'z') || (key[i] >= 'A' && key[i] <= 'Z') ||
+		      (key[i] >= '0' && key[i] <= '9') || key[i] == '_' || key[i] == '.'))
+			return false;
+	return true;
+}
+
 static size_t load_map(const struct field *f, struct kvlist *kl, const struct ynode *node,
                        struct diag_list *dl)
 {
@@ -290,6 +374,29 @@ static size_t load_map(const struct field *f, struct kvlist *kl, const struct yn
 		if (k->kind != YNODE_SCALAR || v->kind != YNODE_SCALAR) {
 			diag_add(dl, k->kind != YNODE_SCALAR ? k->at : v->at,
 			         "entries of '%s' must be plain name: value pairs", f->key);
+			errors++;
+			continue;
+		}
+		/* Keys are PostgreSQL parameter names; values are quoted by pgdrill but must
+		 * stay on their line. */
+		if (!setting_name_ok(k->value)) {
+			char *shown = printable(k->value);
+
+			diag_add(dl, k->at,
+			         "'%s' holds '%s', which is not a PostgreSQL parameter name (letters, "
+			         "digits, '_' and '.')",
+			         f->key, shown);
+			free(shown);
+			errors++;
+			continue;
+		}
+		if (has_control(v->value)) {
+			char *shown = printable(v->value);
+
+			diag_add(dl, v->at,
+			         "the value of '%s' in '%s' must not hold control characters; found '%s'",
+			         k->value, f->key, shown);
+			free(shown);
 			errors++;
 			continue;
 		}

@@ -27,6 +27,14 @@ enum field_type {
 	FT_LIST,     /* struct reclist of structs described by sub */
 };
 
+/* What a string may hold. Every string lands in a configuration file, a command line or
+ * SQL that pgdrill runs as root: none may hold a control character (a newline would add
+ * a line to postgresql.conf, repmgr.conf, barman.conf or haproxy.cfg). */
+enum text_class {
+	TEXT_PLAIN = 0, /* printable text */
+	TEXT_IDENT,     /* a name PostgreSQL, repmgr and barman take as is: [a-z_][a-z0-9_]*, 1-63 */
+};
+
 #define FIELD_REQUIRED 1u
 #define FIELD_SECRET 2u /* shown masked by `pgdrill show` */
 
@@ -42,7 +50,11 @@ struct field {
 	const struct schema *sub;   /* FT_RECORD, FT_LIST */
 	long min, max;              /* FT_INT */
 	unsigned flags;
+	enum text_class text; /* FT_STRING */
 };
+
+/* True for a name of TEXT_IDENT: [a-z_][a-z0-9_]*, 1 to 63 characters. */
+bool schema_is_ident(const char *text);
 
 struct schema {
 	const char *name; /* how docs and messages call one record: "host", "listener" */

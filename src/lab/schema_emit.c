@@ -292,7 +292,7 @@ static void md_type(const struct field *f, struct strbuf *out)
 		strbuf_puts(out, "mapping name: value");
 		return;
 	case FT_STRING:
-		strbuf_puts(out, "string");
+		strbuf_puts(out, f->text == TEXT_IDENT ? "name (`a-z`, `0-9`, `_`)" : "string");
 		return;
 	case FT_BOOL:
 		strbuf_puts(out, "boolean");

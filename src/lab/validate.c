@@ -294,11 +294,37 @@ static size_t check_listeners(const struct lab *lab, struct diag_list *dl)
 	return errors;
 }
 
-static bool is_single_address(const char *a)
-{
-	size_t n = strlen(a);
+/* Words pg_hba.conf reads as "more than one", and roles pgdrill makes with privileges:
+ * none may stand where one unprivileged role or database is meant. */
+static const char *const reserved_names[] = {
+    "all", "sameuser", "samerole", "samegroup", "replication", "public",
+    "postgres", "repmgr", "barman", "streaming_barman", "template0", "template1", NULL};
 
-	return n > 3 && strcmp(a + n - 3, "/32") == 0;
+static bool is_reserved(const char *name)
+{
+	size_t i;
+
+	if (strncmp(name, "pg_", 3) == 0)
+		return true;
+	for (i = 0; reserved_names[i]; i++)
+		if (strcmp(name, reserved_names[i]) == 0)
+			return true;
+	return false;
+}
+
+/* An hba address: a keyword, or an IPv4 network in CIDR form with its host bits zero.
+ * *prefix gets the mask length (-1 for a keyword). */
+static bool hba_address(const char *a, int *prefix)
+{
+	struct subnet net;
+
+	*prefix = -1;
+	if (strcmp(a, "all") == 0 || strcmp(a, "samehost") == 0 || strcmp(a, "samenet") == 0)
+		return true;
+	if (units_parse_subnet(a, &net) < 0)
+		return false;
+	*prefix = net.prefix;
+	return true;
 }
 
 static size_t check_hba(const struct lab *lab, struct diag_list *dl)
@@ -307,16 +333,52 @@ static size_t check_hba(const struct lab *lab, struct diag_list *dl)
 
 	for (i = 0; i < lab->postgres.hba.count; i++) {
 		const struct lab_hba_rule *r = LAB_HBA(lab, i);
+		int prefix = -1;
 
+		if (r->type != HBA_LOCAL && !hba_address(r->address, &prefix)) {
+			diag_add(dl, schema_field_loc(&lab_hba_rule_schema, r, "address"),
+			         "hba address '%s' must be all, samehost, samenet or an IPv4 network "
+			         "like 10.0.0.0/24 (host bits zero)",
+			         r->address);
+			errors++;
+			continue;
+		}
 		if (r->method != HBA_TRUST)
 			continue;
-		if (strcmp(r->database, "all") == 0 || strcmp(r->user, "all") == 0 ||
-		    (r->type != HBA_LOCAL && !is_single_address(r->address))) {
+		if (is_reserved(r->database) || is_reserved(r->user) ||
+		    (r->type != HBA_LOCAL && prefix != 32)) {
 			diag_add(dl, schema_field_loc(&lab_hba_rule_schema, r, "method"),
-			         "trust is allowed only for one database, one role and one /32 "
-			         "address; use scram-sha-256");
+			         "trust is allowed only for one database, one unprivileged role and "
+			         "one /32 address; use scram-sha-256");
 			errors++;
 		}
+	}
+	return errors;
+}
+
+/* The application's and the health check's roles: the one trust line pgdrill writes is
+ * for the health-check role alone, so it must be one unprivileged role of its own. */
+static size_t check_credentials(const struct lab *lab, struct diag_list *dl)
+{
+	const struct lab_credentials *c = &lab->credentials;
+	static const char *const keys[] = {"app_user", "app_database", "healthcheck_user"};
+	const char *values[] = {c->app_user, c->app_database, c->healthcheck_user};
+	size_t i, errors = 0;
+
+	for (i = 0; i < 3; i++) {
+		if (values[i] && is_reserved(values[i])) {
+			diag_add(dl, schema_field_loc(&lab_credentials_schema, c, keys[i]),
+			         "credentials.%s cannot be '%s': that name means more than one role or "
+			         "database to pg_hba.conf, or is a role pgdrill gives privileges to",
+			         keys[i], values[i]);
+			errors++;
+		}
+	}
+	if (c->app_user && c->healthcheck_user && strcmp(c->app_user, c->healthcheck_user) == 0) {
+		diag_add(dl, schema_field_loc(&lab_credentials_schema, c, "healthcheck_user"),
+		         "credentials.healthcheck_user must differ from app_user: the health check "
+		         "logs in without a password");
+		errors++;
 	}
 	return errors;
 }
@@ -342,5 +404,5 @@ size_t lab_validate(const struct lab *lab, struct diag_list *dl)
 {
 	return check_names(lab, dl) + check_subnet(lab, dl) + check_provider(lab, dl) +
 	       check_hosts(lab, dl) + check_roles(lab, dl) + check_listeners(lab, dl) +
-	       check_hba(lab, dl);
+	       check_hba(lab, dl) + check_credentials(lab, dl);
 }

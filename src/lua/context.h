@@ -21,6 +21,7 @@ struct drill_ctx {
 	struct fault_set faults;
 	volatile sig_atomic_t *interrupted;
 	bool steady_ok; /* drill.steady passed: faults may be injected */
+	bool ended;     /* the script is over: finalizers run at close may not touch the lab */
 	char *name;     /* from drill.scenario */
 	struct workload *workloads[CTX_MAX_WORKLOADS]; /* owned; stopped when the script ends */
 	int nworkloads;

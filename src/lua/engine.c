@@ -36,18 +36,28 @@ struct drill_ctx *ctx_get(lua_State *L)
 	return c;
 }
 
+static struct engine *engine_of(lua_State *L);
+static void trip(lua_State *L, struct engine *e, const char *why);
+
+/* Long waits in C (sleep, wait_until, the checks' polls) call this often: Ctrl-C and the
+ * wall-clock limit reach them there, as the count hook reaches Lua code. */
 void ctx_check_interrupt(lua_State *L)
 {
 	struct drill_ctx *c = ctx_get(L);
+	struct engine *e = engine_of(L);
 
 	if (c && c->interrupted && *c->interrupted)
 		luaL_error(L, "interrupted (Ctrl-C or SIGTERM)");
+	if (e && e->deadline && proc_now_ms() > e->deadline)
+		trip(L, e, "time limit reached");
 }
 
 struct lab_rt *ctx_rt(lua_State *L, const char *fn)
 {
 	struct drill_ctx *c = ctx_get(L);
 
+	if (c && c->ended)
+		luaL_error(L, "%s: the drill has ended (a finalizer cannot act on the lab)", fn);
 	if (!c || !c->rt)
 		luaL_error(L, "%s: no lab is running this drill", fn);
 	return c->rt;
@@ -191,6 +201,18 @@ static struct engine *engine_of(lua_State *L)
 	return e;
 }
 
+static void count_hook(lua_State *L, lua_Debug *ar);
+
+/* A limit was hit: from now on the hook fires at every instruction, so the error is
+ * raised again right after any pcall that caught it: it cannot be swallowed. */
+static void trip(lua_State *L, struct engine *e, const char *why)
+{
+	if (!e->tripped)
+		e->tripped = why;
+	lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
+	luaL_error(L, "%s", e->tripped);
+}
+
 static void count_hook(lua_State *L, lua_Debug *ar)
 {
 	struct engine *e = engine_of(L);
@@ -206,12 +228,8 @@ static void count_hook(lua_State *L, lua_Debug *ar)
 		else if (e->deadline && proc_now_ms() > e->deadline)
 			e->tripped = "time limit reached";
 	}
-	if (e->tripped) {
-		/* From now on the hook fires at every instruction, so the error is raised
-		 * again right after any pcall that caught it: it cannot be swallowed. */
-		lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
-		luaL_error(L, "%s", e->tripped);
-	}
+	if (e->tripped)
+		trip(L, e, e->tripped);
 }
 
 /* print goes to the journal as a note. */
@@ -310,6 +328,22 @@ static int strict_newindex(lua_State *L)
 	                  luaL_optstring(L, 2, "?"));
 }
 
+/* setmetatable without finalizers: Lua runs a __gc metamethod with debug hooks switched
+ * off, so a finalizer that loops would escape every limit (and could act on the lab
+ * after the drill). Everything else setmetatable does is left alone. */
+static int l_setmetatable(lua_State *L)
+{
+	if (lua_istable(L, 2) && lua_getfield(L, 2, "__gc") != LUA_TNIL)
+		return luaL_error(L, "setmetatable: __gc finalizers are not allowed in a drill "
+		                     "(they run outside the sandbox's limits); use a to-be-closed "
+		                     "variable (<close>) to clean up");
+	lua_settop(L, 2);
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, 2, 1);
+	return 1;
+}
+
 static void open_sandbox(lua_State *L)
 {
 	static const luaL_Reg libs[] = {
@@ -333,6 +367,9 @@ static void open_sandbox(lua_State *L)
 	lua_pushnil(L);
 	lua_setfield(L, -2, "dump");
 	lua_pop(L, 1);
+	lua_getglobal(L, "setmetatable");
+	lua_pushcclosure(L, l_setmetatable, 1);
+	lua_setglobal(L, "setmetatable");
 	lua_register(L, "print", l_print);
 	lua_register(L, "load", l_load);
 	lua_register(L, "require", l_require);
@@ -362,6 +399,8 @@ struct engine *engine_new(struct drill_ctx *ctx, const struct engine_limits *lim
 	struct engine *e = xcalloc(1, sizeof(*e));
 
 	e->ctx = ctx;
+	if (ctx)
+		ctx->ended = false; /* a new engine runs a new drill */
 	e->lim = *lim;
 	e->lua_dir = xstrdup(lua_dir);
 	e->L = lua_newstate(limited_alloc, e);
@@ -446,6 +485,10 @@ void engine_free(struct engine *e)
 {
 	if (!e)
 		return;
+	/* Nothing the script left behind may act on the lab from here on (the sandbox
+	 * refuses __gc finalizers; this holds should one ever get through). */
+	if (e->ctx)
+		e->ctx->ended = true;
 	lua_close(e->L);
 	free(e->lua_dir);
 	free(e);

@@ -19,6 +19,8 @@ static void verdict(lua_State *L, const char *name, bool ok, const char *figure,
 {
 	struct drill_ctx *c = ctx_get(L);
 
+	if (c && c->ended)
+		luaL_error(L, "check: the drill has ended (a finalizer cannot record a verdict)");
 	if (c && c->j)
 		journal_check(c->j, name, ok, figure, detail);
 }

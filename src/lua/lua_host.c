@@ -40,6 +40,10 @@ static int h_exec(lua_State *L)
 	const char *cmd = luaL_checkstring(L, 2);
 	const char *user = opt_string_field(L, 3, "user", "postgres", "exec");
 	int64_t timeout = opt_duration_field(L, 3, "timeout", 60000, "exec");
+
+	/* 0 would mean no limit at all, and a day does not fit the process layer's int. */
+	if (timeout < 1 || timeout > 3600000)
+		return luaL_error(L, "bad argument to 'exec' (field 'timeout': between 1ms and 1h)");
 	char *argv[] = {"sh", "-c", (char *)cmd, NULL};
 	struct proc_spec spec = {.argv = argv,
 	                         .user = strcmp(user, "root") == 0 ? NULL : user,

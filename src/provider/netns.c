@@ -313,6 +313,17 @@ static int netns_destroy(const char *lab_dir)
 			break;
 		wait_ended(hit, nhit < LAB_MAX_PROCS ? nhit : LAB_MAX_PROCS, 2000);
 	}
+	/* A recorded daemon that died on its own before (a postmaster refusing its
+	 * settings) is a zombie now, invisible in any namespace: it is waited for too, by
+	 * its PID and start time. */
+	for (i = 0; i < n && nseen < LAB_MAX_PROCS; i++) {
+		unsigned long long start = 0;
+		pid_t pid = (pid_t)atoi(e[i].arg);
+
+		if (e[i].kind == STATE_PID && pid > 1 && sscanf(e[i].rest, "%llu", &start) == 1 &&
+		    start && proc_start_time(pid) == start)
+			seen[nseen++] = pid;
+	}
 	/* Their parent is now PID 1, which reaps when it pleases (about once a second
 	 * here): wait, so that when `down` returns not even a zombie is left. */
 	wait_reaped(seen, nseen < LAB_MAX_PROCS ? nseen : LAB_MAX_PROCS, 3000);

@@ -96,7 +96,13 @@ int barman_setup(struct lab_rt *rt, const struct lab_host_rt *b, const struct la
 	struct host_proc cron;
 	int rc = -1;
 
-	pw = xasprintf("*:*:*:barman:%s\n*:*:*:streaming_barman:%s\n", s->barman, s->barman);
+	{
+		struct strbuf sb = STRBUF_INIT;
+
+		secrets_pgpass_line(&sb, "*", "barman", s->barman);
+		secrets_pgpass_line(&sb, "*", "streaming_barman", s->barman);
+		pw = strbuf_detach(&sb);
+	}
 	if (host_mkdir(rt, b, "barman", 0750, "barman") < 0 ||
 	    host_mkdir(rt, b, "conf/barman.d", 0750, "barman") < 0 ||
 	    host_put_string(rt, b, "conf/barman.conf", text, 0640, "barman") < 0 ||

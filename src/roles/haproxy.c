@@ -13,41 +13,41 @@
 #include "util/error.h"
 #include "util/strbuf.h"
 
-static void put_be32(unsigned char *p, uint32_t v)
+static void add_be32(struct strbuf *sb, uint32_t v)
 {
-	p[0] = (unsigned char)(v >> 24);
-	p[1] = (unsigned char)(v >> 16);
-	p[2] = (unsigned char)(v >> 8);
-	p[3] = (unsigned char)v;
+	unsigned char b[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16),
+	                      (unsigned char)(v >> 8), (unsigned char)v};
+
+	strbuf_add(sb, (const char *)b, 4);
 }
 
+/* The message grows with the names: no fixed buffer a long role name could overflow. */
 char *haproxy_pg_probe_hex(const char *user, const char *database)
 {
 	static const char query[] = "select pg_is_in_recovery()";
-	unsigned char msg[512];
-	struct strbuf sb = STRBUF_INIT;
-	size_t n = 8, start, i;
+	struct strbuf msg = STRBUF_INIT, body = STRBUF_INIT, hex = STRBUF_INIT;
+	size_t i;
 
 	/* StartupMessage: length, protocol 3.0, "user" U "database" D, terminator. */
-	put_be32(msg + 4, 196608);
-	memcpy(msg + n, "user", 5), n += 5;
-	memcpy(msg + n, user, strlen(user) + 1), n += strlen(user) + 1;
-	memcpy(msg + n, "database", 9), n += 9;
-	memcpy(msg + n, database, strlen(database) + 1), n += strlen(database) + 1;
-	msg[n++] = 0;
-	put_be32(msg, (uint32_t)n);
-	/* Query. */
-	start = n;
-	msg[n++] = 'Q';
-	put_be32(msg + n, (uint32_t)(4 + sizeof(query))), n += 4;
-	memcpy(msg + n, query, sizeof(query)), n += sizeof(query);
-	(void)start;
-	/* Terminate. */
-	msg[n++] = 'X';
-	put_be32(msg + n, 4), n += 4;
-	for (i = 0; i < n; i++)
-		strbuf_printf(&sb, "%02x", msg[i]);
-	return strbuf_detach(&sb);
+	add_be32(&body, 196608);
+	strbuf_add(&body, "user", 5);
+	strbuf_add(&body, user, strlen(user) + 1);
+	strbuf_add(&body, "database", 9);
+	strbuf_add(&body, database, strlen(database) + 1);
+	strbuf_putc(&body, '\0');
+	add_be32(&msg, (uint32_t)(body.len + 4));
+	strbuf_add(&msg, body.buf, body.len);
+	/* Query, then Terminate, in the same write: a standby fails the check at once. */
+	strbuf_putc(&msg, 'Q');
+	add_be32(&msg, (uint32_t)(4 + sizeof(query)));
+	strbuf_add(&msg, query, sizeof(query));
+	strbuf_putc(&msg, 'X');
+	add_be32(&msg, 4);
+	for (i = 0; i < msg.len; i++)
+		strbuf_printf(&hex, "%02x", (unsigned char)msg.buf[i]);
+	strbuf_free(&msg);
+	strbuf_free(&body);
+	return strbuf_detach(&hex);
 }
 
 const char *haproxy_pg_expect_hex(bool want_replica)

@@ -148,35 +148,14 @@ char *postgres_ident(void)
 	               "pgdrill root postgres\npgdrill postgres postgres\n");
 }
 
-/* .pgpass fields escape ':' and '\'. */
-static void put_pgpass_field(struct strbuf *sb, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == ':' || *s == '\\')
-			strbuf_putc(sb, '\\');
-		strbuf_putc(sb, *s);
-	}
-}
-
-static void put_pgpass_line(struct strbuf *sb, const char *db, const char *user, const char *pw)
-{
-	strbuf_puts(sb, "*:*:");
-	put_pgpass_field(sb, db);
-	strbuf_putc(sb, ':');
-	put_pgpass_field(sb, user);
-	strbuf_putc(sb, ':');
-	put_pgpass_field(sb, pw);
-	strbuf_putc(sb, '\n');
-}
-
 char *postgres_pgpass(const struct lab_rt *rt, const struct lab_secrets *s)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	put_pgpass_line(&sb, "replication", "repmgr", s->repmgr);
-	put_pgpass_line(&sb, "*", "repmgr", s->repmgr);
-	put_pgpass_line(&sb, "*", "postgres", s->superuser);
-	put_pgpass_line(&sb, "*", rt->lab->credentials.app_user, s->app);
+	secrets_pgpass_line(&sb, "replication", "repmgr", s->repmgr);
+	secrets_pgpass_line(&sb, "*", "repmgr", s->repmgr);
+	secrets_pgpass_line(&sb, "*", "postgres", s->superuser);
+	secrets_pgpass_line(&sb, "*", rt->lab->credentials.app_user, s->app);
 	return strbuf_detach(&sb);
 }
 

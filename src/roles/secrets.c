@@ -101,3 +101,24 @@ void secrets_free(struct lab_secrets *s)
 	free(s->app);
 	memset(s, 0, sizeof(*s));
 }
+
+/* .pgpass fields escape ':' and '\'. */
+static void put_pgpass_field(struct strbuf *sb, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == ':' || *s == '\\')
+			strbuf_putc(sb, '\\');
+		strbuf_putc(sb, *s);
+	}
+}
+
+void secrets_pgpass_line(struct strbuf *sb, const char *db, const char *user, const char *pw)
+{
+	strbuf_puts(sb, "*:*:");
+	put_pgpass_field(sb, db);
+	strbuf_putc(sb, ':');
+	put_pgpass_field(sb, user);
+	strbuf_putc(sb, ':');
+	put_pgpass_field(sb, pw);
+	strbuf_putc(sb, '\n');
+}

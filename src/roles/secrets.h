@@ -18,5 +18,8 @@ int secrets_load(struct lab_secrets *s, const struct lab_rt *rt);
 void secrets_free(struct lab_secrets *s);
 /* 24 characters from [A-Za-z0-9]: safe in conninfo, .pgpass and config files unquoted. */
 char *secrets_generate(void);
+/* One .pgpass line for any host and port, its fields escaped (':' and '\'). */
+struct strbuf;
+void secrets_pgpass_line(struct strbuf *sb, const char *db, const char *user, const char *pw);
 
 #endif

@@ -156,6 +156,10 @@ assert_no_debris() { # lab-name subnet
 	left=$(awk -v d="$STATE_DIR/labs/$name" 'index($2, d) == 1 {print $2}' /proc/mounts)
 	check "$name: no mount left ${left:+($left)}" test -z "$left"
 	if [ -s "$LAB_PIDS" ]; then
+		# PID 1 reaps on its own schedule: an ended process may linger a moment as a
+		# zombie, so this waits up to 5 s before naming one.
+		no_survivors() { [ -z "$(survivors)" ]; }
+		wait_until 5 no_survivors
 		left=$(survivors | tr '\n' ' ')
 		check "$name: none of the $(sort -u "$LAB_PIDS" | wc -l) processes seen in its namespaces is left ${left:+($left)}" \
 			test -z "$left"

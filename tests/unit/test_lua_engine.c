@@ -83,6 +83,43 @@ static void test_limits_stop(void **state)
 	expect_error("local t = {} for i = 1, 1e8 do t[i] = i end", "not enough memory");
 }
 
+/* Lua runs __gc with hooks off, so a finalizer that loops could never be stopped: the
+ * sandbox refuses finalizers, however the metatable is built. */
+static void test_no_finalizers(void **state)
+{
+	(void)state;
+	expect_error("setmetatable({}, {__gc = function() while true do end end})",
+	             "__gc finalizers are not allowed in a drill");
+	expect_error("local mt = {} mt.__gc = print setmetatable({}, mt)",
+	             "__gc finalizers are not allowed in a drill");
+	/* Other metatables work as before, and setmetatable returns its table. */
+	expect_ok("local t = setmetatable({}, {__index = {x = 1}}) assert(t.x == 1)");
+	expect_ok("local ok = pcall(setmetatable, {}, {__gc = 1}) assert(not ok)");
+}
+
+/* The wall-clock limit reaches the waits that run in C. */
+static void test_wall_clock_reaches_waits(void **state)
+{
+	struct engine_limits lim = {16u << 20, 5000000, 200};
+	struct engine *e = engine_new(&ctx, &lim, TEST_DATA_DIR "/../lua");
+
+	(void)state;
+	error_clear();
+	assert_int_equal(engine_run_string(e, "=test", "sleep('20s')"), -1);
+	assert_non_null(strstr(error_last(), "time limit reached"));
+	error_clear();
+	assert_int_equal(engine_run_string(e, "=test",
+	                                   "wait_until(function() return false end, '20s')"),
+	                 -1);
+	assert_non_null(strstr(error_last(), "time limit reached"));
+	error_clear();
+	/* pcall does not swallow it. */
+	assert_int_equal(engine_run_string(e, "=test", "pcall(sleep, '20s') sleep('1ms')"), -1);
+	assert_non_null(strstr(error_last(), "time limit reached"));
+	error_clear();
+	engine_free(e);
+}
+
 static void test_interrupt(void **state)
 {
 	(void)state;
@@ -238,6 +275,27 @@ static void test_misuse_with_a_lab(void **state)
 	             "bad argument #1 to 'is_primary' (pgdrill.host expected, got no value)");
 	expect_error("local h = lab.host('postgres1') return h.colour",
 	             "host has no field or method 'colour'");
+	expect_error("local h = lab.host('postgres1') h:exec('true', {timeout = 0})",
+	             "bad argument to 'exec' (field 'timeout': between 1ms and 1h)");
+	expect_error("local h = lab.host('postgres1') h:exec('true', {timeout = '30d'})",
+	             "bad argument to 'exec' (field 'timeout': between 1ms and 1h)");
+	/* After the drill, nothing may act on the lab or record a verdict. */
+	ctx.ended = true;
+	{
+		struct engine_limits lim = {16u << 20, 5000000, 60000};
+		struct engine *e = engine_new(&ctx, &lim, TEST_DATA_DIR "/../lua");
+
+		ctx.ended = true; /* as engine_free sets it before the finalizers run */
+		error_clear();
+		assert_int_equal(engine_run_string(e, "=test", "lab.host('postgres1')"), -1);
+		assert_non_null(strstr(error_last(), "lab.host: the drill has ended"));
+		error_clear();
+		assert_int_equal(engine_run_string(e, "=test", "check.that('x', true)"), -1);
+		assert_non_null(strstr(error_last(), "the drill has ended"));
+		error_clear();
+		engine_free(e);
+	}
+	ctx.ended = false;
 	/* checks */
 	expect_error("check.healthy(5)", "bad argument #1 to 'healthy' (table expected, got number)");
 	expect_error("check.healthy{within = 'soon'}",
@@ -320,6 +378,8 @@ int main(void)
 	    cmocka_unit_test(test_escapes_refused),
 	    cmocka_unit_test(test_limits_stop),
 	    cmocka_unit_test(test_interrupt),
+	    cmocka_unit_test(test_no_finalizers),
+	    cmocka_unit_test(test_wall_clock_reaches_waits),
 	    cmocka_unit_test(test_errors_name_function_and_argument),
 	    cmocka_unit_test(test_good_scripts),
 	    cmocka_unit_test(test_traceback_names_file_and_line),
