@@ -8,6 +8,7 @@
 #define HOST_NAME_MAX_LEN 32
 /* More would not be a lab for one machine; every per-host table is bounded by it. */
 #define LAB_MAX_HOSTS 64
+#define HOST_DISK_MIN (16ull << 20)
 /* Names reported missing elsewhere still need printing. */
 #define NM(s) ((s) ? (s) : "(unnamed)")
 
@@ -146,6 +147,14 @@ static size_t check_hosts(const struct lab *lab, struct diag_list *dl)
 			         "address %s of host '%s' is the subnet's network or broadcast "
 			         "address, or one pgdrill keeps for itself (.1, .2); pick another",
 			         a, NM(h->name));
+			errors++;
+		}
+		/* tmpfs takes size=0 as "no limit": a lab disk always has one. */
+		if (h->disk < HOST_DISK_MIN) {
+			diag_add(dl, host_loc(h, "disk"),
+			         "disk of host '%s' must be at least 16MB (PostgreSQL needs room, and 0 "
+			         "would mean no limit at all)",
+			         NM(h->name));
 			errors++;
 		}
 		if (h->settings.count && !lab_host_is_postgres(h)) {

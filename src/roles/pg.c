@@ -34,6 +34,19 @@ PGconn *pg_admin_connect(const struct lab_rt *rt, const struct lab_host_rt *h, c
 	return c;
 }
 
+/* The SQL as an error may show it: a password literal never leaves pgdrill, in a
+ * terminal, a CI log or a journal. Owned. */
+char *pg_sql_for_display(const char *sql)
+{
+	const char *pw = strstr(sql, " PASSWORD ");
+
+	if (!pw)
+		pw = strstr(sql, " password ");
+	if (!pw)
+		return xstrdup(sql);
+	return xasprintf("%.*s PASSWORD (hidden)", (int)(pw - sql), sql);
+}
+
 static PGresult *run(const struct lab_host_rt *h, PGconn *c, const char *sql)
 {
 	PGresult *r = PQexec(c, sql);
@@ -41,12 +54,13 @@ static PGresult *run(const struct lab_host_rt *h, PGconn *c, const char *sql)
 
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 		const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-		char *msg = xstrdup(PQerrorMessage(c));
+		char *msg = xstrdup(PQerrorMessage(c)), *shown = pg_sql_for_display(sql);
 
 		msg[strcspn(msg, "\n")] = '\0';
 		error_set("host %s: SQL failed (SQLSTATE %s): %s\n  SQL: %s", h->def->name,
-		          state ? state : "none", msg, sql);
+		          state ? state : "none", msg, shown);
 		free(msg);
+		free(shown);
 		PQclear(r);
 		return NULL;
 	}

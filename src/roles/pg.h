@@ -10,7 +10,10 @@
 
 PGconn *pg_admin_connect(const struct lab_rt *rt, const struct lab_host_rt *h, const char *db,
                          int timeout_s);
-/* Runs SQL; returns 0 or -1 with error "host H: SQL failed: message". */
+/* The SQL as an error message may show it, a password literal hidden. Owned. */
+char *pg_sql_for_display(const char *sql);
+/* Runs SQL; returns 0 or -1 with error "host H: SQL failed: message" and the SQL, its
+ * password hidden. */
 int pg_exec(const struct lab_host_rt *h, PGconn *c, const char *sql);
 /* First column of the first row as an owned string (NULL for SQL NULL); -1 on error. */
 int pg_value(const struct lab_host_rt *h, PGconn *c, const char *sql, char **out);
