@@ -107,20 +107,6 @@ int host_get_file(const struct lab_rt *rt, const struct lab_host_rt *h, const ch
 	return rt->ops->get_file(h, rel, HOST_FILE_MAX, out, len);
 }
 
-static void indent_into(struct strbuf *sb, const char *text)
-{
-	const char *p = text;
-
-	while (*p) {
-		size_t n = strcspn(p, "\n");
-
-		strbuf_puts(sb, "    ");
-		strbuf_add(sb, p, n);
-		strbuf_putc(sb, '\n');
-		p += n + (p[n] ? 1 : 0);
-	}
-}
-
 /* A log's name: one plain word, it becomes a file name on the host. */
 static int check_log(const struct lab_host_rt *h, const char *what)
 {
@@ -157,7 +143,7 @@ char *host_log_tail(const struct lab_rt *rt, const struct lab_host_rt *h, const 
 	if (*tail) {
 		path = host_log_path(h, what);
 		strbuf_printf(&sb, "  last lines of %s:\n", path);
-		indent_into(&sb, tail);
+		strbuf_put_quoted(&sb, tail);
 		free(path);
 	}
 	free(tail);

@@ -6,21 +6,6 @@
 #include "util/error.h"
 #include "util/strbuf.h"
 
-static void indent_into(struct strbuf *sb, const char *text)
-{
-	const char *p = text;
-
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-
-		strbuf_puts(sb, "    | ");
-		strbuf_add(sb, p, n);
-		strbuf_putc(sb, '\n');
-		p += n + (nl ? 1 : 0);
-	}
-}
-
 int step_fail(const struct lab_rt *rt, const struct lab_host_rt *h, const char *step,
               char *const *argv, const struct proc_result *res, const char *log)
 {
@@ -36,10 +21,10 @@ int step_fail(const struct lab_rt *rt, const struct lab_host_rt *h, const char *
 		              step, cmd, res->status);
 	if (*err) {
 		strbuf_puts(&sb, "  stderr:\n");
-		indent_into(&sb, err);
+		strbuf_put_quoted(&sb, err);
 	} else if (*out) {
 		strbuf_puts(&sb, "  stdout:\n");
-		indent_into(&sb, out);
+		strbuf_put_quoted(&sb, out);
 	}
 	strbuf_puts(&sb, tail);
 	if (sb.len && sb.buf[sb.len - 1] == '\n')

@@ -116,6 +116,21 @@ const char *strbuf_str(const struct strbuf *sb)
 	return sb->buf ? sb->buf : "";
 }
 
+void strbuf_put_quoted(struct strbuf *sb, const char *text)
+{
+	const char *p = text;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+
+		strbuf_puts(sb, "    | ");
+		strbuf_add(sb, p, n);
+		strbuf_putc(sb, '\n');
+		p += n + (nl ? 1 : 0);
+	}
+}
+
 char *strbuf_detach(struct strbuf *sb)
 {
 	char *s = sb->buf ? sb->buf : xstrdup("");

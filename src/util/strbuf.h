@@ -19,6 +19,8 @@ struct strbuf {
 void strbuf_add(struct strbuf *sb, const char *data, size_t len);
 void strbuf_puts(struct strbuf *sb, const char *s);
 void strbuf_putc(struct strbuf *sb, char c);
+/* Each line of `text` as a quoted line of a message: "    | line\n". */
+void strbuf_put_quoted(struct strbuf *sb, const char *text);
 void strbuf_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Always a valid string, also for an empty buffer. Borrowed. */
 const char *strbuf_str(const struct strbuf *sb);

@@ -205,7 +205,7 @@ static void test_logs(void **state)
 	assert_int_equal(host_put_log(&rt, &host, "pg_rewind", "one\ntwo\nthree\n"), 0);
 	tail = host_log_tail(&rt, &host, "pg_rewind", 2);
 	assert_non_null(strstr(tail, "last lines of"));
-	assert_non_null(strstr(tail, "    two\n    three\n"));
+	assert_non_null(strstr(tail, "    | two\n    | three\n"));
 	assert_null(strstr(tail, "one"));
 	free(tail);
 	tail = host_log_tail(&rt, &host, "never-written", 5);
