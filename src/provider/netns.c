@@ -277,6 +277,32 @@ static void wait_reaped(const pid_t *pids, size_t n, int timeout_ms)
 	}
 }
 
+/* 1 when PATH is a mount point holding pgdrill's tmpfs, 0 when nothing is mounted
+ * there, -1 when something else is. From /proc/self/mountinfo: "ID PARENT MAJ:MIN ROOT
+ * MOUNTPOINT OPTIONS ... - FSTYPE SOURCE SUPEROPTIONS". */
+static int lab_disk_mounted(const char *path)
+{
+	char line[4096], point[2048], type[64], source[256];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int found = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		const char *dash = strstr(line, " - ");
+
+		if (sscanf(line, "%*s %*s %*s %*s %2047s", point) != 1 || strcmp(point, path) != 0)
+			continue;
+		if (dash && sscanf(dash, " - %63s %255s", type, source) == 2 &&
+		    strcmp(type, "tmpfs") == 0 && strcmp(source, "pgdrill") == 0)
+			found = found < 0 ? found : 1;
+		else
+			found = -1;
+	}
+	fclose(f);
+	return found;
+}
+
 static int netns_destroy(const char *lab_dir)
 {
 	pid_t seen[LAB_MAX_PROCS];
@@ -285,12 +311,18 @@ static int netns_destroy(const char *lab_dir)
 	struct ns_set set = {0};
 	struct strbuf ip = STRBUF_INIT;
 	size_t n = 0, i;
-	int rc, round;
+	int rc, round, foreign_mount = 0;
 
-	rc = state_load(lab_dir, &e, &n);
+	rc = state_load_trusted(lab_dir, &e, &n);
 	if (rc == PD_ENOTFOUND) {
+		/* No state file: only a directory pgdrill made may go (an `up` killed before
+		 * its first line), never one that merely has the lab's name. */
 		error_clear();
-		return fs_remove_tree(lab_dir);
+		if (!fs_exists(lab_dir) || state_is_lab_dir(lab_dir))
+			return fs_remove_tree(lab_dir);
+		return error_set("%s has no state file and no pgdrill marker: it is not a lab "
+		                 "directory of pgdrill, so nothing was removed",
+		                 lab_dir);
 	}
 	if (rc < 0)
 		return -1;
@@ -337,7 +369,14 @@ static int netns_destroy(const char *lab_dir)
 			pgshm_remove(data);
 			free(data);
 		}
-		if (umount2(e[i].arg, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		/* Only pgdrill's own tmpfs at exactly that place is unmounted. */
+		rc = lab_disk_mounted(e[i].arg);
+		if (rc < 0)
+			foreign_mount = error_set("%s is mounted, but not as one of pgdrill's disks: "
+			                          "left alone",
+			                          e[i].arg);
+		else if (rc == 1 && umount2(e[i].arg, MNT_DETACH) < 0 && errno != EINVAL &&
+		         errno != ENOENT)
 			error_set("cannot unmount %s: %s", e[i].arg, strerror(errno));
 	}
 	for (i = 0; i < n; i++) {
@@ -365,7 +404,8 @@ static int netns_destroy(const char *lab_dir)
 	strbuf_free(&ip);
 	free(set.inodes);
 	state_entries_free(e, n);
-	return fs_remove_tree(lab_dir);
+	rc = fs_remove_tree(lab_dir);
+	return foreign_mount < 0 ? -1 : rc;
 }
 
 const struct provider_ops provider_netns = {

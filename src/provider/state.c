@@ -6,11 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/error.h"
 #include "util/fsutil.h"
 #include "util/strbuf.h"
+#include "util/units.h"
 
 static const char *const kind_names[] = {"lab", "netns", "route", "mount", "pid", "ready"};
 
@@ -19,12 +21,25 @@ char *state_lab_dir(const char *state_dir, const char *lab_name)
 	return xasprintf("%s/labs/%s", state_dir, lab_name);
 }
 
+/* Written into every lab directory before anything else: `down` removes a directory
+ * without a state file only when it holds this. */
+#define LAB_MARKER "pgdrill-lab"
+
 int state_open(struct state_file *st, const char *state_dir, const char *lab_name)
 {
+	char *marker;
+	int rc;
+
 	st->lab_dir = state_lab_dir(state_dir, lab_name);
 	st->path = xasprintf("%s/state", st->lab_dir);
 	st->fd = -1;
 	if (fs_mkdir_p(st->lab_dir, 0755, NULL) < 0)
+		return -1;
+	marker = xasprintf("%s/" LAB_MARKER, st->lab_dir);
+	rc = fs_write_string(marker, "a lab directory of pgdrill: 'pgdrill down' removes it\n",
+	                     0644, NULL);
+	free(marker);
+	if (rc < 0)
 		return -1;
 	st->fd = open(st->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (st->fd < 0)
@@ -97,6 +112,134 @@ int state_load(const char *lab_dir, struct state_entry **out, size_t *count)
 	*out = e;
 	*count = n;
 	return 0;
+}
+
+bool state_is_lab_dir(const char *lab_dir)
+{
+	char *marker = xasprintf("%s/" LAB_MARKER, lab_dir);
+	struct stat st;
+	bool yes = lstat(marker, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == 0;
+
+	free(marker);
+	return yes;
+}
+
+/* Root's, and writable by no one else: what root may believe. */
+static int owned_by_root(const char *path, bool dir)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? PD_ENOTFOUND
+		                       : error_set("cannot inspect %s: %s", path, strerror(errno));
+	if ((dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) || st.st_uid != 0 ||
+	    (st.st_mode & 022))
+		return error_set("%s is not a %s owned by root and writable only by root; refusing "
+		                 "to act on it: nothing was removed",
+		                 path, dir ? "directory" : "regular file");
+	return 0;
+}
+
+static bool name_chars(const char *s, size_t max)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return false;
+	return i > 0 && i <= max;
+}
+
+static bool private_subnet(const char *text)
+{
+	struct subnet net;
+
+	if (units_parse_subnet(text, &net) < 0 || net.prefix < 16 || net.prefix > 28)
+		return false;
+	return (net.network & 0xff000000u) == 0x0a000000u ||
+	       (net.network & 0xfff00000u) == 0xac100000u ||
+	       (net.network & 0xffff0000u) == 0xc0a80000u;
+}
+
+/* Why entry `e` is not of the lab's own form, or NULL. */
+static const char *entry_problem(const struct state_entry *e, const char *lab_dir,
+                                 const char *lab)
+{
+	size_t lablen = strlen(lab);
+	char *hosts = xasprintf("%s/hosts/", lab_dir);
+	const char *why = NULL;
+	char *end;
+
+	switch (e->kind) {
+	case STATE_LAB: {
+		/* "lab NAME SUBNET [PROVIDER]" */
+		char subnet[32];
+
+		snprintf(subnet, sizeof(subnet), "%.*s", (int)strcspn(e->rest, " "), e->rest);
+		if (strcmp(e->arg, lab) != 0)
+			why = "names another lab than its directory";
+		else if (!private_subnet(subnet))
+			why = "has no private lab subnet";
+		break;
+	}
+	case STATE_NETNS:
+		if (strncmp(e->arg, "pgd-", 4) != 0 || strncmp(e->arg + 4, lab, lablen) != 0 ||
+		    e->arg[4 + lablen] != '-' || !name_chars(e->arg + 5 + lablen, 40))
+			why = "names a network namespace that is not one of this lab's";
+		break;
+	case STATE_ROUTE:
+		if (!private_subnet(e->arg))
+			why = "names a route that is not a private lab subnet";
+		break;
+	case STATE_MOUNT:
+		if (strncmp(e->arg, hosts, strlen(hosts)) != 0 ||
+		    !name_chars(e->arg + strlen(hosts), 32))
+			why = "names a mount that is not one of this lab's disks";
+		break;
+	case STATE_PID:
+		if (strtol(e->arg, &end, 10) <= 1 || *end)
+			why = "names no process";
+		break;
+	default:
+		break;
+	}
+	free(hosts);
+	return why;
+}
+
+int state_load_trusted(const char *lab_dir, struct state_entry **out, size_t *count)
+{
+	char *path = xasprintf("%s/state", lab_dir), *parent = xstrdup(lab_dir);
+	const char *lab = strrchr(lab_dir, '/') ? strrchr(lab_dir, '/') + 1 : lab_dir;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	*count = 0;
+	if (strrchr(parent, '/'))
+		*strrchr(parent, '/') = '\0';
+	rc = owned_by_root(lab_dir, true);
+	if (rc == 0)
+		rc = owned_by_root(parent, true);
+	if (rc == 0)
+		rc = owned_by_root(path, false);
+	if (rc == 0)
+		rc = state_load(lab_dir, out, count);
+	for (i = 0; rc == 0 && i < *count; i++) {
+		const char *why = entry_problem(&(*out)[i], lab_dir, lab);
+
+		if (why) {
+			rc = error_set("%s: entry %zu (%s %s) %s; refusing to act on this file: "
+			               "nothing was removed",
+			               path, i + 1, kind_names[(*out)[i].kind], (*out)[i].arg, why);
+			state_entries_free(*out, *count);
+			*out = NULL;
+			*count = 0;
+		}
+	}
+	free(path);
+	free(parent);
+	return rc;
 }
 
 void state_entries_free(struct state_entry *e, size_t count)

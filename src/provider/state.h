@@ -4,6 +4,7 @@
 #ifndef PGDRILL_PROVIDER_STATE_H
 #define PGDRILL_PROVIDER_STATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -36,6 +37,14 @@ int state_append(struct state_file *st, enum state_kind kind, const char *fmt, .
 void state_close(struct state_file *st);
 /* Reads a lab's state file. PD_ENOTFOUND when the lab has none (it is down). */
 int state_load(const char *lab_dir, struct state_entry **out, size_t *count);
+/* state_load for acting on what the file names, as root: the lab directory and the file
+ * must be root's and writable by nobody else, and every entry must be of this lab's own
+ * form (its namespaces, a private subnet, its own disks under the lab directory, PIDs).
+ * Otherwise the error names the line, and nothing may be acted on. */
+int state_load_trusted(const char *lab_dir, struct state_entry **out, size_t *count);
+/* True when LAB_DIR is a lab directory pgdrill made (it holds pgdrill's marker), so that
+ * it may be removed even without a state file. */
+bool state_is_lab_dir(const char *lab_dir);
 void state_entries_free(struct state_entry *e, size_t count);
 
 #endif

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# `pgdrill down` acts as root on what a lab's state file names, so it refuses a file that
+# is not root's alone or that names anything outside the lab: another namespace, a mount
+# elsewhere, a public route. It removes a directory without a state file only when
+# pgdrill's marker says it made it. Nothing is removed when it refuses.
+# Usage: run_state_tests.sh PGDRILL SOURCE_DIR   (root)
+set -u
+bin=$1
+pass=0
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+chmod 755 "$tmp"
+lab=$tmp/tamper.yaml
+dir=$tmp/state/labs/tamper
+printf 'name: tamper\nprovider: {subnet: 10.99.0.0/24, state_dir: %s/state}\nhosts:\n  - {name: postgres1, role: primary}\n  - {name: postgres2, role: standby}\n' \
+	"$tmp" >"$lab"
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+# A lab directory as `up` leaves it, with the given state lines and a canary file.
+make_lab() { # state-lines
+	rm -rf "$tmp/state"
+	mkdir -p "$dir"
+	chmod 755 "$tmp/state" "$tmp/state/labs" "$dir"
+	printf '%b' "$1" >"$dir/state"
+	chmod 600 "$dir/state"
+	echo canary >"$dir/canary"
+}
+
+refused() { # description needle
+	local out rc
+	out=$("$bin" down "$lab" 2>&1)
+	rc=$?
+	if [ "$rc" = 2 ] && grep -qF -- "$2" <<<"$out" && [ -e "$dir/canary" ]; then ok; else
+		bad "$1: exit $rc, output: $out; canary $(test -e "$dir/canary" && echo kept || echo GONE)"
+	fi
+}
+
+make_lab 'lab tamper 10.99.0.0/24 netns\nnetns ../../../proc/1/ns/net\n'
+refused "a namespace path outside /run/netns" "names a network namespace that is not one of this lab's"
+make_lab 'lab tamper 10.99.0.0/24 netns\nnetns pgd-other-postgres1\n'
+refused "another lab's namespace" "entry 2 (netns pgd-other-postgres1)"
+make_lab 'lab tamper 10.99.0.0/24 netns\nmount /etc\n'
+refused "a mount outside the lab" "names a mount that is not one of this lab's disks"
+make_lab 'lab tamper 10.99.0.0/24 netns\nroute 8.8.8.0/24\n'
+refused "a public route" "names a route that is not a private lab subnet"
+make_lab 'lab other 10.99.0.0/24 netns\n'
+refused "a state file of another lab" "names another lab than its directory"
+make_lab 'lab tamper 10.99.0.0/24 netns\n'
+chmod 666 "$dir/state"
+refused "a state file anyone may write" "owned by root and writable only by root"
+make_lab 'lab tamper 10.99.0.0/24 netns\n'
+chmod 777 "$dir"
+refused "a lab directory anyone may write" "owned by root and writable only by root"
+make_lab ''
+rm "$dir/state"
+refused "a directory with the lab's name but no state file and no marker" \
+	"not a lab directory of pgdrill"
+
+# What pgdrill made itself goes.
+make_lab 'lab tamper 10.99.0.0/24 netns\nready 1\n'
+if "$bin" down "$lab" >/dev/null 2>&1 && [ ! -e "$dir" ]; then ok; else
+	bad "a valid state file: down did not remove the lab directory"; fi
+make_lab ''
+rm "$dir/state"
+echo x >"$dir/pgdrill-lab"
+if "$bin" down "$lab" >/dev/null 2>&1 && [ ! -e "$dir" ]; then ok; else
+	bad "a marked directory without a state file was not removed"; fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
