@@ -57,7 +57,7 @@ pgdrill_round() {
 		sed -n 's/.*THROUGHPUT \([0-9.]*\).*/\1/p'
 }
 pgbench_round() {
-	ip netns exec "pgd-$name-client" env PGPASSWORD="$password" \
+	ip netns exec "pgd-$name.client" env PGPASSWORD="$password" \
 		/usr/lib/postgresql/15/bin/pgbench -h "$proxy" -p "$port" -U books -n -M prepared \
 		-c "$clients" -j "$clients" -T "$seconds" -f "$work/insert.sql" books 2>/dev/null |
 		sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p'

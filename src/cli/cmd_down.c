@@ -15,6 +15,10 @@ static int down_run(const struct cli_args *args)
 
 	if (cli_require_root("down") < 0 || cli_open_lab(&lab, &rt, args->pos[0]) < 0)
 		return EXIT_HARNESS;
+	if (cli_lock_lab("down", &rt, false) < 0) {
+		rc = EXIT_HARNESS;
+		goto cleanup;
+	}
 	was = cluster_presence(&rt);
 	if (cluster_down(rt.lab_dir) < 0) {
 		cli_report_error("down");
@@ -25,6 +29,7 @@ static int down_run(const struct cli_args *args)
 		printf("lab '%s' removed in %.2f s\n", lab.name,
 		       (double)(proc_now_ms() - t0) / 1000.0);
 	}
+cleanup:
 	lab_rt_free(&rt);
 	lab_free(&lab);
 	return rc;

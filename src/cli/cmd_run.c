@@ -121,6 +121,8 @@ static int run_run(const struct cli_args *args)
 
 	if (cli_require_root("run") < 0 || cli_open_lab(&lab, &rt, path) < 0)
 		return EXIT_HARNESS;
+	if (cli_lock_lab("run", &rt, true) < 0)
+		goto cleanup;
 	for (i = 1; i < args->npos; i++) {
 		FILE *f = fopen(args->pos[i], "r");
 

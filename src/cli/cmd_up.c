@@ -63,6 +63,8 @@ static int up_run(const struct cli_args *args)
 
 	if (cli_require_root("up") < 0 || cli_open_lab(&lab, &rt, path) < 0)
 		return EXIT_HARNESS;
+	if (cli_lock_lab("up", &rt, true) < 0)
+		goto cleanup;
 	switch (cluster_presence(&rt)) {
 	case LAB_UP:
 		printf("lab '%s' is already up; 'pgdrill status %s' shows it, 'pgdrill down %s' "

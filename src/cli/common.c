@@ -46,6 +46,19 @@ int cli_require_root(const char *cmd)
 	return -1;
 }
 
+int cli_lock_lab(const char *cmd, const struct lab_rt *rt, bool create)
+{
+	int rc = state_lock_lab(rt->lab_dir, create);
+
+	if (rc == PD_ENOTFOUND) {
+		error_clear(); /* nothing there to protect */
+		return 0;
+	}
+	if (rc < 0)
+		cli_report_error(cmd);
+	return rc;
+}
+
 void cli_report_error(const char *cmd)
 {
 	fflush(stdout); /* progress first, then what went wrong */

@@ -13,6 +13,9 @@ struct lab_rt;
 int cli_open_lab(struct lab *lab, struct lab_rt *rt, const char *path);
 /* Commands that build or enter labs need root; says so and returns -1 otherwise. */
 int cli_require_root(const char *cmd);
+/* Takes the lab's lock for this process (up, run and down); reports and fails when
+ * another pgdrill holds it. `create` makes the lab directory (up, run). */
+int cli_lock_lab(const char *cmd, const struct lab_rt *rt, bool create);
 /* Prints "pgdrill CMD: <last error>" to stderr. */
 void cli_report_error(const char *cmd);
 

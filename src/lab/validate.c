@@ -105,6 +105,12 @@ static size_t check_hosts(const struct lab *lab, struct diag_list *dl)
 			         "host name '%s' must be 1 to %d lower-case letters, digits or '-'",
 			         NM(h->name), HOST_NAME_MAX_LEN);
 			errors++;
+		} else if (strcmp(h->name, "br") == 0 || strcmp(h->name, "client") == 0) {
+			diag_add(dl, host_loc(h, "name"),
+			         "host name '%s' is reserved: pgdrill's own bridge and client "
+			         "namespaces are called 'br' and 'client'",
+			         h->name);
+			errors++;
 		}
 		for (j = 0; j < i; j++) {
 			const struct lab_host *o = LAB_HOST(lab, j);

@@ -47,7 +47,7 @@ static int run_ip_batch(const char *ns, const char *script, const char *what)
 
 static char *bridge_netns(const struct lab *lab)
 {
-	return xasprintf("pgd-%s-br", lab->name);
+	return xasprintf("pgd-%s.br", lab->name);
 }
 
 static int write_hosts_file(const struct lab_rt *rt)

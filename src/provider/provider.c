@@ -61,7 +61,10 @@ int lab_rt_init(struct lab_rt *rt, const struct lab *lab)
 	rt->ops = &provider_netns;
 	rt->lab_dir = state_lab_dir(lab->provider.state_dir, lab->name);
 	rt->hosts_file = xasprintf("%s/etc-hosts", rt->lab_dir);
-	rt->client_netns = xasprintf("pgd-%s-client", lab->name);
+	/* '.' occurs in no lab or host name, and "br" and "client" are no host's: the
+	 * namespaces of two labs can never share a name ("ha-test" + "br" against "ha" +
+	 * "test-br" did). */
+	rt->client_netns = xasprintf("pgd-%s.client", lab->name);
 	rt->client_netns_path = xasprintf("/run/netns/%s", rt->client_netns);
 	/* The client namespace takes the subnet's .2; validation keeps hosts off .0-.1. */
 	units_format_ipv4(lab->provider.subnet.network + 2, rt->client_addr,
@@ -73,7 +76,7 @@ int lab_rt_init(struct lab_rt *rt, const struct lab *lab)
 
 		h->def = LAB_HOST(lab, i);
 		h->index = (int)i;
-		h->netns = xasprintf("pgd-%s-%s", lab->name, h->def->name);
+		h->netns = xasprintf("pgd-%s.%s", lab->name, h->def->name);
 		h->netns_path = xasprintf("/run/netns/%s", h->netns);
 		h->host_root = xasprintf("%s/hosts/%s", rt->lab_dir, h->def->name);
 		h->log_dir = xasprintf("%s/logs/%s", rt->lab_dir, h->def->name);

@@ -13,7 +13,7 @@
 
 struct lab_host_rt {
 	const struct lab_host *def;
-	char *netns;      /* namespace name, e.g. pgd-tutorial-postgres1 */
+	char *netns;      /* namespace name, e.g. pgd-tutorial.postgres1 */
 	char *netns_path; /* /run/netns/... */
 	char *host_root;  /* the host's root as its processes see it (netns: its own disk) */
 	char *log_dir;    /* process logs, outside the disk so a full disk still logs */

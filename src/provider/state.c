@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,21 +26,52 @@ char *state_lab_dir(const char *state_dir, const char *lab_name)
  * without a state file only when it holds this. */
 #define LAB_MARKER "pgdrill-lab"
 
-int state_open(struct state_file *st, const char *state_dir, const char *lab_name)
+int state_make_lab_dir(const char *lab_dir)
 {
 	char *marker;
 	int rc;
 
-	st->lab_dir = state_lab_dir(state_dir, lab_name);
-	st->path = xasprintf("%s/state", st->lab_dir);
-	st->fd = -1;
-	if (fs_mkdir_p(st->lab_dir, 0755, NULL) < 0)
+	if (fs_mkdir_p(lab_dir, 0755, NULL) < 0)
 		return -1;
-	marker = xasprintf("%s/" LAB_MARKER, st->lab_dir);
+	marker = xasprintf("%s/" LAB_MARKER, lab_dir);
 	rc = fs_write_string(marker, "a lab directory of pgdrill: 'pgdrill down' removes it\n",
 	                     0644, NULL);
 	free(marker);
-	if (rc < 0)
+	return rc;
+}
+
+int state_lock_lab(const char *lab_dir, bool create)
+{
+	int fd;
+
+	if (create && state_make_lab_dir(lab_dir) < 0)
+		return -1;
+	fd = open(lab_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return PD_ENOTFOUND;
+		return error_set("cannot open the lab directory %s: %s", lab_dir, strerror(errno));
+	}
+	/* Held until the process ends; the kernel drops it even after SIGKILL. */
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+
+		close(fd);
+		if (e == EWOULDBLOCK)
+			return error_set("the lab in %s is busy: another pgdrill is running up, run or "
+			                 "down on it; wait for it to finish",
+			                 lab_dir);
+		return error_set("cannot lock %s: %s", lab_dir, strerror(e));
+	}
+	return 0;
+}
+
+int state_open(struct state_file *st, const char *state_dir, const char *lab_name)
+{
+	st->lab_dir = state_lab_dir(state_dir, lab_name);
+	st->path = xasprintf("%s/state", st->lab_dir);
+	st->fd = -1;
+	if (state_make_lab_dir(st->lab_dir) < 0)
 		return -1;
 	st->fd = open(st->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (st->fd < 0)
@@ -183,8 +215,10 @@ static const char *entry_problem(const struct state_entry *e, const char *lab_di
 		break;
 	}
 	case STATE_NETNS:
+		/* pgd-LAB.NAME; state files from before the '.' separator used '-'. */
 		if (strncmp(e->arg, "pgd-", 4) != 0 || strncmp(e->arg + 4, lab, lablen) != 0 ||
-		    e->arg[4 + lablen] != '-' || !name_chars(e->arg + 5 + lablen, 40))
+		    (e->arg[4 + lablen] != '.' && e->arg[4 + lablen] != '-') ||
+		    !name_chars(e->arg + 5 + lablen, 40))
 			why = "names a network namespace that is not one of this lab's";
 		break;
 	case STATE_ROUTE:

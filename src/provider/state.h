@@ -42,6 +42,12 @@ int state_load(const char *lab_dir, struct state_entry **out, size_t *count);
  * form (its namespaces, a private subnet, its own disks under the lab directory, PIDs).
  * Otherwise the error names the line, and nothing may be acted on. */
 int state_load_trusted(const char *lab_dir, struct state_entry **out, size_t *count);
+/* Makes the lab directory with pgdrill's marker in it (idempotent). */
+int state_make_lab_dir(const char *lab_dir);
+/* Takes the lab's lock (an exclusive flock on its directory) for the life of the
+ * process; refuses at once (error set) when another pgdrill holds it. With `create` the
+ * directory is made first; without, a missing directory is PD_ENOTFOUND. */
+int state_lock_lab(const char *lab_dir, bool create);
 /* True when LAB_DIR is a lab directory pgdrill made (it holds pgdrill's marker), so that
  * it may be removed even without a state file. */
 bool state_is_lab_dir(const char *lab_dir);

@@ -23,10 +23,13 @@ enum lab_presence cluster_presence(const struct lab_rt *rt)
 	struct state_entry *e = NULL;
 	size_t n = 0, i;
 	enum lab_presence p = LAB_PARTIAL;
+	int rc;
 
-	if (state_load(rt->lab_dir, &e, &n) < 0) {
+	/* No state file: nothing was ever made (every resource is recorded before it
+	 * exists), whatever the directory holds. */
+	if ((rc = state_load(rt->lab_dir, &e, &n)) < 0) {
 		error_clear();
-		return fs_exists(rt->lab_dir) ? LAB_PARTIAL : LAB_ABSENT;
+		return rc == PD_ENOTFOUND ? LAB_ABSENT : LAB_PARTIAL;
 	}
 	for (i = 0; i < n; i++)
 		if (e[i].kind == STATE_READY)

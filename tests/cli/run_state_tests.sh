@@ -59,6 +59,15 @@ rm "$dir/state"
 refused "a directory with the lab's name but no state file and no marker" \
 	"not a lab directory of pgdrill"
 
+# A lab another pgdrill is working on (its lock held) is refused at once, untouched.
+make_lab 'lab tamper 10.99.0.0/24 netns\n'
+flock "$dir" sleep 30 &
+holder=$!
+for i in $(seq 50); do flock -n "$dir" true 2>/dev/null || break; sleep 0.1; done
+refused "a lab whose lock another process holds" "is busy: another pgdrill is running"
+kill "$holder"
+wait "$holder" 2>/dev/null
+
 # What pgdrill made itself goes.
 make_lab 'lab tamper 10.99.0.0/24 netns\nready 1\n'
 if "$bin" down "$lab" >/dev/null 2>&1 && [ ! -e "$dir" ]; then ok; else

@@ -125,7 +125,7 @@ proc_start_time() { # pid: field 22 of /proc/PID/stat (after the command name)
 }
 record_lab_pids() { # lab-name: fails when it found no process
 	local ns pid n=0
-	for ns in $(ip netns list | awk '{print $1}' | grep -E "^pgd-$1-"); do
+	for ns in $(ip netns list | awk '{print $1}' | grep -E "^pgd-$1\."); do
 		for pid in $(ip netns pids "$ns"); do
 			echo "$pid $(proc_start_time "$pid")" >>"$LAB_PIDS"
 			n=$((n + 1))
@@ -151,7 +151,7 @@ survivors() {
 # Nothing of the lab may remain: namespaces, mounts, processes, route, files.
 assert_no_debris() { # lab-name subnet
 	local name=$1 subnet=$2 left
-	left=$(ip netns list | awk '{print $1}' | grep -E "^pgd-$name-" || true)
+	left=$(ip netns list | awk '{print $1}' | grep -E "^pgd-$name\." || true)
 	check "$name: no network namespace left ${left:+($left)}" test -z "$left"
 	left=$(awk -v d="$STATE_DIR/labs/$name" 'index($2, d) == 1 {print $2}' /proc/mounts)
 	check "$name: no mount left ${left:+($left)}" test -z "$left"

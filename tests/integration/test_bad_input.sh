@@ -50,8 +50,8 @@ expect_failure "$dir/privileged_port.yaml" it-port 10.231.5.0/24 \
 # holder lives inside the lab's own namespace, so the teardown ends it with the lab
 # (assert_no_debris checks its PID with the others).
 holder() {
-	wait_until 60 test -e /run/netns/pgd-it-busy-haproxy || return
-	ip netns exec pgd-it-busy-haproxy python3 -c '
+	wait_until 60 test -e /run/netns/pgd-it-busy.haproxy || return
+	ip netns exec pgd-it-busy.haproxy python3 -c '
 import socket, sys, time
 s = socket.socket()
 s.bind(("0.0.0.0", 5000))

@@ -161,7 +161,7 @@ check "lossy_network passes (exit $rc)" test "$rc" = 0
 check "it dropped packets with nftables" grep -q "loss on .*random share" "$runs/loss.out"
 no_pgdrill_tables() { # every namespace of the lab answers nft, and none has a pgdrill table
 	local ns n=0 tables
-	for ns in $(ip netns list | awk '/^pgd-it-drills-/ {print $1}'); do
+	for ns in $(ip netns list | awk '/^pgd-it-drills\./ {print $1}'); do
 		tables=$(ip netns exec "$ns" nft list tables) || return 1
 		grep -q pgdrill_ <<<"$tables" && return 1
 		n=$((n + 1))

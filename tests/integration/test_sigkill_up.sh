@@ -18,7 +18,7 @@ kill -KILL $up_pid
 wait $up_pid 2>/dev/null
 check "up was killed while processes ran" test "$(grep -c '^pid ' "$state")" -ge 1
 check "the lab is not marked ready" bash -c "! grep -q '^ready' $state"
-check "namespaces exist before down" bash -c "ip netns list | grep -q pgd-it-kill-"
+check "namespaces exist before down" bash -c "ip netns list | grep -q 'pgd-it-kill\\.'"
 out=$("$PGDRILL" up "$lab" 2>&1)
 check "up on a half-built lab refuses and says why" grep -q "half built" <<<"$out"
 check "the half-built lab's processes are recorded" record_lab_pids it-kill

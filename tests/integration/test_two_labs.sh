@@ -28,4 +28,25 @@ check "second lab still serves writes" app_sql "$b" haproxy 5000 "INSERT INTO t 
 check "second lab's processes are recorded" record_lab_pids it-second
 check "down second lab" "$PGDRILL" down "$b"
 assert_no_debris it-second 10.231.2.0/24
+
+# Names that once collided: lab co-ab's bridge and lab co's host ab-br were both
+# pgd-co-ab-br, and the second lab's failed up deleted the first lab's namespaces.
+c=$SRC/tests/labs/integration/co_ab.yaml
+d=$SRC/tests/labs/integration/co.yaml
+cleanup_labs+=("$c" "$d")
+check "up lab co-ab" "$PGDRILL" up -q "$c"
+check "up lab co beside it (hosts ab-br, ab-client)" "$PGDRILL" up -q "$d"
+conf=$STATE_DIR/labs/co-ab/hosts/postgres1/conf/repmgr.conf
+check "co-ab's cluster is intact: repmgr cluster show" \
+	"$PGDRILL" exec "$c" postgres1 -- repmgr -f "$conf" cluster show
+check "co-ab's standby still streams" \
+	test "$(node_sql "$c" postgres1 "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'postgres2' AND state = 'streaming'")" = 1
+check "co's primary is ab-br" test "$(primaries "$d")" = ab-br
+check "co-ab's processes are recorded" record_lab_pids co-ab
+check "co's processes are recorded" record_lab_pids co
+check "down co" "$PGDRILL" down "$d"
+check "co-ab is still up after co went" test "$(primaries "$c")" = postgres1
+check "down co-ab" "$PGDRILL" down "$c"
+assert_no_debris co-ab 10.231.15.0/24
+assert_no_debris co 10.231.16.0/24
 finish
