@@ -61,7 +61,8 @@ refused "a directory with the lab's name but no state file and no marker" \
 
 # A lab another pgdrill is working on (its lock held) is refused at once, untouched.
 make_lab 'lab tamper 10.99.0.0/24 netns\n'
-flock "$dir" sleep 30 &
+# -F: flock becomes the sleep itself, so ending it by PID ends the holder.
+flock -F "$dir" sleep 30 >/dev/null 2>&1 &
 holder=$!
 for i in $(seq 50); do flock -n "$dir" true 2>/dev/null || break; sleep 0.1; done
 refused "a lab whose lock another process holds" "is busy: another pgdrill is running"
