@@ -169,6 +169,7 @@ static int barman_follow(struct lab_rt *rt, const struct lab_host_rt *p, const s
 	char *text = NULL, *want;
 	char *reset_args[] = {"receive-wal", "--reset", rt->lab->barman.server_name, NULL};
 	char *slot_args[] = {"receive-wal", "--create-slot", rt->lab->barman.server_name, NULL};
+	char *drop_args[] = {"receive-wal", "--drop-slot", rt->lab->barman.server_name, NULL};
 	struct host_proc receiver, cron;
 	bool cron_held = false;
 	int rc = 0;
@@ -192,9 +193,16 @@ static int barman_follow(struct lab_rt *rt, const struct lab_host_rt *p, const s
 	    host_signal(rt, b, &receiver, SIGTERM) == 0)
 		host_proc_wait_end(rt, b, &receiver, 10000);
 	error_clear();
-	/* A slot may exist already (a primary that comes back): then creating it fails. */
-	if (barman_cmd(rt, b, "barman receive-wal --create-slot", slot_args, NULL) < 0)
+	/* A slot left on this node from an earlier time it was primary keeps that time's
+	 * restart_lsn, and pg_receivewal starts there: at WAL the node recycled long ago
+	 * ("requested WAL segment ... has already been removed"), so barman never streams.
+	 * The old one goes (there may be none) and a fresh one starts from now. */
+	if (barman_cmd(rt, b, "barman receive-wal --drop-slot", drop_args, NULL) < 0)
 		error_clear();
+	if (barman_cmd(rt, b, "barman receive-wal --create-slot", slot_args, NULL) < 0) {
+		say(log, "barman receive-wal --create-slot failed: %s", error_last());
+		error_clear();
+	}
 	/* Without the reset barman asks the new primary for WAL from where the old one left
 	 * off, which the new primary may never have had or has recycled already. */
 	if (barman_cmd(rt, b, "barman receive-wal --reset", reset_args, NULL) < 0) {
