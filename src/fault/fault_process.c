@@ -44,10 +44,16 @@ int fault_kill(struct fault_set *fs, const struct lab_host_rt *h, const char *pr
 static int resume(struct lab_rt *rt, struct fault *f)
 {
 	const struct lab_host_rt *h = lab_rt_host(rt, f->host);
+	int rc;
 
-	if (h && host_signal(rt, h, &f->proc, SIGCONT) == PD_ENOTFOUND)
+	if (!h)
+		return error_set("no host %s in the lab", f->host);
+	rc = host_signal(rt, h, &f->proc, SIGCONT);
+	if (rc == PD_ENOTFOUND) {
 		error_clear(); /* gone: nothing left to resume */
-	return error_pending() ? -1 : 0;
+		return 0;
+	}
+	return rc;
 }
 
 int fault_pause(struct fault_set *fs, const struct lab_host_rt *h, const char *process)

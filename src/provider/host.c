@@ -25,6 +25,8 @@ static int check_rel(const struct lab_host_rt *h, const char *rel)
 		why = "it is too long";
 	else if (rel[0] == '/')
 		why = "it is absolute";
+	else if (rel[strlen(rel) - 1] == '/')
+		why = "it ends in '/'";
 	for (; !why && *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			why = "it holds a control character";

@@ -114,6 +114,7 @@ static void test_paths_outside_refused(void **state)
 	                                  "../outside/secret",
 	                                  "data/../../x",
 	                                  "",
+	                                  "data/",
 	                                  "a//b",
 	                                  "./x",
 	                                  "a\nb",
