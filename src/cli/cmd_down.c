@@ -20,6 +20,25 @@ static int down_run(const struct cli_args *args)
 		goto cleanup;
 	}
 	was = cluster_presence(&rt);
+	/* A fault a killed run left applied is undone on the host first: on hosts pgdrill
+	 * did not build, taking the lab apart does not undo it. */
+	if (was != LAB_ABSENT) {
+		int failed = cli_revert_left_faults("down", &rt, NULL);
+
+		if (failed < 0 || (failed > 0 && !rt.ops->destroy_undoes_faults)) {
+			if (failed > 0)
+				fprintf(stderr,
+				        "pgdrill down: %d fault%s could not be reverted (see above); the "
+				        "lab stays recorded: revert by hand, then run down again\n",
+				        failed, failed == 1 ? "" : "s");
+			rc = EXIT_HARNESS;
+			goto cleanup;
+		}
+		if (failed > 0)
+			printf("down: %d fault%s could not be reverted one by one; taking the lab "
+			       "apart removes %s with its hosts\n",
+			       failed, failed == 1 ? "" : "s", failed == 1 ? "it" : "them");
+	}
 	if (cluster_down(rt.lab_dir) < 0) {
 		cli_report_error("down");
 		rc = EXIT_HARNESS;

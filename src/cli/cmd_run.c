@@ -49,6 +49,44 @@ static char *scenario_name(const char *path)
 	return name;
 }
 
+static void heal_print(void *ud, const char *what)
+{
+	(void)ud;
+	printf("  heal: %s\n", what);
+}
+
+/* An earlier run that died (SIGKILL, a lost machine) may have left faults applied: they
+ * are reverted from the state file and the lab healed before any drill. */
+static int heal_after_left_faults(struct lab_rt *rt)
+{
+	struct heal_log log = {heal_print, NULL};
+	struct health h;
+	size_t found = 0;
+	int failed = cli_revert_left_faults("run", rt, &found);
+
+	if (failed < 0)
+		return -1;
+	if (failed > 0) {
+		fprintf(stderr,
+		        "pgdrill run: %d fault%s left by an earlier run could not be reverted (see "
+		        "above); revert by hand, or 'pgdrill down' the lab\n",
+		        failed, failed == 1 ? "" : "s");
+		return -1;
+	}
+	if (found == 0)
+		return 0;
+	printf("healing lab '%s' after the reverts\n", rt->lab->name);
+	if (heal_lab(rt, &log, (int)rt->lab->objectives.recovery_within * 2, &h) < 0) {
+		fprintf(stderr, "pgdrill run: the lab is NOT healthy: %s; reset it with 'pgdrill down' "
+		        "and 'pgdrill up'\n",
+		        error_pending() ? error_last() : h.why);
+		error_clear();
+		return -1;
+	}
+	printf("  lab healthy again: %s\n", h.why);
+	return 0;
+}
+
 enum outcome { PASSED, FAILED, ERRORED };
 
 static enum outcome run_one(struct lab_rt *rt, struct journal *j, const char *path)
@@ -132,8 +170,10 @@ static int run_run(const struct cli_args *args)
 		}
 		fclose(f);
 	}
+	/* A closed terminal ends the run as Ctrl-C does: faults reverted, lab healed. */
 	sigaction(SIGINT, &act, NULL);
 	sigaction(SIGTERM, &act, NULL);
+	sigaction(SIGHUP, &act, NULL);
 	switch (cluster_presence(&rt)) {
 	case LAB_PARTIAL:
 		fprintf(stderr,
@@ -153,6 +193,8 @@ static int run_run(const struct cli_args *args)
 			cli_report_error("run");
 			goto cleanup;
 		}
+		if (heal_after_left_faults(&rt) < 0)
+			goto cleanup;
 		break;
 	}
 	first = scenario_name(args->pos[1]);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "fault/fault.h"
 #include "provider/provider.h"
 #include "util/error.h"
 
@@ -56,6 +57,49 @@ int cli_lock_lab(const char *cmd, const struct lab_rt *rt, bool create)
 	}
 	if (rc < 0)
 		cli_report_error(cmd);
+	return rc;
+}
+
+static void say_line(void *ud, const char *line)
+{
+	printf("%s: %s\n", (const char *)ud, line);
+}
+
+int cli_revert_left_faults(const char *cmd, struct lab_rt *rt, size_t *found)
+{
+	struct state_entry *e = NULL;
+	size_t n = 0, left;
+	bool opened = false;
+	int rc = state_load_trusted(rt->lab_dir, &e, &n);
+
+	if (found)
+		*found = 0;
+	if (rc == PD_ENOTFOUND) {
+		error_clear(); /* no state: no fault */
+		return 0;
+	}
+	if (rc < 0) {
+		cli_report_error(cmd);
+		return -1;
+	}
+	left = rc == 0 ? fault_count_recorded(e, n) : 0;
+	if (found)
+		*found = left;
+	if (left > 0) {
+		/* Each revert is recorded as it happens. */
+		if (rt->state.fd < 0) {
+			if (state_open(&rt->state, rt->lab->provider.state_dir, rt->lab->name) < 0) {
+				cli_report_error(cmd);
+				state_entries_free(e, n);
+				return -1;
+			}
+			opened = true;
+		}
+		rc = fault_revert_recorded(rt, e, n, say_line, (void *)cmd);
+		if (opened)
+			state_close(&rt->state);
+	}
+	state_entries_free(e, n);
 	return rc;
 }
 

@@ -16,6 +16,11 @@ int cli_require_root(const char *cmd);
 /* Takes the lab's lock for this process (up, run and down); reports and fails when
  * another pgdrill holds it. `create` makes the lab directory (up, run). */
 int cli_lock_lab(const char *cmd, const struct lab_rt *rt, bool create);
+/* Reverts the faults the lab's state file still records as applied (a run that died
+ * before it could revert them), saying so on stdout. Returns how many could not be
+ * reverted (each with the command that reverts it by hand), or -1 when the state file
+ * cannot be trusted (reported); `found` (may be NULL) gets how many there were. */
+int cli_revert_left_faults(const char *cmd, struct lab_rt *rt, size_t *found);
 /* Prints "pgdrill CMD: <last error>" to stderr. */
 void cli_report_error(const char *cmd);
 

@@ -1,3 +1,4 @@
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,12 +29,22 @@ static void print_usage(FILE *out)
 	             "not be built).\n");
 }
 
+/* A closed stdout (pgdrill run ... | head) must not kill a run that has faults to revert:
+ * writes fail with EPIPE instead. A handler rather than SIG_IGN, so that the programs
+ * pgdrill starts get the default back at exec. */
+static void on_sigpipe(int sig)
+{
+	(void)sig;
+}
+
 int main(int argc, char **argv)
 {
+	struct sigaction pipe_act = {.sa_handler = on_sigpipe};
 	struct cli_args args;
 	size_t i;
 	int rc;
 
+	sigaction(SIGPIPE, &pipe_act, NULL);
 	if (argc < 2) {
 		print_usage(stderr);
 		return EXIT_HARNESS;

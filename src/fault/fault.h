@@ -1,6 +1,9 @@
 /* Faults a drill injects. Each records what was done (mechanism, target, signal, times)
- * in the journal and, where it leaves something behind, how to undo it: the registry
- * reverts every active fault when the scenario ends, however it ends. */
+ * in the journal. A fault that leaves something behind is of a `fault_kind`: its state
+ * (all its revert needs, one line of text) goes into the lab's state file *before* the
+ * fault is applied, so that it is reverted when the scenario ends, however it ends, and
+ * also when pgdrill itself died: the next run and `pgdrill down` revert what the state
+ * file still records. */
 #ifndef PGDRILL_FAULT_FAULT_H
 #define PGDRILL_FAULT_FAULT_H
 
@@ -10,20 +13,32 @@
 #include "journal/journal.h"
 #include "provider/host.h"
 
-struct fault;
-typedef int (*fault_revert_fn)(struct lab_rt *rt, struct fault *f);
+/* How one kind of fault is undone, from its recorded state alone. */
+struct fault_kind {
+	const char *name;
+	size_t state_size;
+	/* Parses recorded state text (hostile: it comes back from a file) into the kind's
+	 * own struct of state_size bytes; error set when it is not of the kind's form. */
+	int (*parse)(const char *text, void *state);
+	/* Undoes the fault; undoing one that is already undone is not an error. */
+	int (*revert)(struct lab_rt *rt, const struct lab_host_rt *h, const void *state);
+	/* What a DBA runs on the host to undo it by hand (owned), for when pgdrill cannot. */
+	char *(*by_hand)(const struct lab_host_rt *h, const void *state);
+};
+
+extern const struct fault_kind fault_kind_pause, fault_kind_fill_disk, fault_kind_break_hba,
+    fault_kind_partition, fault_kind_loss, fault_kind_link_down, fault_kind_barman_restore;
 
 struct fault {
 	int id;
 	char kind[32];
+	const struct fault_kind *type; /* NULL: nothing to undo (the heal restarts what died) */
 	char host[64];
 	char target[128];
+	char token[32]; /* its name in the state file: unique across runs */
+	char *state;    /* the recorded state text */
 	double start, end; /* journal seconds; end < 0 while active */
 	bool active;
-	fault_revert_fn revert; /* NULL: nothing to undo (the heal restarts what was killed) */
-	struct host_proc proc; /* the process a kill, pause or restore concerns */
-	char *saved; /* what the revert restores (a file's old content, a path) */
-	char *path;
 };
 
 struct fault_set {
@@ -38,6 +53,15 @@ void fault_set_init(struct fault_set *fs, struct lab_rt *rt, struct journal *j);
 int fault_revert_all(struct fault_set *fs);
 int fault_revert_one(struct fault_set *fs, int id);
 void fault_set_free(struct fault_set *fs);
+
+/* Reverts, newest first, every fault the state entries record as applied and not
+ * reverted (a run that was killed), recording each one reverted; `say` tells what
+ * happens, and for a fault that cannot be reverted, the command that reverts it by hand.
+ * Returns how many could not be reverted. */
+int fault_revert_recorded(struct lab_rt *rt, const struct state_entry *e, size_t n,
+                          void (*say)(void *ud, const char *line), void *ud);
+/* How many faults the entries record as still applied. */
+size_t fault_count_recorded(const struct state_entry *e, size_t n);
 
 /* Each returns the fault id (>= 1) or -1 with the error set. */
 int fault_kill(struct fault_set *fs, const struct lab_host_rt *h, const char *process, int sig);
@@ -75,12 +99,25 @@ int fault_switchover(struct fault_set *fs, const struct lab_host_rt *to,
 int fault_barman_restore(struct fault_set *fs, const char *target_time,
                          const struct lab_host_rt *spare);
 /* Where the restored server of an active barman_restore fault listens: its socket
- * directory (borrowed) and port; NULL when none is active. */
-const char *fault_restored_socket(const struct fault_set *fs, const char **port);
+ * directory (owned) and port; NULL when none is active. */
+char *fault_restored_socket(const struct fault_set *fs, char port[16]);
 
-/* Internal: records a new fault and announces it. */
-struct fault *fault_add(struct fault_set *fs, const char *kind, const struct lab_host_rt *h,
-                        const char *target, fault_revert_fn revert, const char *how);
+/* For the kinds: a fault of `type` on `h`, recorded with its state text before it is
+ * applied (NULL, error set, when the record cannot be written). Then exactly one of
+ * fault_applied (it bit: announced, its id returned) or fault_failed (undone quietly,
+ * forgotten, the apply's error kept; returns -1). fault_restate records a new state. */
+struct fault *fault_begin(struct fault_set *fs, const struct fault_kind *type,
+                          const struct lab_host_rt *h, const char *state);
+/* The token the next fault will have, for state that names things after it. */
+void fault_next_token(char token[32]);
+int fault_restate(struct fault_set *fs, struct fault *f, const char *state);
+int fault_applied(struct fault_set *fs, struct fault *f, const char *target, const char *how);
+int fault_failed(struct fault_set *fs, struct fault *f);
+/* A fault that leaves nothing to undo (kill, crash, switchover, rejoin): announced. */
+int fault_note(struct fault_set *fs, const char *kind, const struct lab_host_rt *h,
+               const char *target, const char *how);
+/* The kind's state parsed into `state` (the kind's struct); error set when not. */
+int fault_parse_state(const struct fault_kind *type, const char *text, void *state);
 int signal_number(const char *name);
 
 #endif

@@ -1,41 +1,78 @@
 /* Disk full: a ballast file that leaves the host's disk with a chosen free space. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "fault/fault.h"
 #include "util/error.h"
 #include "util/strbuf.h"
 
-static int remove_ballast(struct lab_rt *rt, struct fault *f)
-{
-	const struct lab_host_rt *h = lab_rt_host(rt, f->host);
+#define BALLAST_PREFIX "pgdrill-ballast-"
 
-	return h ? host_remove(rt, h, f->path) : error_set("no host %s in the lab", f->host);
+/* The ballast file, relative to the host's root: pgdrill-ballast-TOKEN. */
+struct disk_state {
+	char rel[64];
+};
+
+static int disk_parse(const char *text, void *state)
+{
+	struct disk_state *s = state;
+	size_t n = strlen(BALLAST_PREFIX);
+
+	if (strncmp(text, BALLAST_PREFIX, n) != 0 || strlen(text) >= sizeof(s->rel) ||
+	    !text[n] || strspn(text + n, "0123456789-") != strlen(text + n))
+		return error_set("'%s' is not a ballast file of pgdrill's", text);
+	snprintf(s->rel, sizeof(s->rel), "%s", text);
+	return 0;
 }
+
+static int remove_ballast(struct lab_rt *rt, const struct lab_host_rt *h, const void *state)
+{
+	const struct disk_state *s = state;
+
+	return host_remove(rt, h, s->rel);
+}
+
+static char *remove_by_hand(const struct lab_host_rt *h, const void *state)
+{
+	const struct disk_state *s = state;
+	char *path = host_path(h, s->rel), *cmd = xasprintf("rm -f %s", path);
+
+	free(path);
+	return cmd;
+}
+
+const struct fault_kind fault_kind_fill_disk = {
+    .name = "fill_disk",
+    .state_size = sizeof(struct disk_state),
+    .parse = disk_parse,
+    .revert = remove_ballast,
+    .by_hand = remove_by_hand,
+};
 
 int fault_fill_disk(struct fault_set *fs, const struct lab_host_rt *h, unsigned long long leave)
 {
-	/* At the root of the host's disk: relative to the host, as every host path is. */
-	char *rel = xasprintf("pgdrill-ballast-%zu", fs->count + 1);
 	unsigned long long avail, size;
-	char how[128];
+	char how[128], rel[64], token[32];
 	struct fault *f;
 
+	/* At the root of the host's disk, named after the fault's token (unique across runs,
+	 * so that a ballast an earlier run left is never mistaken for this one). */
+	fault_next_token(token);
+	snprintf(rel, sizeof(rel), BALLAST_PREFIX "%s", token);
+	f = fault_begin(fs, &fault_kind_fill_disk, h, rel);
+	if (!f)
+		return -1;
 	if (host_free_space(fs->rt, h, rel, &avail) < 0)
-		goto fail;
+		return fault_failed(fs, f);
 	if (avail <= leave) {
 		error_set("host %s: only %llu bytes free, less than the %llu to leave", h->def->name,
 		          avail, leave);
-		goto fail;
+		return fault_failed(fs, f);
 	}
 	size = avail - leave;
 	if (host_allocate(fs->rt, h, rel, size) < 0)
-		goto fail;
+		return fault_failed(fs, f);
 	snprintf(how, sizeof(how), "ballast file of %llu bytes, %llu bytes left free", size, leave);
-	f = fault_add(fs, "fill_disk", h, "disk", remove_ballast, how);
-	f->path = rel;
-	return f->id;
-fail:
-	free(rel);
-	return -1;
+	return fault_applied(fs, f, "disk", how);
 }

@@ -16,27 +16,93 @@ static int reload(const struct lab_rt *rt, const struct lab_host_rt *h)
 	return pg_run_once(rt, h, "SELECT pg_reload_conf()");
 }
 
-static int restore_hba(struct lab_rt *rt, struct fault *f)
-{
-	const struct lab_host_rt *h = lab_rt_host(rt, f->host);
+/* The original file, saved on the host beside its disk's root: pgdrill-hba-TOKEN.orig. */
+struct hba_state {
+	char saved[64];
+};
 
-	if (!h)
-		return error_set("no host %s in the lab", f->host);
-	if (host_put_string(rt, h, HBA, f->saved, 0600, "postgres") < 0)
-		return -1;
-	return reload(rt, h);
+#define SAVED_PREFIX "pgdrill-hba-"
+
+static int hba_parse(const char *text, void *state)
+{
+	struct hba_state *s = state;
+	size_t n = strlen(SAVED_PREFIX), len = strlen(text);
+
+	if (strncmp(text, SAVED_PREFIX, n) != 0 || len >= sizeof(s->saved) || len < n + 6 ||
+	    strcmp(text + len - 5, ".orig") != 0 ||
+	    strspn(text + n, "0123456789-") != len - n - 5)
+		return error_set("'%s' is not a saved pg_hba.conf of pgdrill's", text);
+	snprintf(s->saved, sizeof(s->saved), "%s", text);
+	return 0;
 }
+
+/* The saved original goes back and is reloaded; the copy goes last, so that a revert cut
+ * short is done again whole. */
+static int restore_hba(struct lab_rt *rt, const struct lab_host_rt *h, const void *state)
+{
+	const struct hba_state *s = state;
+	char *old = NULL;
+	int rc = host_get_file(rt, h, s->saved, &old, NULL);
+
+	if (rc == PD_ENOTFOUND) {
+		error_clear(); /* put back and removed already */
+		return 0;
+	}
+	if (rc == 0)
+		rc = host_put_string(rt, h, HBA, old, 0600, "postgres");
+	if (rc == 0)
+		rc = reload(rt, h);
+	if (rc == 0)
+		rc = host_remove(rt, h, s->saved);
+	free(old);
+	return rc;
+}
+
+static char *restore_by_hand(const struct lab_host_rt *h, const void *state)
+{
+	const struct hba_state *s = state;
+	char *saved = host_path(h, s->saved), *hba = host_path(h, HBA);
+	char *cmd = xasprintf("cp %s %s && psql -U postgres -c 'SELECT pg_reload_conf()' && rm %s",
+	                      saved, hba, saved);
+
+	free(saved);
+	free(hba);
+	return cmd;
+}
+
+const struct fault_kind fault_kind_break_hba = {
+    .name = "break_hba",
+    .state_size = sizeof(struct hba_state),
+    .parse = hba_parse,
+    .revert = restore_hba,
+    .by_hand = restore_by_hand,
+};
 
 int fault_break_hba(struct fault_set *fs, const struct lab_host_rt *h, const char *mode)
 {
 	char *old = NULL, *broken;
-	char how[160];
+	char how[160], token[32], saved[64];
 	struct fault *f;
+	int rc;
 
 	if (strcmp(mode, "reject") != 0 && strcmp(mode, "syntax") != 0)
 		return error_set("break_hba mode must be 'reject' or 'syntax'; found '%s'", mode);
 	if (host_get_file(fs->rt, h, HBA, &old, NULL) < 0)
 		return -1;
+	/* The original is kept on the host itself before anything changes, so that the
+	 * revert needs nothing but the state file's line, whoever runs it. */
+	fault_next_token(token);
+	snprintf(saved, sizeof(saved), SAVED_PREFIX "%s.orig", token);
+	if (host_put_string(fs->rt, h, saved, old, 0600, NULL) < 0) {
+		free(old);
+		return -1;
+	}
+	f = fault_begin(fs, &fault_kind_break_hba, h, saved);
+	if (!f) {
+		host_remove(fs->rt, h, saved);
+		free(old);
+		return -1;
+	}
 	/* Remote application clients and health checks are refused; the local socket (the
 	 * harness, the agent), repmgr and replication keep working, as when someone edits
 	 * the application's lines by mistake. */
@@ -54,18 +120,15 @@ int fault_break_hba(struct fault_set *fs, const struct lab_host_rt *h, const cha
 		                   "host all all not-an-address scram-sha-256\n",
 		                   old);
 	}
-	if (host_put_string(fs->rt, h, HBA, broken, 0600, "postgres") < 0 ||
-	    reload(fs->rt, h) < 0) {
-		host_put_string(fs->rt, h, HBA, old, 0600, "postgres");
-		free(old);
-		free(broken);
-		return -1;
-	}
+	free(old);
+	rc = host_put_string(fs->rt, h, HBA, broken, 0600, "postgres");
+	if (rc == 0)
+		rc = reload(fs->rt, h);
 	free(broken);
+	if (rc < 0)
+		return fault_failed(fs, f);
 	snprintf(how, sizeof(how), "pg_hba.conf %s, then pg_reload_conf()",
 	         strcmp(mode, "reject") == 0 ? "rejects every remote client"
 	                                     : "gets a line with a syntax error");
-	f = fault_add(fs, "break_hba", h, mode, restore_hba, how);
-	f->saved = old;
-	return f->id;
+	return fault_applied(fs, f, mode, how);
 }

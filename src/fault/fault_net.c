@@ -30,14 +30,63 @@ static int nft(const struct lab_rt *rt, const struct lab_host_rt *h, const char 
 	return rc;
 }
 
-static int heal_partition(struct lab_rt *rt, struct fault *f)
+/* The nftables table of a partition or loss: pgdrill_KIND_TOKEN (TOKEN with '_'). */
+struct net_state {
+	char table[64];
+};
+
+static int table_parse(const char *text, void *state)
 {
-	char *script = xasprintf("delete table inet %s\n", f->saved);
-	int rc = nft(rt, lab_rt_host(rt, f->host), script);
+	struct net_state *s = state;
+	const char *rest;
+
+	if (strncmp(text, "pgdrill_partition_", 18) == 0)
+		rest = text + 18;
+	else if (strncmp(text, "pgdrill_loss_", 13) == 0)
+		rest = text + 13;
+	else
+		rest = NULL;
+	if (!rest || !*rest || strlen(text) >= sizeof(s->table) ||
+	    strspn(rest, "0123456789_") != strlen(rest))
+		return error_set("'%s' is not an nftables table of pgdrill's", text);
+	snprintf(s->table, sizeof(s->table), "%s", text);
+	return 0;
+}
+
+static int heal_partition(struct lab_rt *rt, const struct lab_host_rt *h, const void *state)
+{
+	const struct net_state *s = state;
+	/* Adding first makes the deletion succeed when the table is gone already. */
+	char *script = xasprintf("add table inet %s\ndelete table inet %s\n", s->table, s->table);
+	int rc = nft(rt, h, script);
 
 	free(script);
 	return rc;
 }
+
+static char *heal_by_hand(const struct lab_host_rt *h, const void *state)
+{
+	const struct net_state *s = state;
+
+	(void)h;
+	return xasprintf("nft delete table inet %s", s->table);
+}
+
+const struct fault_kind fault_kind_partition = {
+    .name = "partition",
+    .state_size = sizeof(struct net_state),
+    .parse = table_parse,
+    .revert = heal_partition,
+    .by_hand = heal_by_hand,
+};
+
+const struct fault_kind fault_kind_loss = {
+    .name = "loss",
+    .state_size = sizeof(struct net_state),
+    .parse = table_parse,
+    .revert = heal_partition,
+    .by_hand = heal_by_hand,
+};
 
 /* "{ 10.0.0.1, 10.0.0.2 }" for a rule, "postgres2, postgres3" for people. */
 static void peer_sets(const struct lab_host_rt *const *peers, size_t n, struct strbuf *addrs,
@@ -56,14 +105,16 @@ static void peer_sets(const struct lab_host_rt *const *peers, size_t n, struct s
 /* Drops `percent` of the host's eth0 traffic in `direction` (all of it at 100), only that
  * exchanged with the peers when there are any: a table per fault, so that two of them on
  * one host revert one at a time. */
-static int drop_traffic(struct fault_set *fs, const char *kind, const struct lab_host_rt *h,
+static int drop_traffic(struct fault_set *fs, const struct fault_kind *type,
+                        const struct lab_host_rt *h,
                         const char *direction, const struct lab_host_rt *const *peers,
                         size_t npeers, int percent)
 {
 	bool in = strcmp(direction, "both") == 0 || strcmp(direction, "in") == 0;
 	bool out = strcmp(direction, "both") == 0 || strcmp(direction, "out") == 0;
 	struct strbuf sb = STRBUF_INIT, addrs = STRBUF_INIT, names = STRBUF_INIT;
-	char table[48], action[48] = "drop", how[256], target[128];
+	const char *kind = type->name;
+	char table[64], action[48] = "drop", how[256], target[128], token[32], *dash;
 	const char *dir_words = !npeers                         ? ""
 	                        : strcmp(direction, "in") == 0  ? " from "
 	                        : strcmp(direction, "out") == 0 ? " to "
@@ -77,7 +128,10 @@ static int drop_traffic(struct fault_set *fs, const char *kind, const struct lab
 	if (percent < 1 || percent > 100)
 		return error_set("%s: the share of packets dropped must be 1..100 %%; found %d",
 		                 kind, percent);
-	snprintf(table, sizeof(table), "pgdrill_%s_%zu", kind, fs->count + 1);
+	fault_next_token(token);
+	if ((dash = strchr(token, '-')))
+		*dash = '_';
+	snprintf(table, sizeof(table), "pgdrill_%s_%s", kind, token);
 	if (percent < 100)
 		snprintf(action, sizeof(action), "numgen random mod 100 < %d drop", percent);
 	if (npeers)
@@ -97,8 +151,11 @@ static int drop_traffic(struct fault_set *fs, const char *kind, const struct lab
 		    npeers ? "ip daddr " : "", npeers ? strbuf_str(&addrs) : "", npeers ? " " : "",
 		    action);
 	strbuf_puts(&sb, "}\n");
-	rc = nft(fs->rt, h, strbuf_str(&sb));
+	f = fault_begin(fs, type, h, table);
+	rc = f ? nft(fs->rt, h, strbuf_str(&sb)) : -1;
 	strbuf_free(&sb);
+	if (rc < 0 && f)
+		fault_failed(fs, f);
 	if (rc == 0) {
 		snprintf(how, sizeof(how),
 		         "nftables drops %s%s traffic on eth0%s%s (silently: no reset)",
@@ -112,9 +169,7 @@ static int drop_traffic(struct fault_set *fs, const char *kind, const struct lab
 
 			snprintf(target + n, sizeof(target) - n, " %d%%", percent);
 		}
-		f = fault_add(fs, kind, h, target, heal_partition, how);
-		f->saved = xstrdup(table);
-		rc = f->id;
+		rc = fault_applied(fs, f, target, how);
 	}
 	strbuf_free(&addrs);
 	strbuf_free(&names);
@@ -124,46 +179,68 @@ static int drop_traffic(struct fault_set *fs, const char *kind, const struct lab
 int fault_partition(struct fault_set *fs, const struct lab_host_rt *h, const char *direction,
                     const struct lab_host_rt *const *peers, size_t npeers)
 {
-	return drop_traffic(fs, "partition", h, direction, peers, npeers, 100);
+	return drop_traffic(fs, &fault_kind_partition, h, direction, peers, npeers, 100);
 }
 
 int fault_loss(struct fault_set *fs, const struct lab_host_rt *h, int percent,
                const struct lab_host_rt *const *peers, size_t npeers)
 {
-	return drop_traffic(fs, "loss", h, "both", peers, npeers, percent);
+	return drop_traffic(fs, &fault_kind_loss, h, "both", peers, npeers, percent);
 }
 
-static int link_up(struct lab_rt *rt, struct fault *f)
+static int set_link(const struct lab_rt *rt, const struct lab_host_rt *h, const char *updown)
 {
-	char *argv[] = {"ip", "link", "set", "eth0", "up", NULL};
+	char *argv[] = {"ip", "link", "set", "eth0", (char *)updown, NULL};
 	struct proc_spec spec = {.argv = argv, .timeout_ms = 10000};
 	struct proc_result res;
 	int rc;
 
-	if (host_run(rt, lab_rt_host(rt, f->host), &spec, &res) < 0)
+	if (host_run(rt, h, &spec, &res) < 0)
 		return -1;
-	rc = res.status == 0 ? 0 : error_set("host %s: ip link set eth0 up: %s", f->host, res.err);
+	rc = res.status == 0 ? 0
+	                     : error_set("host %s: ip link set eth0 %s: %s", h->def->name, updown,
+	                                 res.err);
 	proc_result_free(&res);
 	return rc;
 }
 
+/* The interface is always eth0: the state is its name, for the record. */
+static int link_parse(const char *text, void *state)
+{
+	(void)state;
+	return strcmp(text, "eth0") == 0 ? 0 : error_set("'%s' is not eth0", text);
+}
+
+static int link_up(struct lab_rt *rt, const struct lab_host_rt *h, const void *state)
+{
+	(void)state;
+	return set_link(rt, h, "up");
+}
+
+static char *link_up_by_hand(const struct lab_host_rt *h, const void *state)
+{
+	(void)h;
+	(void)state;
+	return xstrdup("ip link set eth0 up");
+}
+
+const struct fault_kind fault_kind_link_down = {
+    .name = "link_down",
+    .state_size = 1,
+    .parse = link_parse,
+    .revert = link_up,
+    .by_hand = link_up_by_hand,
+};
+
 int fault_link_down(struct fault_set *fs, const struct lab_host_rt *h)
 {
-	char *argv[] = {"ip", "link", "set", "eth0", "down", NULL};
-	struct proc_spec spec = {.argv = argv, .timeout_ms = 10000};
-	struct proc_result res;
-	int rc;
+	struct fault *f = fault_begin(fs, &fault_kind_link_down, h, "eth0");
 
-	if (host_run(fs->rt, h, &spec, &res) < 0)
+	if (!f)
 		return -1;
-	rc = res.status == 0
-	         ? 0
-	         : error_set("host %s: ip link set eth0 down: %s", h->def->name, res.err);
-	proc_result_free(&res);
-	if (rc < 0)
-		return -1;
-	return fault_add(fs, "link_down", h, "eth0", link_up,
-	                 "ip link set eth0 down inside the host (the cable pulled: peers see "
-	                 "no reset)")
-	    ->id;
+	if (set_link(fs->rt, h, "down") < 0)
+		return fault_failed(fs, f);
+	return fault_applied(fs, f, "eth0",
+	                     "ip link set eth0 down inside the host (the cable pulled: peers see "
+	                     "no reset)");
 }

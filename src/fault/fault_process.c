@@ -6,6 +6,7 @@
 #include "fault/fault.h"
 #include "roles/procs.h"
 #include "util/error.h"
+#include "util/strbuf.h"
 
 static int target(const struct lab_rt *rt, const struct lab_host_rt *h, const char *process,
                   struct host_proc *out)
@@ -29,26 +30,38 @@ int fault_kill(struct fault_set *fs, const struct lab_host_rt *h, const char *pr
 {
 	struct host_proc p;
 	char how[96];
-	struct fault *f;
 
 	if (target(fs->rt, h, process, &p) < 0)
 		return -1;
 	if (host_signal(fs->rt, h, &p, sig) < 0)
 		return error_prefix("kill %s (pid %d): ", process, (int)p.pid);
 	snprintf(how, sizeof(how), "signal %s to pid %d", strsignal(sig), (int)p.pid);
-	f = fault_add(fs, "kill", h, process, NULL, how);
-	f->proc = p;
-	return f->id;
+	return fault_note(fs, "kill", h, process, how);
 }
 
-static int resume(struct lab_rt *rt, struct fault *f)
-{
-	const struct lab_host_rt *h = lab_rt_host(rt, f->host);
-	int rc;
+/* A paused process: resumed by PID, only while the PID still has its start time. */
+struct pause_state {
+	struct host_proc proc;
+};
 
-	if (!h)
-		return error_set("no host %s in the lab", f->host);
-	rc = host_signal(rt, h, &f->proc, SIGCONT);
+static int pause_parse(const char *text, void *state)
+{
+	struct pause_state *s = state;
+	long pid;
+	int used = 0;
+
+	if (sscanf(text, "%ld %llu%n", &pid, &s->proc.start, &used) != 2 || text[used] ||
+	    pid <= 1 || pid > 1 << 22)
+		return error_set("'%s' is not 'PID STARTTIME'", text);
+	s->proc.pid = (pid_t)pid;
+	return 0;
+}
+
+static int resume(struct lab_rt *rt, const struct lab_host_rt *h, const void *state)
+{
+	const struct pause_state *s = state;
+	int rc = host_signal(rt, h, &s->proc, SIGCONT);
+
 	if (rc == PD_ENOTFOUND) {
 		error_clear(); /* gone: nothing left to resume */
 		return 0;
@@ -56,20 +69,42 @@ static int resume(struct lab_rt *rt, struct fault *f)
 	return rc;
 }
 
+static char *resume_by_hand(const struct lab_host_rt *h, const void *state)
+{
+	const struct pause_state *s = state;
+
+	(void)h;
+	return xasprintf("kill -CONT %d (if that PID is still the process paused, started at "
+	                 "clock tick %llu after boot)",
+	                 (int)s->proc.pid, s->proc.start);
+}
+
+const struct fault_kind fault_kind_pause = {
+    .name = "pause",
+    .state_size = sizeof(struct pause_state),
+    .parse = pause_parse,
+    .revert = resume,
+    .by_hand = resume_by_hand,
+};
+
 int fault_pause(struct fault_set *fs, const struct lab_host_rt *h, const char *process)
 {
 	struct host_proc p;
-	char how[96];
+	char how[96], state[64];
 	struct fault *f;
 
 	if (target(fs->rt, h, process, &p) < 0)
 		return -1;
-	if (host_signal(fs->rt, h, &p, SIGSTOP) < 0)
-		return error_prefix("SIGSTOP %s (pid %d): ", process, (int)p.pid);
+	snprintf(state, sizeof(state), "%d %llu", (int)p.pid, p.start);
+	f = fault_begin(fs, &fault_kind_pause, h, state);
+	if (!f)
+		return -1;
+	if (host_signal(fs->rt, h, &p, SIGSTOP) < 0) {
+		error_prefix("SIGSTOP %s (pid %d): ", process, (int)p.pid);
+		return fault_failed(fs, f);
+	}
 	snprintf(how, sizeof(how), "SIGSTOP to pid %d (SIGCONT on revert)", (int)p.pid);
-	f = fault_add(fs, "pause", h, process, resume, how);
-	f->proc = p;
-	return f->id;
+	return fault_applied(fs, f, process, how);
 }
 
 int fault_crash(struct fault_set *fs, const struct lab_host_rt *h)
@@ -84,5 +119,5 @@ int fault_crash(struct fault_set *fs, const struct lab_host_rt *h)
 		host_signal(fs->rt, h, &procs[i], SIGKILL);
 	error_clear(); /* some had ended with their parents: that is the crash */
 	snprintf(how, sizeof(how), "SIGKILL to all %zu processes at once", n);
-	return fault_add(fs, "crash", h, "host", NULL, how)->id;
+	return fault_note(fs, "crash", h, "host", how);
 }

@@ -9,16 +9,16 @@
 int fault_rejoin(struct fault_set *fs, const struct lab_host_rt *h, const struct lab_host_rt *p,
                  bool rewind)
 {
-	struct fault *f;
+	int id;
 
 	if (h == p)
 		return error_set("%s is the primary: it cannot rejoin itself", h->def->name);
-	f = fault_add(fs, "rejoin", h, p->def->name, NULL,
-	              rewind ? "stop, repmgr node rejoin --force-rewind (pg_rewind)"
+	id = fault_note(fs, "rejoin", h, p->def->name,
+	                rewind ? "stop, repmgr node rejoin --force-rewind (pg_rewind)"
 	                     : "stop, repmgr node rejoin");
 	postgres_stop(fs->rt, h);
 	procs_end_all(fs->rt, h, "postgres", 5000);
 	if (repmgr_node_rejoin(fs->rt, h, p, rewind) < 0)
 		return -1;
-	return f->id;
+	return id;
 }

@@ -29,14 +29,32 @@ static const char *restore_sock(const struct lab_host_rt *where)
 	return where->def->role == ROLE_SPARE ? "run" : "restore-run";
 }
 
-static int stop_restored(struct lab_rt *rt, struct fault *f)
-{
-	const struct lab_host_rt *where = lab_rt_host(rt, f->host);
+/* The restored server, once started ("-" before): stopped by PID and start time. */
+struct restore_state {
+	struct host_proc proc;
+};
 
-	if (!where)
-		return error_set("no host %s in the lab", f->host);
-	if (f->proc.pid > 0)
-		procs_stop(rt, where, &f->proc, SIGINT, 10000);
+static int restore_parse(const char *text, void *state)
+{
+	struct restore_state *s = state;
+	long pid;
+	int used = 0;
+
+	if (strcmp(text, "-") == 0)
+		return 0;
+	if (sscanf(text, "%ld %llu%n", &pid, &s->proc.start, &used) != 2 || text[used] ||
+	    pid <= 1 || pid > 1 << 22)
+		return error_set("'%s' is neither '-' nor 'PID STARTTIME'", text);
+	s->proc.pid = (pid_t)pid;
+	return 0;
+}
+
+static int stop_restored(struct lab_rt *rt, const struct lab_host_rt *where, const void *state)
+{
+	const struct restore_state *s = state;
+
+	if (s->proc.pid > 0)
+		procs_stop(rt, where, &s->proc, SIGINT, 10000);
 	host_release_pg_shm(rt, where, restore_dir(where));
 	if (host_remove(rt, where, restore_dir(where)) < 0 ||
 	    host_remove(rt, where, restore_sock(where)) < 0)
@@ -44,23 +62,26 @@ static int stop_restored(struct lab_rt *rt, struct fault *f)
 	return 0;
 }
 
-const char *fault_restored_socket(const struct fault_set *fs, const char **port)
+static char *stop_by_hand(const struct lab_host_rt *where, const void *state)
 {
-	static char lab_port[16];
-	const struct lab_host_rt *b = lab_rt_by_role(fs->rt, ROLE_BARMAN);
-	size_t i;
+	const struct restore_state *s = state;
+	char *dir = host_path(where, restore_dir(where)), *sock = host_path(where, restore_sock(where));
+	char *cmd = s->proc.pid > 0
+	                ? xasprintf("kill -INT %d; rm -rf %s %s", (int)s->proc.pid, dir, sock)
+	                : xasprintf("pg_ctl -D %s stop; rm -rf %s %s", dir, dir, sock);
 
-	for (i = fs->count; i-- > 0;) {
-		const struct fault *f = &fs->items[i];
-
-		if (!f->active || strcmp(f->kind, "barman_restore") != 0)
-			continue;
-		snprintf(lab_port, sizeof(lab_port), "%ld", fs->rt->lab->postgres.port);
-		*port = b && strcmp(f->host, b->def->name) == 0 ? PGDRILL_RESTORE_PORT : lab_port;
-		return f->saved;
-	}
-	return NULL;
+	free(dir);
+	free(sock);
+	return cmd;
 }
+
+const struct fault_kind fault_kind_barman_restore = {
+    .name = "barman_restore",
+    .state_size = sizeof(struct restore_state),
+    .parse = restore_parse,
+    .revert = stop_restored,
+    .by_hand = stop_by_hand,
+};
 
 /* Streamed WAL becomes restorable once archived: close the current segment, start the
  * next, archive. */
@@ -110,7 +131,7 @@ int fault_barman_restore(struct fault_set *fs, const char *target_time,
 {
 	struct lab_rt *rt = fs->rt;
 	const struct lab_host_rt *b = lab_rt_by_role(rt, ROLE_BARMAN), *where = spare ? spare : b;
-	char *dir, *sock, *sockopt, *portopt, *how, port[16];
+	char *dir, *sock, *sockopt, *portopt, *how, port[16], state[64];
 	char *rec_latest[] = {"recover", rt->lab->barman.server_name, "latest", NULL, NULL};
 	char *rec_pitr[] = {"recover",
 	                    "--target-time",
@@ -138,8 +159,9 @@ int fault_barman_restore(struct fault_set *fs, const char *target_time,
 	                "cluster_name=restored",
 	                NULL};
 	struct proc_spec spec = {.argv = argv, .user = "barman"};
+	struct host_proc proc;
 	struct fault *f;
-	int rc = -1;
+	int rc = 0;
 
 	if (!b)
 		return error_set("the lab has no barman host");
@@ -153,9 +175,12 @@ int fault_barman_restore(struct fault_set *fs, const char *target_time,
 	if (host_exists(rt, where, restore_dir(where)))
 		return error_set("host %s has a restored server already; revert that fault first",
 		                 where->def->name);
+	f = fault_begin(fs, &fault_kind_barman_restore, where, "-");
+	if (!f)
+		return -1;
 	if (archive_now(rt, b) < 0 || host_mkdir(rt, where, restore_sock(where), 0755, "barman") < 0 ||
 	    host_mkdir(rt, where, restore_dir(where), 0700, "barman") < 0)
-		return -1;
+		return fault_failed(fs, f);
 	dir = host_path(where, restore_dir(where));
 	sock = host_path(where, restore_sock(where));
 	rec_latest[3] = dir;
@@ -165,23 +190,25 @@ int fault_barman_restore(struct fault_set *fs, const char *target_time,
 	                              target_time, dir, where->def->name, port)
 	                  : xasprintf("barman recover latest into %s on %s, started on port %s",
 	                              dir, where->def->name, port);
-	f = fault_add(fs, "barman_restore", where, target_time ? "point in time" : "latest",
-	              stop_restored, how);
-	free(how);
-	f->saved = sock; /* for fault_restored_socket */
 	if (barman_cmd(rt, b, "barman recover", target_time ? rec_pitr : rec_latest, NULL) < 0 ||
-	    strip_standby_settings(rt, where) < 0) {
-		free(dir);
-		return -1;
-	}
+	    strip_standby_settings(rt, where) < 0)
+		rc = -1;
 	portopt = xasprintf("port=%s", port);
 	sockopt = xasprintf("unix_socket_directories=%s", sock);
 	argv[2] = dir;
 	argv[4] = portopt;
 	argv[8] = sockopt;
-	if (host_spawn(rt, where, &spec, "restored-postgres", &f->proc) == 0)
-		rc = f->id;
+	if (rc == 0)
+		rc = host_spawn(rt, where, &spec, "restored-postgres", &proc);
+	if (rc == 0) {
+		snprintf(state, sizeof(state), "%d %llu", (int)proc.pid, proc.start);
+		rc = fault_restate(fs, f, state);
+	}
+	rc = rc == 0 ? fault_applied(fs, f, target_time ? "point in time" : "latest", how)
+	             : fault_failed(fs, f);
+	free(how);
 	free(dir);
+	free(sock);
 	free(portopt);
 	free(sockopt);
 	return rc;

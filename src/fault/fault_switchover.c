@@ -95,14 +95,14 @@ int fault_switchover(struct fault_set *fs, const struct lab_host_rt *to,
 	struct lab_rt *rt = fs->rt;
 	char how[160], *why;
 	size_t i;
-	int rc = -1;
+	int rc = -1, id;
 
 	if (to == from)
 		return error_set("%s is the primary already", to->def->name);
 	snprintf(how, sizeof(how),
 	         "planned: stop %s cleanly, promote %s, rejoin %s, siblings follow",
 	         from->def->name, to->def->name, from->def->name);
-	fault_add(fs, "switchover", to, "primary role", NULL, how);
+	id = fault_note(fs, "switchover", to, "primary role", how);
 	if (repmgr_service(rt, to, "pause") < 0)
 		return -1;
 	postgres_stop(rt, from);
@@ -131,7 +131,7 @@ int fault_switchover(struct fault_set *fs, const struct lab_host_rt *to,
 		if (repmgr_standby_follow(rt, h, to) < 0)
 			goto resume;
 	}
-	rc = (int)fs->count;
+	rc = id;
 resume:
 	/* repmgrd must run again whatever happened; the first failure is the one to tell. */
 	why = rc < 0 ? xstrdup(error_last()) : NULL;

@@ -372,14 +372,18 @@ static int c_restored(lua_State *L)
 	const char *vals[] = {NULL, NULL, "postgres", NULL, "2", NULL};
 	PGconn *c = NULL;
 	PGresult *r;
+	char port[16], *sock = fault_restored_socket(&ctx->faults, port);
 	int k;
 
-	vals[0] = fault_restored_socket(&ctx->faults, &vals[1]);
-	vals[3] = db;
-	if (!vals[0])
+	if (!sock)
 		return luaL_error(L,
 		                  "check.restored: no restored server: call fault.barman_restore "
 		                  "first");
+	/* Kept on the Lua stack: a Lua error below leaks nothing. */
+	vals[0] = lua_pushstring(L, sock);
+	vals[1] = lua_pushstring(L, port);
+	free(sock);
+	vals[3] = db;
 	for (;;) {
 		c = PQconnectdbParams(keys, vals, 0);
 		if (PQstatus(c) == CONNECTION_OK) {

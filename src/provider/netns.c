@@ -410,6 +410,7 @@ static int netns_destroy(const char *lab_dir)
 
 const struct provider_ops provider_netns = {
     .name = "netns",
+    .destroy_undoes_faults = true, /* the hosts' processes, disks and links go with it */
     .create = netns_create,
     .destroy = netns_destroy,
     .place = netns_place,

@@ -4,6 +4,7 @@
 #ifndef PGDRILL_PROVIDER_PROVIDER_H
 #define PGDRILL_PROVIDER_PROVIDER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -29,6 +30,9 @@ struct host_proc;
  * provider/host.c (relative, no '..', no control characters). */
 struct provider_ops {
 	const char *name;
+	/* Taking the lab apart undoes any fault on its hosts (they exist only for the lab):
+	 * `down` may go ahead when a fault's own revert failed. */
+	bool destroy_undoes_faults;
 	/* Network and disks; every resource recorded in the state file before it exists. */
 	int (*create)(struct lab_rt *rt);
 	/* Everything the state file of LAB_DIR names, processes first. Works without the lab

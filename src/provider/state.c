@@ -15,7 +15,7 @@
 #include "util/strbuf.h"
 #include "util/units.h"
 
-static const char *const kind_names[] = {"lab", "netns", "route", "mount", "pid", "ready"};
+static const char *const kind_names[] = {"lab", "netns", "route", "mount", "pid", "ready", "fault", "reverted"};
 
 char *state_lab_dir(const char *state_dir, const char *lab_name)
 {
@@ -182,6 +182,32 @@ static bool name_chars(const char *s, size_t max)
 	return i > 0 && i <= max;
 }
 
+/* "PID-N", the form of a fault's token. */
+static bool token_chars(const char *s)
+{
+	size_t i, dashes = 0;
+
+	for (i = 0; s[i]; i++) {
+		if (s[i] == '-')
+			dashes++;
+		else if (s[i] < '0' || s[i] > '9')
+			return false;
+	}
+	return i > 2 && i < 32 && dashes == 1;
+}
+
+/* A fault kind or host name: letters, digits, '_' and '-', at most 32. */
+static bool fault_name_chars(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_'))
+			return false;
+	return i > 0 && i <= 32;
+}
+
 static bool private_subnet(const char *text)
 {
 	struct subnet net;
@@ -233,6 +259,19 @@ static const char *entry_problem(const struct state_entry *e, const char *lab_di
 	case STATE_PID:
 		if (strtol(e->arg, &end, 10) <= 1 || *end)
 			why = "names no process";
+		break;
+	case STATE_FAULT: {
+		/* "fault TOKEN KIND HOST STATE": the kind's own parser checks the state. */
+		char kind[33], host[65];
+
+		if (!token_chars(e->arg) || sscanf(e->rest, "%32s %64s", kind, host) != 2 ||
+		    !fault_name_chars(kind) || !fault_name_chars(host))
+			why = "is not a fault record of pgdrill's form";
+		break;
+	}
+	case STATE_REVERTED:
+		if (!token_chars(e->arg))
+			why = "names no fault";
 		break;
 	default:
 		break;

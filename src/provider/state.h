@@ -15,6 +15,8 @@ enum state_kind {
 	STATE_MOUNT, /* "mount PATH" */
 	STATE_PID,   /* "pid PID STARTTIME HOST WHAT" */
 	STATE_READY, /* "ready": `up` finished */
+	STATE_FAULT, /* "fault TOKEN KIND HOST STATE...": applied (or about to be) */
+	STATE_REVERTED, /* "reverted TOKEN" */
 };
 
 struct state_entry {

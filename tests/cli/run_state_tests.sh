@@ -59,6 +59,28 @@ rm "$dir/state"
 refused "a directory with the lab's name but no state file and no marker" \
 	"not a lab directory of pgdrill"
 
+make_lab 'lab tamper 10.99.0.0/24 netns\nfault ../1 pause postgres1 1 0\n'
+refused "a fault record of another form" "is not a fault record of pgdrill's form"
+
+# A fault record of the right form whose state is hostile is never acted on: a ballast
+# path outside the host's disk, the PID of a process that is not the lab's.
+echo victim >"$tmp/victim"
+sleep 60 &
+sleeper=$!
+start=$(sed 's/^.*) //' /proc/$sleeper/stat | awk '{print $20}')
+make_lab "lab tamper 10.99.0.0/24 netns\nfault 7-1 fill_disk postgres1 ../../../../../victim\nfault 7-2 pause postgres2 $sleeper $start\nfault 7-3 break_hba postgres1 /etc/passwd\n"
+out=$("$bin" down "$lab" 2>&1)
+if grep -q "fill_disk on postgres1): its record is not of its kind's form" <<<"$out" &&
+	grep -q "break_hba on postgres1): its record is not of its kind's form" <<<"$out" &&
+	[ -e "$tmp/victim" ] && [ "$(sed 's/^.*) //' /proc/$sleeper/stat | awk '{print $1}')" != T ]; then
+	ok
+else
+	bad "hostile fault states: output: $out; victim $(test -e "$tmp/victim" && echo kept || echo GONE)"
+fi
+kill -CONT $sleeper 2>/dev/null
+kill $sleeper
+wait $sleeper 2>/dev/null
+
 # A lab another pgdrill is working on (its lock held) is refused at once, untouched.
 make_lab 'lab tamper 10.99.0.0/24 netns\n'
 # -F: flock becomes the sleep itself, so ending it by PID ends the holder.
