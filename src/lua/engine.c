@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lua/lua_pattern.h"
 #include "util/error.h"
 #include "util/fsutil.h"
 #include "util/proc.h"
@@ -367,6 +368,7 @@ static void open_sandbox(lua_State *L)
 	lua_pushnil(L);
 	lua_setfield(L, -2, "dump");
 	lua_pop(L, 1);
+	lua_pattern_guard(L);
 	lua_getglobal(L, "setmetatable");
 	lua_pushcclosure(L, l_setmetatable, 1);
 	lua_setglobal(L, "setmetatable");

@@ -81,6 +81,11 @@ static void test_limits_stop(void **state)
 	             "instruction limit reached");
 	expect_error("local s = string.rep('x', 1 << 30)", "not enough memory");
 	expect_error("local t = {} for i = 1, 1e8 do t[i] = i end", "not enough memory");
+	/* Pattern matching runs in C, out of the hook's reach: it has a deadline of its own. */
+	expect_error("string.find(string.rep('a', 30), '.-.-.-.-.-.-.-.-.-.-b')",
+	             "find: the pattern was still matching after");
+	expect_error("local s = string.rep('a', 30) s:gsub('.-.-.-.-.-.-.-.-.-.-b', print)",
+	             "gsub: the pattern was still matching after");
 }
 
 /* Lua runs __gc with hooks off, so a finalizer that loops could never be stopped: the
