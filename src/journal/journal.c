@@ -81,6 +81,7 @@ void journal_begin_scenario(struct journal *j, const char *name, const char *fil
 	json_object_array_add(j->scenarios, s);
 	j->scenario = s;
 	j->failed_checks = 0;
+	j->events = 0;
 	if (j->live) {
 		fprintf(j->live, "== %s (%s)\n", name, file);
 		fflush(j->live);
@@ -103,11 +104,29 @@ static json_object *scenario_array(struct journal *j, const char *key)
 
 void journal_event(struct journal *j, const char *kind, json_object *data, const char *fmt, ...)
 {
-	json_object *e = json_object_new_object(), *events = scenario_array(j, "events");
+	json_object *e, *events = scenario_array(j, "events");
 	double t = journal_now(j);
 	char text[1024];
 	va_list ap;
 
+	/* What a drill's own code writes is held to the cap; pgdrill's own events (faults,
+	 * reverts, checks, the heal) are few and always kept. */
+	if (events && (strcmp(kind, "print") == 0 || strcmp(kind, "note") == 0) &&
+	    ++j->events > JOURNAL_MAX_EVENTS) {
+		json_object_put(data);
+		if (j->events == JOURNAL_MAX_EVENTS + 1) {
+			e = json_object_new_object();
+			json_object_object_add(e, "t", json_object_new_double(t));
+			json_object_object_add(e, "kind", json_object_new_string("warning"));
+			json_object_object_add(
+			    e, "text",
+			    json_object_new_string("the drill wrote more than 100000 lines: the rest "
+			                           "are dropped"));
+			json_object_array_add(events, e);
+		}
+		return;
+	}
+	e = json_object_new_object();
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);

@@ -15,7 +15,12 @@ struct journal {
 	FILE *live;            /* the timeline; NULL for none */
 	char *dir;             /* run directory */
 	int failed_checks;     /* in the current scenario */
+	long events;           /* in the current scenario, held to JOURNAL_MAX_EVENTS */
 };
+
+/* A scenario's timeline keeps at most this many events (a drill printing in a loop
+ * cannot fill the machine's memory); one more says the rest was dropped. */
+#define JOURNAL_MAX_EVENTS 100000
 
 int journal_open(struct journal *j, const char *run_dir, const char *lab, FILE *live);
 void journal_begin_scenario(struct journal *j, const char *name, const char *file);

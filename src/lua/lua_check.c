@@ -10,6 +10,7 @@
 #include "roles/client.h"
 #include "roles/haproxy.h"
 #include "roles/health.h"
+#include "roles/pg.h"
 #include "roles/secrets.h"
 #include "roles/status.h"
 #include "util/error.h"
@@ -248,8 +249,11 @@ static int through(struct lab_rt *rt, const struct lab_listener *l, const char *
 	if (PQstatus(c) != CONNECTION_OK) {
 		snprintf(err, err_len, "%s", PQerrorMessage(c));
 	} else {
-		r = PQexec(c, sql);
-		if (PQresultStatus(r) == PGRES_TUPLES_OK || PQresultStatus(r) == PGRES_COMMAND_OK) {
+		r = pg_query_within(c, sql, 10000);
+		if (!r) {
+			snprintf(err, err_len, "%s", error_last());
+			error_clear();
+		} else if (PQresultStatus(r) == PGRES_TUPLES_OK || PQresultStatus(r) == PGRES_COMMAND_OK) {
 			rc = 0;
 			if (server && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0)
 				snprintf(server, server_len, "%s", PQgetvalue(r, 0, 0));
@@ -387,7 +391,8 @@ static int c_restored(lua_State *L)
 	for (;;) {
 		c = PQconnectdbParams(keys, vals, 0);
 		if (PQstatus(c) == CONNECTION_OK) {
-			r = PQexec(c, "SELECT pg_is_in_recovery()");
+			r = pg_query_within(c, "SELECT pg_is_in_recovery()", 2000);
+			error_clear();
 			if (PQresultStatus(r) == PGRES_TUPLES_OK && PQgetvalue(r, 0, 0)[0] == 'f') {
 				PQclear(r);
 				break;

@@ -65,9 +65,16 @@ static int h_exec(lua_State *L)
 
 int lua_push_query(lua_State *L, PGconn *c, const char *sql)
 {
-	PGresult *r = PQexec(c, sql);
+	PGresult *r = pg_query_within(c, sql, PG_ADMIN_TIMEOUT_MS);
 	int i, k;
 
+	if (!r) {
+		lua_pushnil(L);
+		lua_pushstring(L, error_last());
+		lua_pushstring(L, "");
+		error_clear();
+		return 3;
+	}
 	if (PQresultStatus(r) != PGRES_TUPLES_OK && PQresultStatus(r) != PGRES_COMMAND_OK) {
 		const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
 

@@ -166,12 +166,20 @@ static int netns_create(struct lab_rt *rt)
 
 	for (i = 0; i < rt->nhosts; i++) {
 		const struct lab_host_rt *h = &rt->hosts[i];
+		const char *own;
 		char opts[64];
 
-		if (fs_mkdir_p(h->host_root, 0755, NULL) < 0 || fs_mkdir_p(h->log_dir, 0777, NULL) < 0)
+		/* The log directory is root's alone: pgdrill opens the logs of what it starts,
+		 * and makes, owned by their writer, the ones programs open themselves. */
+		if (fs_mkdir_p(h->host_root, 0755, NULL) < 0 || fs_mkdir_p(h->log_dir, 0755, NULL) < 0)
 			goto cleanup;
-		/* Sticky and world-writable like /tmp: each role makes its own owned subdir. */
-		chmod(h->log_dir, 01777);
+		own = h->def->role == ROLE_BARMAN ? "barman"
+		      : h->def->role == ROLE_PRIMARY || h->def->role == ROLE_STANDBY ||
+		              h->def->role == ROLE_SPARE
+		          ? "postgres"
+		          : NULL;
+		if (own && netns_make_log(h, own, own) < 0)
+			goto cleanup;
 		if (state_append(&rt->state, STATE_MOUNT, "%s", h->host_root) < 0)
 			goto cleanup;
 		snprintf(opts, sizeof(opts), "size=%llu,mode=0755",

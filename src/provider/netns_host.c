@@ -175,6 +175,19 @@ int netns_put_log(const struct lab_host_rt *h, const char *what, const char *tex
 	return rc;
 }
 
+int netns_make_log(const struct lab_host_rt *h, const char *what, const char *owner)
+{
+	char *leaf = xasprintf("%s.log", what);
+	int dfd = open_log_dir(h), rc = -1;
+
+	if (dfd >= 0) {
+		rc = write_at(h, dfd, leaf, leaf, "", 0, 0640, owner);
+		close(dfd);
+	}
+	free(leaf);
+	return rc;
+}
+
 /* Reads an open file, refusing anything but a regular file of at most `max` bytes. */
 static int read_fd(const struct lab_host_rt *h, const char *name, int fd, size_t max, char **out,
                    size_t *len)

@@ -9,6 +9,9 @@ int netns_put_file(const struct lab_host_rt *h, const char *rel, const char *dat
                    mode_t mode, const char *owner);
 int netns_get_file(const struct lab_host_rt *h, const char *rel, size_t max, char **out,
                    size_t *len);
+/* An empty log `what`.log owned by `owner`, for a program that opens its log itself
+ * (pg_ctl -l, barman): the directory is root's alone, so nobody can plant a link there. */
+int netns_make_log(const struct lab_host_rt *h, const char *what, const char *owner);
 int netns_put_log(const struct lab_host_rt *h, const char *what, const char *text);
 int netns_get_log(const struct lab_host_rt *h, const char *what, size_t max, char **out);
 int netns_make_dir(const struct lab_host_rt *h, const char *rel, mode_t mode, const char *owner);

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "roles/pg.h"
 #include "util/error.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -49,7 +50,8 @@ static int local_recovery_state(const struct agent_options *o)
 	snprintf(port, sizeof(port), "%d", o->pg_port);
 	c = PQconnectdbParams(keys, vals, 0);
 	if (PQstatus(c) == CONNECTION_OK) {
-		r = PQexec(c, "select pg_is_in_recovery()");
+		r = pg_query_within(c, "select pg_is_in_recovery()", 5000);
+		error_clear(); /* no answer: not reachable */
 		if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
 			state = PQgetvalue(r, 0, 0)[0] == 't' ? 1 : 0;
 		PQclear(r);

@@ -195,10 +195,17 @@ static int phase_write_check(struct run *r, const struct lab_host_rt *proxy)
 		PQfinish(c);
 		return -1;
 	}
-	res = PQexec(c, "CREATE TABLE IF NOT EXISTS pgdrill_up (at timestamptz DEFAULT now(), "
-	                "server inet DEFAULT inet_server_addr());"
-	                "INSERT INTO pgdrill_up DEFAULT VALUES");
-	if (PQresultStatus(res) == PGRES_COMMAND_OK)
+	/* A deadline: a synchronous commit with no standby to confirm it waits forever. */
+	res = pg_query_within(c,
+	                      "CREATE TABLE IF NOT EXISTS pgdrill_up (at timestamptz DEFAULT "
+	                      "now(), server inet DEFAULT inet_server_addr());"
+	                      "INSERT INTO pgdrill_up DEFAULT VALUES",
+	                      30000);
+	if (!res)
+		error_replace("host %s, step 'write through haproxy': listener %s: %s (a "
+		              "synchronous commit waiting for a standby that never confirms?)",
+		              proxy->def->name, l->name, error_last());
+	else if (PQresultStatus(res) == PGRES_COMMAND_OK)
 		rc = 0;
 	else
 		error_set("host %s, step 'write through haproxy': listener %s: %s",

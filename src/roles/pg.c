@@ -1,5 +1,7 @@
 #include "roles/pg.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,11 +49,62 @@ char *pg_sql_for_display(const char *sql)
 	return xasprintf("%.*s PASSWORD (hidden)", (int)(pw - sql), sql);
 }
 
+PGresult *pg_query_within(PGconn *c, const char *sql, int timeout_ms)
+{
+	long long deadline = proc_now_ms() + timeout_ms;
+	PGresult *last = NULL, *r;
+
+	if (!PQsendQuery(c, sql)) {
+		char *msg = xstrdup(PQerrorMessage(c));
+
+		msg[strcspn(msg, "\n")] = '\0';
+		error_set("cannot send the query: %s", msg);
+		free(msg);
+		return NULL;
+	}
+	for (;;) {
+		while (!PQisBusy(c)) {
+			r = PQgetResult(c);
+			if (!r)
+				return last ? last : (error_set("the server sent no result"), NULL);
+			PQclear(last);
+			last = r;
+		}
+		long long left = deadline - proc_now_ms();
+		struct pollfd p = {.fd = PQsocket(c), .events = POLLIN};
+
+		if (left <= 0 || poll(&p, 1, (int)(left > 1000 ? 1000 : left)) < 0) {
+			if (left > 0 && errno == EINTR)
+				continue;
+			PQclear(last);
+			error_set("no answer within %.1f s", timeout_ms / 1000.0);
+			return NULL;
+		}
+		if (!PQconsumeInput(c)) {
+			char *msg = xstrdup(PQerrorMessage(c));
+
+			msg[strcspn(msg, "\n")] = '\0';
+			PQclear(last);
+			error_set("the connection broke: %s", msg);
+			free(msg);
+			return NULL;
+		}
+	}
+}
+
 static PGresult *run(const struct lab_host_rt *h, PGconn *c, const char *sql)
 {
-	PGresult *r = PQexec(c, sql);
+	PGresult *r = pg_query_within(c, sql, PG_ADMIN_TIMEOUT_MS);
 	ExecStatusType st = PQresultStatus(r);
 
+	if (!r) {
+		char *shown = pg_sql_for_display(sql), *why = xstrdup(error_last());
+
+		error_replace("host %s: SQL failed: %s\n  SQL: %s", h->def->name, why, shown);
+		free(why);
+		free(shown);
+		return NULL;
+	}
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 		const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
 		char *msg = xstrdup(PQerrorMessage(c)), *shown = pg_sql_for_display(sql);

@@ -8,6 +8,13 @@
 
 #include "provider/host.h"
 
+/* How long the harness waits for its own SQL on a node. */
+#define PG_ADMIN_TIMEOUT_MS 60000
+
+/* PQexec with a deadline: the last result, or NULL (error set) when the server did not
+ * answer within timeout_ms or the connection broke. After NULL the connection is of no
+ * further use (PQfinish it); the server side ends the statement when it next writes. */
+PGresult *pg_query_within(PGconn *c, const char *sql, int timeout_ms);
 PGconn *pg_admin_connect(const struct lab_rt *rt, const struct lab_host_rt *h, const char *db,
                          int timeout_s);
 /* The SQL as an error message may show it, a password literal hidden. Owned. */

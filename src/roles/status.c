@@ -43,7 +43,8 @@ static void collect_node(const struct lab_rt *rt, struct host_status *hs)
 		error_clear();
 		return;
 	}
-	r = PQexec(c, node_sql);
+	r = pg_query_within(c, node_sql, 5000);
+	error_clear(); /* no answer: not reachable */
 	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
 		hs->reachable = true;
 		hs->in_recovery = PQgetvalue(r, 0, 0)[0] == 't';
@@ -68,7 +69,8 @@ static void collect_lag(const struct lab_rt *rt, struct lab_status *s, struct ho
 		error_clear();
 		return;
 	}
-	r = PQexec(c, lag_sql);
+	r = pg_query_within(c, lag_sql, 5000);
+	error_clear(); /* no answer: no lag figures */
 	for (i = 0; PQresultStatus(r) == PGRES_TUPLES_OK && i < PQntuples(r); i++) {
 		for (k = 0; k < s->count; k++) {
 			if (strcmp(s->hosts[k].host->def->name, PQgetvalue(r, i, 0)) != 0)

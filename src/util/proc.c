@@ -319,13 +319,21 @@ int proc_start(const struct proc_spec *spec, struct proc_handle *out)
 	return 0;
 }
 
+/* What pgdrill keeps of one stream of a command's output: a command that writes without
+ * end is still read to its end, but held to this. */
+#define PROC_OUTPUT_MAX (16u << 20)
+
 static void drain(int *fd, struct strbuf *sb)
 {
+	static const char cut[] = "\n[pgdrill: output cut at 16 MB]\n";
 	char buf[4096];
 	ssize_t n = read(*fd, buf, sizeof(buf));
 
 	if (n > 0) {
-		strbuf_add(sb, buf, (size_t)n);
+		if (sb->len + (size_t)n <= PROC_OUTPUT_MAX)
+			strbuf_add(sb, buf, (size_t)n);
+		else if (sb->len <= PROC_OUTPUT_MAX)
+			strbuf_add(sb, cut, sizeof(cut) - 1); /* once: the length passes the cap */
 	} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
 		close(*fd);
 		*fd = -1;
@@ -392,8 +400,10 @@ int proc_run(const struct proc_spec *spec, struct proc_result *res)
 int proc_spawn(const struct proc_spec *spec, pid_t *out_pid)
 {
 	int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	/* Never through a link: a log directory is root's, and a link there is nobody's. */
 	int log = open(spec->log_path ? spec->log_path : "/dev/null",
-	               O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	               O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (spec->log_path ? O_NOFOLLOW : 0),
+	               0640);
 	pid_t pid;
 
 	if (in < 0 || log < 0) {

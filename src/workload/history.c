@@ -141,6 +141,11 @@ static int parse_line(char *line, struct op_record *r, const char **message)
 	return 0;
 }
 
+/* The longest history line (a message is cut to well under this when written) and the
+ * most operations a history may hold: 50 M, many hours of the fastest workload. */
+#define HISTORY_LINE_MAX 4096
+#define HISTORY_MAX_OPS 50000000UL
+
 int history_load(struct history *h, const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -158,6 +163,15 @@ int history_load(struct history *h, const char *path)
 		lineno++;
 		if (line[0] == '#' || line[0] == '\n')
 			continue;
+		/* A history holds what one workload did: a line is short, and the whole of it
+		 * fits the memory a run may use. */
+		if (strlen(line) > HISTORY_LINE_MAX || h->count >= HISTORY_MAX_OPS) {
+			rc = error_set("%s:%ld: %s", path, lineno,
+			               h->count >= HISTORY_MAX_OPS
+			                   ? "more operations than a workload history holds"
+			                   : "a line longer than a workload history line");
+			break;
+		}
 		if (parse_line(line, &r, &message) < 0) {
 			rc = error_set("%s:%ld: not a workload history line", path, lineno);
 			break;

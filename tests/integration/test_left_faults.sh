@@ -4,6 +4,8 @@
 # restored server): each was recorded in the state file before it was applied, so the
 # next run reverts them all and heals the lab before its drill, and `down` reverts them
 # before it takes the lab apart. Each fault is seen in effect from outside first.
+# Also: SIGHUP (a closed terminal) ends a run as Ctrl-C does, a closed stdout does not
+# kill a run, and a paused haproxy cannot hang a drill: every wait has its deadline.
 PGDRILL=$1
 SRC=$2
 source "$SRC/tests/integration/lib.sh"
@@ -49,9 +51,10 @@ none_in_effect() {
 	check "postgres3's postmaster runs (not stopped)" running
 }
 
-# Runs the scenario that leaves every fault applied, and SIGKILLs pgdrill once they are.
-leave_faults() { # out
-	local pid
+# Runs the scenario that leaves every fault applied, and sends SIGNAL to pgdrill once
+# they are; rc is its exit code.
+leave_faults() { # out [signal]
+	local pid sig=${2:-KILL}
 	"$PGDRILL" run --keep --runs-dir "$runs/leave" "$lab" "$SRC/tests/lua/leave_faults.lua" >"$1" 2>&1 &
 	pid=$!
 	if wait_until 180 grep -q "ALL FAULTS APPLIED" "$1"; then
@@ -62,8 +65,9 @@ leave_faults() { # out
 		not_ok "the faults were not applied within 180 s"
 		tail -30 "$1"
 	fi
-	kill -KILL $pid
+	kill -"$sig" $pid
 	wait $pid 2>/dev/null
+	rc=$?
 }
 
 check "up" "$PGDRILL" up -q "$lab"
@@ -83,6 +87,31 @@ none_in_effect
 check "the state file records every fault reverted" \
 	test "$(grep -c '^reverted ' "$state")" -ge 6
 check_healthy "the lab is healthy after the next run" "$lab"
+
+# SIGHUP: the run reverts its faults itself, heals the lab and exits 2.
+leave_faults "$runs/hup.out" HUP
+check "a run ended by SIGHUP exits 2 (got $rc)" test "$rc" = 2
+check "it says it was interrupted" grep -q "interrupted" "$runs/hup.out"
+check "it reverted its faults itself" test "$(grep -c 'revert .*reverted after' "$runs/hup.out")" -ge 6
+none_in_effect
+# (A fault recorded twice, before and after it learnt a PID, is one fault.)
+check "nothing is left for a later run to revert" \
+	test "$(awk '$1 == "fault" {print $2}' "$state" | sort -u | wc -l)" = "$(grep -c '^reverted ' "$state")"
+
+# A reader that goes away (| head -1) does not kill the run: it ends as it would have.
+"$PGDRILL" run --keep --runs-dir "$runs/pipe" "$lab" "$SRC/tests/lua/steady_only.lua" | head -1 >/dev/null
+rc=${PIPESTATUS[0]}
+check "a run whose stdout closed still passes (exit $rc, not 141)" test "$rc" = 0
+
+# haproxy paused: every check that asks it or goes through it ends within its deadline.
+timeout 300 "$PGDRILL" run --keep --runs-dir "$runs/paused" "$lab" "$SRC/tests/lua/paused_proxy.lua" >"$runs/paused.out" 2>&1
+rc=$?
+check "a drill with haproxy paused ends, with missed objectives (exit $rc)" test "$rc" = 1
+[ "$rc" = 1 ] || tail -30 "$runs/paused.out"
+check "its checks ran to the end" grep -q "ALL ASKED" "$runs/paused.out"
+check "the write through the paused haproxy failed" grep -q "check FAIL writes" "$runs/paused.out"
+check "haproxy runs again afterwards" bash -c "! grep -q 'haproxy.*FAILED' $runs/paused.out"
+check_healthy "the lab is healthy after the paused haproxy" "$lab"
 
 # The same, then `down`: it reverts them before it takes the lab apart.
 leave_faults "$runs/leave2.out"
