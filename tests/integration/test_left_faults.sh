@@ -72,6 +72,12 @@ leave_faults() { # out [signal]
 
 check "up" "$PGDRILL" up -q "$lab"
 check_healthy "the lab is healthy before the drill" "$lab"
+# Nobody but root may create a file (or plant a link) where pgdrill opens logs as root.
+logs=$STATE_DIR/labs/it-left/logs
+check "the log directories are root's and writable by nobody else" \
+	test -z "$(find "$logs" -maxdepth 1 -type d \( -perm -o+w -o -perm -g+w -o ! -user root \))"
+check "postgres and barman write their own logs, made for them" \
+	test "$(stat -c %U "$logs/postgres1/postgres.log")/$(stat -c %U "$logs/barman/barman.log")" = postgres/barman
 
 leave_faults "$runs/leave1.out"
 check "the faults outlived pgdrill" paused
