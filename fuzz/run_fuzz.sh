@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs the lab loader fuzzer for SECONDS, seeded with the repository's labs (valid and
-# invalid) and a YAML dictionary. Usage: run_fuzz.sh FUZZER SOURCE_DIR SECONDS
+# invalid) and a YAML dictionary. Usage: run_fuzz.sh FUZZER SOURCE_DIR SECONDS [PGDRILL [MAX]]
+# With PGDRILL, the configuration files of the valid labs of the final corpus (at most MAX,
+# default 300) must then parse in postgres, haproxy and barman (fuzz/check_rendered.sh).
 # Fails when the fuzzer fails (a crash, a leak, a timeout) and when it executed nothing:
 # a fuzzer that never started must not look like one that found no bug.
 set -euo pipefail
@@ -11,6 +13,9 @@ fi
 fuzzer=$(realpath -e "$1")
 src=$(realpath -e "$2")
 seconds=${3:-60}
+pgdrill=${4:-}
+max_checked=${5:-300}
+[ -z "$pgdrill" ] || pgdrill=$(realpath -e "$pgdrill")
 dict=$src/fuzz/lab.dict
 test -r "$dict" || { echo "run_fuzz: no dictionary at $dict" >&2; exit 2; }
 work=$(mktemp -d)
@@ -35,3 +40,7 @@ if [ -z "$runs" ] || [ "$runs" -eq 0 ]; then
 	exit 1
 fi
 echo "run_fuzz: $runs inputs in $seconds s, no failure"
+if [ -n "$pgdrill" ]; then
+	echo "run_fuzz: $(ls "$work/corpus" | wc -l) inputs in the corpus; rendering the valid ones"
+	"$src/fuzz/check_rendered.sh" "$pgdrill" "$work/corpus" "$max_checked" || exit 1
+fi
