@@ -45,7 +45,7 @@ for input in "$corpus"/*; do
 	done
 	for conf in "$work"/c/*/haproxy.cfg; do
 		[ -e "$conf" ] || continue
-		out=$(haproxy -c -q -f "$conf" 2>&1) || refused "$input" "$conf" "$out"
+		out=$(haproxy -c -f "$conf" 2>&1) || refused "$input" "$conf" "$out"
 		files=$((files + 1))
 	done
 	for conf in "$work"/c/*/barman.conf; do

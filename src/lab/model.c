@@ -161,7 +161,7 @@ const struct schema lab_barman_schema =
 
 static const struct field listener_fields[] = {
     FIELD(struct lab_listener, name, FT_STRING, .flags = FIELD_REQUIRED,
-          .doc = "Listener name (letters, digits, `_` and `-`)."),
+          .doc = "Listener name (letters, digits, `_` and `-`; not `stats`, the stats page's)."),
     FIELD(struct lab_listener, port, FT_INT, .flags = FIELD_REQUIRED, .min = 1, .max = 65535,
           .doc = "Port haproxy listens on."),
     FIELD(struct lab_listener, target, FT_ENUM, .choices = listener_target_names,

@@ -264,6 +264,14 @@ static size_t check_listeners(const struct lab *lab, struct diag_list *dl)
 			         NM(l->name));
 			errors++;
 		}
+		/* haproxy.cfg has a section of that name already (the stats page), and haproxy
+		 * refuses two proxies of one name. */
+		if (strcmp(l->name, "stats") == 0) {
+			diag_add(dl, schema_field_loc(&lab_listener_schema, l, "name"),
+			         "listener name 'stats' is taken by haproxy's stats page; choose "
+			         "another");
+			errors++;
+		}
 		for (j = 0; j < i; j++) {
 			const struct lab_listener *o = LAB_LISTENER(lab, j);
 

@@ -84,6 +84,35 @@ cleanup:
 	return rc;
 }
 
+/* repmgrd keeps the role it saw when it started; after a node changed role under it,
+ * a fresh one sees the node as it is now. */
+static void restart_repmgrd(const struct lab_rt *rt, const struct lab_host_rt *h)
+{
+	struct host_proc d;
+
+	if (procs_find(rt, h, "repmgrd", &d))
+		procs_stop(rt, h, &d, SIGTERM, 2000);
+}
+
+/* A stopped node back as a standby of p: `repmgr node rejoin` with pg_rewind, and when
+ * it does not stream after that, a fresh clone. */
+static int rejoin_or_rebuild(struct lab_rt *rt, const struct lab_host_rt *h,
+                             const struct lab_host_rt *p, const struct heal_log *log)
+{
+	procs_end_all(rt, h, "postgres", 5000);
+	say(log, "rejoining %s as a standby of %s", h->def->name, p->def->name);
+	if (repmgr_node_rejoin(rt, h, p, true) < 0 || !wait_streaming(rt, h, p, 15000)) {
+		/* What to do first: the cause can be long (a command and its output). */
+		say(log, "%s did not come back by rejoin: rebuilding it from %s (%s)", h->def->name,
+		    p->def->name, error_pending() ? error_last() : "it does not stream");
+		error_clear();
+		if (rebuild(rt, h, p) < 0)
+			return -1;
+	}
+	restart_repmgrd(rt, h);
+	return 0;
+}
+
 /* The running standby that has replayed the most WAL, or NULL. */
 static const struct lab_host_rt *best_standby(const struct lab_rt *rt)
 {
@@ -120,16 +149,6 @@ static const struct lab_host_rt *best_standby(const struct lab_rt *rt)
 	}
 	free(best_lsn);
 	return best;
-}
-
-/* repmgrd keeps the role it saw when it started; after a node changed role under it,
- * a fresh one sees the node as it is now. */
-static void restart_repmgrd(const struct lab_rt *rt, const struct lab_host_rt *h)
-{
-	struct host_proc d;
-
-	if (procs_find(rt, h, "repmgrd", &d))
-		procs_stop(rt, h, &d, SIGTERM, 2000);
 }
 
 static int ensure_daemons(struct lab_rt *rt, const struct heal_log *log)
@@ -266,17 +285,8 @@ int heal_lab(struct lab_rt *rt, const struct heal_log *log, int timeout_ms, stru
 			say(log, "stopping %s, a second primary", h->def->name);
 			postgres_stop(rt, h);
 		}
-		procs_end_all(rt, h, "postgres", 5000);
-		say(log, "rejoining %s as a standby of %s", h->def->name, p->def->name);
-		if (repmgr_node_rejoin(rt, h, p, true) < 0 || !wait_streaming(rt, h, p, 15000)) {
-			say(log, "%s did not come back by rejoin (%s): rebuilding it from %s",
-			    h->def->name, error_pending() ? error_last() : "it does not stream",
-			    p->def->name);
-			error_clear();
-			if (rebuild(rt, h, p) < 0)
-				return -1;
-		}
-		restart_repmgrd(rt, h);
+		if (rejoin_or_rebuild(rt, h, p, log) < 0)
+			return -1;
 	}
 	if (ensure_daemons(rt, log) < 0 || barman_follow(rt, p, log) < 0)
 		return -1;
@@ -289,8 +299,16 @@ int heal_lab(struct lab_rt *rt, const struct heal_log *log, int timeout_ms, stru
 		if (!is_pg_node(h) || h == p || streams_from(rt, h, p))
 			continue;
 		say(log, "making %s follow %s", h->def->name, p->def->name);
-		if (repmgr_standby_follow(rt, h, p) < 0)
-			return -1;
+		if (repmgr_standby_follow(rt, h, p) < 0) {
+			/* A standby that replayed WAL of the old primary's timeline past the point
+			 * where the new one forked off (a paused primary's walsenders kept
+			 * streaming) cannot follow: it is rewound, or rebuilt. */
+			say(log, "%s cannot follow %s: %s", h->def->name, p->def->name, error_last());
+			error_clear();
+			postgres_stop(rt, h);
+			if (rejoin_or_rebuild(rt, h, p, log) < 0)
+				return -1;
+		}
 	}
 	return health_wait(rt, timeout_ms, out);
 }

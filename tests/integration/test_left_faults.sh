@@ -94,6 +94,29 @@ check "the state file records every fault reverted" \
 	test "$(grep -c '^reverted ' "$state")" -ge 6
 check_healthy "the lab is healthy after the next run" "$lab"
 
+# The report that started this: the primary paused, pgdrill killed, repmgrd promotes a
+# standby. The next run resumes the old primary, rejoins it as a standby and passes.
+"$PGDRILL" run --keep --runs-dir "$runs/pp" "$lab" "$SRC/tests/lua/pause_primary_long.lua" >"$runs/pp.out" 2>&1 &
+pid=$!
+if wait_until 120 grep -q "ALL FAULTS APPLIED" "$runs/pp.out"; then
+	ok "the primary was paused"
+else
+	not_ok "the primary was not paused within 120 s"
+	tail -20 "$runs/pp.out"
+fi
+kill -KILL $pid
+wait $pid 2>/dev/null
+promoted() { node_sql "$lab" postgres2 "SELECT pg_is_in_recovery()" 2>/dev/null | grep -qx f ||
+	node_sql "$lab" postgres3 "SELECT pg_is_in_recovery()" 2>/dev/null | grep -qx f; }
+check "repmgrd promoted a standby while the old primary stayed paused" wait_until 90 promoted
+check "the old primary is still stopped" test "$(postmaster_state postgres1)" = T
+"$PGDRILL" run --keep --runs-dir "$runs/pp2" "$lab" "$SRC/tests/lua/steady_only.lua" >"$runs/pp2.out" 2>&1
+rc=$?
+check "the next run passes (exit $rc)" test "$rc" = 0
+[ "$rc" = 0 ] || tail -30 "$runs/pp2.out"
+check "it resumed the old primary" grep -q "reverting pause on postgres1" "$runs/pp2.out"
+check_healthy "one primary, the old one streaming as a standby" "$lab"
+
 # SIGHUP: the run reverts its faults itself, heals the lab and exits 2.
 leave_faults "$runs/hup.out" HUP
 check "a run ended by SIGHUP exits 2 (got $rc)" test "$rc" = 2
