@@ -137,6 +137,18 @@ int fault_applied(struct fault_set *fs, struct fault *f, const char *target, con
 	return f->id;
 }
 
+int fault_parse_proc(const char *text, struct host_proc *out)
+{
+	long pid;
+	int used = 0;
+
+	if (sscanf(text, "%ld %llu%n", &pid, &out->start, &used) != 2 || text[used] || pid <= 1 ||
+	    pid > 1 << 22)
+		return error_set("'%s' is not 'PID STARTTIME'", text);
+	out->pid = (pid_t)pid;
+	return 0;
+}
+
 int fault_parse_state(const struct fault_kind *type, const char *text, void *state)
 {
 	memset(state, 0, type->state_size);

@@ -118,6 +118,8 @@ int fault_note(struct fault_set *fs, const char *kind, const struct lab_host_rt 
                const char *target, const char *how);
 /* The kind's state parsed into `state` (the kind's struct); error set when not. */
 int fault_parse_state(const struct fault_kind *type, const char *text, void *state);
+/* "PID STARTTIME" of a recorded process (PID 2 .. 2^22); error set when not. */
+int fault_parse_proc(const char *text, struct host_proc *out);
 int signal_number(const char *name);
 
 #endif

@@ -47,14 +47,8 @@ struct pause_state {
 static int pause_parse(const char *text, void *state)
 {
 	struct pause_state *s = state;
-	long pid;
-	int used = 0;
 
-	if (sscanf(text, "%ld %llu%n", &pid, &s->proc.start, &used) != 2 || text[used] ||
-	    pid <= 1 || pid > 1 << 22)
-		return error_set("'%s' is not 'PID STARTTIME'", text);
-	s->proc.pid = (pid_t)pid;
-	return 0;
+	return fault_parse_proc(text, &s->proc);
 }
 
 static int resume(struct lab_rt *rt, const struct lab_host_rt *h, const void *state)

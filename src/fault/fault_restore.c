@@ -37,16 +37,8 @@ struct restore_state {
 static int restore_parse(const char *text, void *state)
 {
 	struct restore_state *s = state;
-	long pid;
-	int used = 0;
 
-	if (strcmp(text, "-") == 0)
-		return 0;
-	if (sscanf(text, "%ld %llu%n", &pid, &s->proc.start, &used) != 2 || text[used] ||
-	    pid <= 1 || pid > 1 << 22)
-		return error_set("'%s' is neither '-' nor 'PID STARTTIME'", text);
-	s->proc.pid = (pid_t)pid;
-	return 0;
+	return strcmp(text, "-") == 0 ? 0 : fault_parse_proc(text, &s->proc);
 }
 
 static int stop_restored(struct lab_rt *rt, const struct lab_host_rt *where, const void *state)

@@ -24,6 +24,8 @@ roles/secrets.c|fs_read_file|the lab'"'"'s generated passwords in its state dire
 roles/secrets.c|fs_write_string|the lab'"'"'s generated passwords in its state directory
 roles/cluster.c|fs_exists|whether the lab'"'"'s state directory exists
 lab/lab.c|open(|the lab file itself
+cli/cmd_show.c|fs_mkdir_p|show --configs: the directory the user named
+cli/cmd_show.c|fs_write_string|show --configs: rendered files into the directory the user named
 '
 
 pass=0
