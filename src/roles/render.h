@@ -22,8 +22,9 @@ size_t render_configs(const struct lab_rt *rt, struct rendered_config **out);
 void rendered_configs_free(struct rendered_config *c, size_t n);
 /* Whether every line of the file is one line of its syntax's grammar (no setting spills
  * onto a line of its own, no quote left open, no control character) and, for pg_hba.conf,
- * whether its only `trust` line is the documented one: the health-check role, its own
- * database, the proxy's address. NULL when it holds, else why not (static). */
+ * whether every `trust` line is narrow: one database, one unprivileged role, one /32
+ * address (the health check's, and any the lab declares). NULL when it holds, else why
+ * not (static). */
 const char *render_check(const struct lab_rt *rt, const struct rendered_config *c);
 
 #endif
