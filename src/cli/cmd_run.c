@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "cli/common.h"
@@ -159,17 +160,23 @@ static int run_run(const struct cli_args *args)
 
 	if (cli_require_root("run") < 0 || cli_open_lab(&lab, &rt, path) < 0)
 		return EXIT_HARNESS;
-	if (cli_lock_lab("run", &rt, true) < 0)
-		goto cleanup;
+	/* Bad input changes nothing: the scenarios are checked before the lab directory
+	 * is made for the lock. */
 	for (i = 1; i < args->npos; i++) {
 		FILE *f = fopen(args->pos[i], "r");
+		struct stat st;
 
-		if (!f) {
-			fprintf(stderr, "pgdrill run: cannot read scenario %s\n", args->pos[i]);
+		if (!f || fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
+			fprintf(stderr, "pgdrill run: cannot read scenario %s%s\n", args->pos[i],
+			        f ? ": not a regular file" : "");
+			if (f)
+				fclose(f);
 			goto cleanup;
 		}
 		fclose(f);
 	}
+	if (cli_lock_lab("run", &rt, true) < 0)
+		goto cleanup;
 	/* A closed terminal ends the run as Ctrl-C does: faults reverted, lab healed. */
 	sigaction(SIGINT, &act, NULL);
 	sigaction(SIGTERM, &act, NULL);

@@ -121,11 +121,17 @@ int fs_read_file(const char *path, char **out, size_t *len)
 	char buf[8192];
 	ssize_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
 
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return PD_ENOTFOUND;
 		return error_set("cannot read %s: %s", path, strerror(errno));
+	}
+	/* A device or a pipe could be read forever. */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return error_set("cannot read %s: not a regular file", path);
 	}
 	while ((n = read(fd, buf, sizeof(buf))) != 0) {
 		if (n < 0 && errno == EINTR)
@@ -134,6 +140,11 @@ int fs_read_file(const char *path, char **out, size_t *len)
 			close(fd);
 			strbuf_free(&sb);
 			return error_set("cannot read %s: %s", path, strerror(errno));
+		}
+		if (sb.len + (size_t)n > FS_READ_MAX) {
+			close(fd);
+			strbuf_free(&sb);
+			return error_set("cannot read %s: larger than %u MB", path, FS_READ_MAX >> 20);
 		}
 		strbuf_add(&sb, buf, (size_t)n);
 	}

@@ -10,7 +10,10 @@ int fs_mkdir_p(const char *path, mode_t mode, const char *owner);
 /* Writes via a temporary file and rename, so readers never see half a file. */
 int fs_write_file(const char *path, const char *data, size_t len, mode_t mode, const char *owner);
 int fs_write_string(const char *path, const char *text, mode_t mode, const char *owner);
-/* Whole file into *out (owned, NUL-terminated). PD_ENOTFOUND when it does not exist. */
+/* The most fs_read_file reads: the harness's own files (scenarios, state, secrets). */
+#define FS_READ_MAX (64u << 20)
+/* Whole regular file into *out (owned, NUL-terminated), at most FS_READ_MAX bytes.
+ * PD_ENOTFOUND when it does not exist. */
 int fs_read_file(const char *path, char **out, size_t *len);
 /* rm -rf that never crosses into another mounted filesystem; missing path is fine. */
 int fs_remove_tree(const char *path);

@@ -101,5 +101,15 @@ echo x >"$dir/pgdrill-lab"
 if "$bin" down "$lab" >/dev/null 2>&1 && [ ! -e "$dir" ]; then ok; else
 	bad "a marked directory without a state file was not removed"; fi
 
+# A scenario that is not a regular file (it could be read forever) is refused before
+# anything is made: no lab directory appears.
+rm -rf "$tmp/state"
+out=$("$bin" run "$lab" /dev/zero 2>&1)
+rc=$?
+if [ "$rc" = 2 ] && grep -q "cannot read scenario /dev/zero: not a regular file" <<<"$out" &&
+	[ ! -e "$dir" ]; then ok; else
+	bad "run with /dev/zero as scenario: exit $rc, output: $out; lab dir $(test -e "$dir" && echo LEFT || echo absent)"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
