@@ -174,6 +174,11 @@ static int run_run(const struct cli_args *args)
 			goto cleanup;
 		}
 		fclose(f);
+		/* A scenario that does not compile fails now, not after the lab came up. */
+		if (engine_check_file(args->pos[i], lua_dir()) < 0) {
+			cli_report_error("run");
+			goto cleanup;
+		}
 	}
 	if (cli_lock_lab("run", &rt, true) < 0)
 		goto cleanup;

@@ -1,6 +1,8 @@
 #include "lua/engine.h"
 
+#include <ctype.h>
 #include <lualib.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,29 +271,47 @@ static int l_load(lua_State *L)
 	return 1;
 }
 
+static bool module_name_ok(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name[i]; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') ||
+		      name[i] == '_' || name[i] == '.'))
+			return false;
+	return i > 0;
+}
+
+/* lua_dir/a/b.lua for module "a.b" (owned). */
+static char *module_path(const char *lua_dir, const char *name)
+{
+	char *path = xasprintf("%s/%s.lua", lua_dir, name);
+	size_t i;
+
+	for (i = strlen(lua_dir) + 1; path[i]; i++)
+		if (path[i] == '.' && strcmp(path + i, ".lua") != 0)
+			path[i] = '/';
+	return path;
+}
+
 /* require from the project's lua/ directory only, text only, cached. */
 static int l_require(lua_State *L)
 {
 	struct engine *e = engine_of(L);
 	const char *name = luaL_checkstring(L, 1);
 	char *path, *code = NULL;
-	size_t len, i;
+	size_t len;
 
-	for (i = 0; name[i]; i++)
-		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') ||
-		      name[i] == '_' || name[i] == '.'))
-			return luaL_error(L,
-			                  "require: bad module name '%s' (lower-case letters, "
-			                  "digits, '_' and '.')",
-			                  name);
+	if (!module_name_ok(name))
+		return luaL_error(L,
+		                  "require: bad module name '%s' (lower-case letters, digits, '_' "
+		                  "and '.')",
+		                  name);
 	lua_getfield(L, LUA_REGISTRYINDEX, "pgdrill.modules");
 	if (lua_getfield(L, -1, name) != LUA_TNIL)
 		return 1;
 	lua_pop(L, 1);
-	path = xasprintf("%s/%s.lua", e->lua_dir, name);
-	for (i = strlen(e->lua_dir) + 1; path[i]; i++)
-		if (path[i] == '.' && strcmp(path + i, ".lua") != 0)
-			path[i] = '/';
+	path = module_path(e->lua_dir, name);
 	if (fs_read_file(path, &code, &len) < 0) {
 		error_clear();
 		lua_pushfstring(L, "require: no module '%s' (looked for %s)", name, path);
@@ -481,6 +501,67 @@ int engine_run_file(struct engine *e, const char *path)
 		return -1;
 	}
 	return run_loaded(e);
+}
+
+/* Compiles `path` (without running it) and, through every `require "name"` written in
+ * it, the modules it needs from lua_dir, `depth` levels down. */
+static int check_file(lua_State *L, const char *path, const char *lua_dir, int depth)
+{
+	char *code = NULL, *chunk, *at;
+	size_t len;
+	int rc;
+
+	if (fs_read_file(path, &code, &len) < 0)
+		return error_prefix("cannot read %s: ", path);
+	chunk = xasprintf("@%s", path);
+	rc = luaL_loadbufferx(L, code, len, chunk, "t");
+	free(chunk);
+	if (rc != LUA_OK) {
+		free(code);
+		error_set("%s", lua_tostring(L, -1));
+		lua_pop(L, 1);
+		return -1;
+	}
+	lua_pop(L, 1);
+	for (at = strstr(code, "require"); at && depth > 0; at = strstr(at + 7, "require")) {
+		char name[64], *p = at + 7, quote, *mod;
+		size_t n = 0;
+
+		if (at > code && (isalnum((unsigned char)at[-1]) || at[-1] == '_' || at[-1] == '.'))
+			continue;
+		p += strspn(p, " \t(");
+		quote = *p;
+		if (quote != '"' && quote != '\'')
+			continue;
+		for (p++; *p && *p != quote && n + 1 < sizeof(name); p++)
+			name[n++] = *p;
+		name[n] = '\0';
+		if (*p != quote || !module_name_ok(name))
+			continue; /* not a literal module name: found when it runs */
+		mod = module_path(lua_dir, name);
+		/* A module that is not there may be named in a comment or a branch never
+		 * taken: require says so when it runs. */
+		rc = fs_exists(mod) ? check_file(L, mod, lua_dir, depth - 1) : 0;
+		free(mod);
+		if (rc < 0) {
+			free(code);
+			return error_prefix("%s requires '%s': ", path, name);
+		}
+	}
+	free(code);
+	return 0;
+}
+
+int engine_check_file(const char *path, const char *lua_dir)
+{
+	lua_State *L = luaL_newstate();
+	int rc;
+
+	if (!L)
+		return error_set("cannot start Lua");
+	rc = check_file(L, path, lua_dir, 8);
+	lua_close(L);
+	return rc;
 }
 
 void engine_free(struct engine *e)

@@ -27,6 +27,10 @@ struct engine *engine_new(struct drill_ctx *ctx, const struct engine_limits *lim
 /* 0, or -1 with the error set: "file:line: message" and a traceback. */
 int engine_run_file(struct engine *e, const char *path);
 int engine_run_string(struct engine *e, const char *chunkname, const char *code);
+/* Compiles a scenario, and the modules it requires by a literal name, without running
+ * anything: 0, or -1 with the error set ("file:line: message"). For failing before the
+ * lab is touched. */
+int engine_check_file(const char *path, const char *lua_dir);
 void engine_free(struct engine *e);
 
 #endif

@@ -111,5 +111,23 @@ if [ "$rc" = 2 ] && grep -q "cannot read scenario /dev/zero: not a regular file"
 	bad "run with /dev/zero as scenario: exit $rc, output: $out; lab dir $(test -e "$dir" && echo LEFT || echo absent)"
 fi
 
+# A scenario that does not compile, or requires a module that does not, fails before the
+# lab is touched: exit 2, file:line, no lab directory, no namespace.
+no_trace() { [ ! -e "$dir" ] && ! ip netns list | grep -q '^pgd-tamper\.'; }
+out=$("$bin" run "$lab" "$2/tests/lua/syntax_error.lua" 2>&1)
+rc=$?
+if [ "$rc" = 2 ] && grep -q "tests/lua/syntax_error.lua:2:" <<<"$out" && no_trace; then ok; else
+	bad "a scenario with a syntax error: exit $rc, output: $out"
+fi
+mkdir -p "$tmp/lua"
+printf 'return {\n  x = \n}\n' >"$tmp/lua/broken.lua"
+printf 'local b = require "broken"\ndrill.steady()\n' >"$tmp/uses_broken.lua"
+out=$(PGDRILL_LUA_DIR=$tmp/lua "$bin" run "$lab" "$tmp/uses_broken.lua" 2>&1)
+rc=$?
+if [ "$rc" = 2 ] && grep -q "uses_broken.lua requires 'broken': $tmp/lua/broken.lua:3:" <<<"$out" &&
+	no_trace; then ok; else
+	bad "a scenario requiring a module with a syntax error: exit $rc, output: $out"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -18,6 +18,7 @@ journal/journal.c|fs_write_string|journal.json and junit.xml in the run director
 workload/workload.c|fopen(|history.tsv and lag.tsv in the run directory
 workload/history.c|fopen(|reads a history file back from the run directory
 lua/engine.c|fs_read_file|the scenario and its required Lua files
+lua/engine.c|fs_exists|whether a required Lua module is there, before the run
 lua/lua_check_workload.c|fopen(|lost_writes.txt in the run directory
 cli/cmd_run.c|fopen(|checks that the scenario files are readable
 roles/secrets.c|fs_read_file|the lab'"'"'s generated passwords in its state directory
