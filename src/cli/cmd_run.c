@@ -25,6 +25,11 @@ static void on_signal(int sig)
 static const struct cli_option run_options[] = {
     {"keep", 'k', NULL, "leave the lab up afterwards (a lab that was up already stays up)"},
     {"runs-dir", 0, "DIR", "where run directories go (default: runs)"},
+    {"repeat", 0, "N", "run the scenarios N times in a row on the same lab, each round with "
+                       "its own run directory (ongoing drills)"},
+    {"until-fail", 0, NULL, "with --repeat: stop after the first round in which a drill failed "
+                            "or ended in error"},
+    {"keep-runs", 0, "N", "after each round, keep only this lab's newest N run directories"},
     {0},
 };
 
@@ -144,6 +149,65 @@ static enum outcome run_one(struct lab_rt *rt, struct journal *j, const char *pa
 	return out;
 }
 
+/* A whole number option from 1 to max (default `def` when not given); -1 when bad. */
+static long count_option(const struct cli_args *args, const char *name, long def, long max)
+{
+	const char *v = cli_opt(args, name);
+	char *end;
+	long n;
+
+	if (!v)
+		return def;
+	n = strtol(v, &end, 10);
+	if (*v && !*end && n >= 1 && n <= max)
+		return n;
+	fprintf(stderr, "pgdrill run: --%s needs a whole number from 1 to %ld; found '%s'\n", name,
+	        max, v);
+	return -1;
+}
+
+struct round {
+	int scenarios, errors, failures;
+};
+
+/* Every scenario once, into a run directory of its own, with the verdicts printed. */
+static int run_round(struct lab_rt *rt, const struct cli_args *args, const char *runs,
+                     struct round *r)
+{
+	struct journal j;
+	char *dir, *first = scenario_name(args->pos[1]);
+	int i;
+
+	memset(r, 0, sizeof(*r));
+	dir = journal_run_dir(runs, rt->lab->name, args->npos == 2 ? first : "drills");
+	free(first);
+	if (!dir) {
+		cli_report_error("run");
+		return -1;
+	}
+	journal_open(&j, dir, rt->lab->name, stdout);
+	for (i = 1; i < args->npos && !interrupted; i++) {
+		enum outcome o = run_one(rt, &j, args->pos[i]);
+
+		r->scenarios++;
+		r->errors += o == ERRORED;
+		r->failures += o == FAILED;
+	}
+	if (journal_write(&j) < 0)
+		cli_report_error("run");
+	printf("\nverdicts:\n");
+	for (i = 0; i < (int)json_object_array_length(j.scenarios); i++) {
+		json_object *s = json_object_array_get_idx(j.scenarios, i);
+
+		printf("  %-22s %s\n", json_object_get_string(json_object_object_get(s, "name")),
+		       json_object_get_string(json_object_object_get(s, "outcome")));
+	}
+	printf("journal: %s/journal.json\njunit:   %s/junit.xml\n", dir, dir);
+	journal_free(&j);
+	free(dir);
+	return 0;
+}
+
 static int run_run(const struct cli_args *args)
 {
 	const char *path = args->pos[0];
@@ -151,13 +215,19 @@ static int run_run(const struct cli_args *args)
 	struct sigaction act = {.sa_handler = on_signal};
 	struct up_options uo = {.progress = stdout, .interrupted = &interrupted};
 	struct up_report report;
-	struct journal j;
 	struct lab_rt rt;
 	struct lab lab;
-	bool brought_up = false;
-	int i, errors = 0, failures = 0, rc = EXIT_HARNESS;
-	char *dir = NULL, *first;
+	bool brought_up = false, until_fail = cli_flag(args, "until-fail");
+	long repeat = count_option(args, "repeat", 1, 100000);
+	long keep_runs = count_option(args, "keep-runs", 0, 100000);
+	int i, round, errors = 0, failures = 0, rc = EXIT_HARNESS;
 
+	if (repeat < 0 || keep_runs < 0)
+		return EXIT_HARNESS;
+	if (until_fail && repeat == 1) {
+		fprintf(stderr, "pgdrill run: --until-fail goes with --repeat N\n");
+		return EXIT_HARNESS;
+	}
 	if (cli_require_root("run") < 0 || cli_open_lab(&lab, &rt, path) < 0)
 		return EXIT_HARNESS;
 	/* Bad input changes nothing: the scenarios are checked before the lab directory
@@ -209,33 +279,29 @@ static int run_run(const struct cli_args *args)
 			goto cleanup;
 		break;
 	}
-	first = scenario_name(args->pos[1]);
-	dir = journal_run_dir(runs, lab.name, args->npos == 2 ? first : "drills");
-	free(first);
-	if (!dir) {
-		cli_report_error("run");
-		goto down;
-	}
-	journal_open(&j, dir, lab.name, stdout);
-	for (i = 1; i < args->npos && !interrupted; i++) {
-		enum outcome o = run_one(&rt, &j, args->pos[i]);
+	for (round = 1; round <= repeat && !interrupted; round++) {
+		long long t0 = proc_now_ms();
+		struct round r;
 
-		errors += o == ERRORED;
-		failures += o == FAILED;
+		if (repeat > 1)
+			printf("\n== round %d of %ld\n", round, repeat);
+		if (run_round(&rt, args, runs, &r) < 0)
+			goto down;
+		errors += r.errors;
+		failures += r.failures;
+		if (repeat > 1)
+			printf("round %d of %ld: %d passed, %d failed, %d in error, %.1f s\n", round, repeat,
+			       r.scenarios - r.failures - r.errors, r.failures, r.errors,
+			       (double)(proc_now_ms() - t0) / 1000.0);
+		if (keep_runs > 0 && journal_prune_runs(runs, lab.name, (int)keep_runs) < 0)
+			cli_report_error("run");
+		if (until_fail && (r.errors || r.failures) && round < repeat) {
+			printf("stopping after round %d: --until-fail\n", round);
+			break;
+		}
 	}
-	if (journal_write(&j) < 0)
-		cli_report_error("run");
-	printf("\nverdicts:\n");
-	for (i = 0; i < (int)json_object_array_length(j.scenarios); i++) {
-		json_object *s = json_object_array_get_idx(j.scenarios, i);
-
-		printf("  %-22s %s\n", json_object_get_string(json_object_object_get(s, "name")),
-		       json_object_get_string(json_object_object_get(s, "outcome")));
-	}
-	printf("journal: %s/journal.json\njunit:   %s/junit.xml\n", dir, dir);
 	if (interrupted)
 		printf("interrupted: the faults were reverted; scenarios after it did not run\n");
-	journal_free(&j);
 	rc = errors || interrupted ? EXIT_HARNESS : failures ? EXIT_OBJECTIVE_MISSED : 0;
 down:
 	if (brought_up && !cli_flag(args, "keep")) {
@@ -248,7 +314,6 @@ down:
 		}
 	}
 cleanup:
-	free(dir);
 	lab_rt_free(&rt);
 	lab_free(&lab);
 	return rc;

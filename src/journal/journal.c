@@ -20,23 +20,6 @@ static const char *iso_now(char *buf, size_t len)
 	return buf;
 }
 
-char *journal_run_dir(const char *base, const char *lab, const char *scenario)
-{
-	char stamp[32];
-	time_t t = time(NULL);
-	struct tm tm;
-	char *dir;
-
-	localtime_r(&t, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-	dir = xasprintf("%s/%s-%s-%s", base, stamp, lab, scenario);
-	if (fs_mkdir_p(dir, 0755, NULL) < 0) {
-		free(dir);
-		return NULL;
-	}
-	return dir;
-}
-
 int journal_open(struct journal *j, const char *run_dir, const char *lab, FILE *live)
 {
 	char when[32];

@@ -40,7 +40,12 @@ void journal_end_scenario(struct journal *j, const char *outcome, const char *me
 int journal_write(struct journal *j);
 void journal_free(struct journal *j);
 
-/* A run directory: BASE/YYYYmmdd-HHMMSS-LAB-SCENARIO (created). Owned. */
+/* A new run directory: BASE/YYYYmmdd-HHMMSS-LAB-SCENARIO, with -2, -3... when one of
+ * that name exists already (two rounds in one second). Owned; NULL with the error set. */
 char *journal_run_dir(const char *base, const char *lab, const char *scenario);
+/* Keeps the newest `keep` run directories of lab LAB in BASE (those whose journal.json
+ * names that lab) and removes the older ones; anything else in BASE is left alone.
+ * Returns how many were removed, or -1 with the error set. */
+int journal_prune_runs(const char *base, const char *lab, int keep);
 
 #endif

@@ -132,10 +132,27 @@ check "nothing is left for a later run to revert" \
 rc=${PIPESTATUS[0]}
 check "a run whose stdout closed still passes (exit $rc, not 141)" test "$rc" = 0
 
-# haproxy paused: every check that asks it or goes through it ends within its deadline.
-timeout 300 "$PGDRILL" run --keep --runs-dir "$runs/paused" "$lab" "$SRC/tests/lua/paused_proxy.lua" >"$runs/paused.out" 2>&1
+# Ongoing drills: three rounds on one lab, the run directories pruned to the newest two
+# of this lab (another lab's stays).
+mkdir -p "$runs/rep/20200101-000000-other-drills"
+echo '{"lab": "other"}' >"$runs/rep/20200101-000000-other-drills/journal.json"
+"$PGDRILL" run --keep --repeat 3 --keep-runs 2 --runs-dir "$runs/rep" "$lab" \
+	"$SRC/tests/lua/steady_only.lua" >"$runs/rep.out" 2>&1
+rc=$?
+check "three rounds pass (exit $rc)" test "$rc" = 0
+check "each round says how it went" test "$(grep -c '^round [123] of 3: 1 passed, 0 failed, 0 in error' "$runs/rep.out")" = 3
+check "the newest two run directories of the lab are kept" \
+	test "$(ls -d "$runs"/rep/*-it-left-* | wc -l)" = 2
+check "another lab's run directory is left alone" test -d "$runs/rep/20200101-000000-other-drills"
+
+# haproxy paused: every check that asks it or goes through it ends within its deadline
+# (and --until-fail stops the rounds after the first, which misses its objectives).
+timeout 300 "$PGDRILL" run --keep --repeat 3 --until-fail --runs-dir "$runs/paused" "$lab" \
+	"$SRC/tests/lua/paused_proxy.lua" >"$runs/paused.out" 2>&1
 rc=$?
 check "a drill with haproxy paused ends, with missed objectives (exit $rc)" test "$rc" = 1
+check "--until-fail stopped after the first round" grep -q "stopping after round 1: --until-fail" "$runs/paused.out"
+check "no second round ran" bash -c "! grep -q '== round 2 of 3' $runs/paused.out"
 [ "$rc" = 1 ] || tail -30 "$runs/paused.out"
 check "its checks ran to the end" grep -q "ALL ASKED" "$runs/paused.out"
 check "the write through the paused haproxy failed" grep -q "check FAIL writes" "$runs/paused.out"

@@ -13,7 +13,9 @@ forbidden+='|->host_root\b|->log_dir\b|->netns_path\b|->netns\b|client_netns_pat
 
 # file|pattern|why: allowed uses, all on the harness's own files.
 allowed='
-journal/journal.c|fs_mkdir_p|the run directory
+journal/runs_dir.c|fs_mkdir_p|the runs directory
+journal/runs_dir.c|opendir(|the runs directory, for --keep-runs
+journal/runs_dir.c|fs_remove_tree|a run directory of the lab older than --keep-runs
 journal/journal.c|fs_write_string|journal.json and junit.xml in the run directory
 workload/workload.c|fopen(|history.tsv and lag.tsv in the run directory
 workload/history.c|fopen(|reads a history file back from the run directory
