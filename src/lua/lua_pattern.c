@@ -24,8 +24,9 @@
 #include <unistd.h>
 
 #define PATTERN_MS 5000
-/* Below this many elementary steps in the worst case a call runs directly. */
-#define DIRECT_STEPS 1e6
+/* Below this many elementary steps in the worst case a call runs directly (a few tenths
+ * of a second at most). */
+#define DIRECT_STEPS 1e8
 #define ARENA_SIZE ((size_t)256 << 20)
 #define MAX_ARGS 4
 
@@ -391,10 +392,11 @@ static void job_run(lua_State *L, struct job *j, const char *fn)
 }
 
 /* An upper bound on the matcher's work: every repetition item ('*', '+', '-', '?', %b,
- * a back reference) may be tried at every length, at every start. */
-static bool cheap(size_t slen, const char *p, size_t plen)
+ * a back reference) may be tried at every length, at every start. Below the wrapper's
+ * threshold (its upvalue 2) the call runs directly. */
+static bool cheap(lua_State *L, size_t slen, const char *p, size_t plen)
 {
-	double steps = (double)slen + 1;
+	double steps = (double)slen + 1, limit = lua_tonumber(L, lua_upvalueindex(2));
 	size_t i;
 
 	for (i = 0; i < plen; i++) {
@@ -405,7 +407,7 @@ static bool cheap(size_t slen, const char *p, size_t plen)
 		} else if (p[i] == '*' || p[i] == '+' || p[i] == '-' || p[i] == '?') {
 			steps *= (double)slen + 1;
 		}
-		if (steps > DIRECT_STEPS)
+		if (steps > limit)
 			return false;
 	}
 	return true;
@@ -443,7 +445,7 @@ static int guarded_call(lua_State *L, const char *fn)
 
 	luaL_checklstring(L, 1, &slen);
 	p = luaL_checklstring(L, 2, &plen);
-	if (cheap(slen, p, plen) || (n >= 4 && lua_toboolean(L, 4) && strcmp(fn, "find") == 0))
+	if (cheap(L, slen, p, plen) || (n >= 4 && lua_toboolean(L, 4) && strcmp(fn, "find") == 0))
 		return direct(L);
 	j = job_new(L, JOB_CALL, fn);
 	for (i = 1; i <= n && i <= MAX_ARGS; i++)
@@ -508,7 +510,7 @@ static int g_gmatch(lua_State *L)
 
 	luaL_checklstring(L, 1, &slen);
 	p = luaL_checklstring(L, 2, &plen);
-	if (cheap(slen, p, plen))
+	if (cheap(L, slen, p, plen))
 		return direct(L);
 	init = luaL_optinteger(L, 3, 1);
 	if (init < 0)
@@ -615,7 +617,7 @@ static int g_gsub(lua_State *L)
 	                 rtype == LUA_TNUMBER || rtype == LUA_TSTRING || rtype == LUA_TFUNCTION ||
 	                     rtype == LUA_TTABLE,
 	                 3, "string/function/table");
-	if (cheap(slen, p, plen))
+	if (cheap(L, slen, p, plen))
 		return direct(L);
 	if (rtype == LUA_TFUNCTION || rtype == LUA_TTABLE) {
 		lua_settop(L, 4);
@@ -630,6 +632,11 @@ static int g_gsub(lua_State *L)
 
 void lua_pattern_guard(lua_State *L)
 {
+	lua_pattern_guard_with(L, DIRECT_STEPS);
+}
+
+void lua_pattern_guard_with(lua_State *L, double direct_steps)
+{
 	static const luaL_Reg fns[] = {
 	    {"find", g_find}, {"match", g_match}, {"gmatch", g_gmatch}, {"gsub", g_gsub}, {NULL, NULL}};
 	int i;
@@ -637,7 +644,8 @@ void lua_pattern_guard(lua_State *L)
 	lua_getglobal(L, "string");
 	for (i = 0; fns[i].name; i++) {
 		lua_getfield(L, -1, fns[i].name);
-		lua_pushcclosure(L, fns[i].func, 1);
+		lua_pushnumber(L, direct_steps);
+		lua_pushcclosure(L, fns[i].func, 2);
 		lua_setfield(L, -2, fns[i].name);
 	}
 	lua_pop(L, 1);
