@@ -21,7 +21,7 @@ test -r "$dict" || { echo "run_fuzz: no dictionary at $dict" >&2; exit 2; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/corpus"
-cp "$src"/labs/*.yaml "$src"/tests/labs/invalid/*.yaml "$work/corpus/"
+cp "$src"/labs/*.yaml "$src"/tests/labs/invalid/*.yaml "$src"/tests/labs/render/*.yaml "$work/corpus/"
 log=$work/fuzz.log
 cd "$work" # crash artifacts land here and go with it
 rc=0

@@ -16,10 +16,12 @@ static void put_setting(struct strbuf *sb, const char *key, const char *value)
 {
 	const char *p;
 
+	/* Inside quotes PostgreSQL reads '' as a quote and a backslash as an escape: a
+	 * value ending in '\' closed no string (the fuzzer's rendering check found it). */
 	strbuf_printf(sb, "%s = '", key);
 	for (p = value; *p; p++) {
-		if (*p == '\'')
-			strbuf_putc(sb, '\'');
+		if (*p == '\'' || *p == '\\')
+			strbuf_putc(sb, *p);
 		strbuf_putc(sb, *p);
 	}
 	strbuf_puts(sb, "'\n");

@@ -66,12 +66,18 @@ static size_t span(const char *s, const char *set)
 
 #define NAME_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_."
 
-/* A single-quoted value with '' as its only quote inside, running to the line's end. */
-static bool quoted_to_end(const char *v)
+/* A single-quoted value with '' as its only quote inside, running to the line's end;
+ * with `backslash`, a backslash escapes the next character (postgresql.conf). */
+static bool quoted_to_end(const char *v, bool backslash)
 {
 	if (*v++ != '\'')
 		return false;
 	for (; *v; v++) {
+		if (backslash && *v == '\\') {
+			if (!*++v)
+				return false;
+			continue;
+		}
 		if (*v != '\'')
 			continue;
 		if (v[1] == '\'') {
@@ -93,12 +99,12 @@ static bool setting_line(const char *line, bool spaces)
 		return false;
 	v = line + k;
 	if (spaces && strncmp(v, " = ", 3) == 0)
-		return quoted_to_end(v + 3);
+		return quoted_to_end(v + 3, true);
 	if (spaces || *v != '=')
 		return false;
 	v++;
 	if (*v == '\'')
-		return quoted_to_end(v);
+		return quoted_to_end(v, false);
 	return *v && v[span(v, NAME_CHARS "-")] == '\0';
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # fuzz/check_rendered.sh must fail when a rendered file does not parse in its program
 # (postgres, haproxy, barman), and when no input was a valid lab; and pass on the
-# repository's own labs. A stand-in for pgdrill renders the broken files.
+# repository's own labs, and on the labs whose files once did not parse
+# (tests/labs/render/). A stand-in for pgdrill renders the broken files.
 # Usage: render_check.sh PGDRILL SOURCE_DIR   (root)
 set -u
 pgdrill=$1
@@ -11,7 +12,7 @@ check=$src/fuzz/check_rendered.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/corpus"
-cp "$src"/labs/*.yaml "$work/corpus/"
+cp "$src"/labs/*.yaml "$src"/tests/labs/render/*.yaml "$work/corpus/"
 
 # The stand-in: `show --configs DIR LAB` writes one file, broken the way MODE says.
 fake=$work/fake-pgdrill
