@@ -29,8 +29,8 @@ packages=(
 	# run time: the cluster and the machinery of a lab
 	postgresql-15 postgresql-client-15 postgresql-15-repmgr barman barman-cli haproxy
 	iproute2 nftables e2fsprogs util-linux procps
-	# the SSH layer's tests run a real sshd on loopback
-	openssh-server openssh-client
+	# the SSH tests run real sshds (loopback, lab hosts); sudo: existing hosts
+	openssh-server openssh-client sudo
 )
 
 missing=()

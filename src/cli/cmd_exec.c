@@ -27,6 +27,8 @@ static int exec_run(const struct cli_args *args)
 
 	if (cli_require_root("exec") < 0 || cli_open_lab(&lab, &rt, args->pos[0]) < 0)
 		return EXIT_HARNESS;
+	if (cli_require_built("exec", &rt) < 0)
+		goto cleanup;
 	if (!(h = lab_rt_host(&rt, args->pos[1]))) {
 		fprintf(stderr, "pgdrill exec: lab '%s' has no host '%s'\n", lab.name,
 		        args->pos[1]);

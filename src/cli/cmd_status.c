@@ -2,7 +2,9 @@
 
 #include "cli/cli.h"
 #include "cli/common.h"
+#include "util/error.h"
 #include "roles/cluster.h"
+#include "roles/doctor.h"
 #include "roles/status.h"
 
 static const struct cli_option status_options[] = {
@@ -23,6 +25,16 @@ static int status_run(const struct cli_args *args)
 	if (cluster_presence(&rt) != LAB_UP) {
 		fprintf(stderr, "pgdrill status: lab '%s' is not up; run 'pgdrill up %s'\n",
 		        lab.name, args->pos[0]);
+		goto cleanup;
+	}
+	if (!rt.ops->builds_hosts) {
+		struct doctor_report rep;
+
+		/* Existing hosts: checked again, as 'up' did (the cluster view comes later). */
+		printf("lab '%s': %zu existing hosts over SSH\n", lab.name, rt.nhosts);
+		rc = doctor_check(&rt, stdout, &rep) < 0 ? EXIT_HARNESS : 0;
+		if (rc)
+			cli_report_error("status");
 		goto cleanup;
 	}
 	status_collect(&rt, &st);

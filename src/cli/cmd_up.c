@@ -17,6 +17,9 @@ static void on_signal(int sig)
 
 static const struct cli_option up_options[] = {
     {"keep-on-failure", 0, NULL, "leave a lab that failed to come up for inspection"},
+    {"accept-new-host-keys", 0, NULL,
+     "existing labs: record the host key of a host met for the first time (printed with "
+     "its fingerprint); a changed key is refused all the same"},
     {"quiet", 'q', NULL, "print only errors"},
     {0},
 };
@@ -63,6 +66,8 @@ static int up_run(const struct cli_args *args)
 
 	if (cli_require_root("up") < 0 || cli_open_lab(&lab, &rt, path) < 0)
 		return EXIT_HARNESS;
+	rt.accept_new_host_keys = cli_flag(args, "accept-new-host-keys");
+	rt.say = stdout;
 	if (cli_lock_lab("up", &rt, true) < 0)
 		goto cleanup;
 	switch (cluster_presence(&rt)) {
@@ -84,7 +89,12 @@ static int up_run(const struct cli_args *args)
 	sigaction(SIGINT, &act, NULL);
 	sigaction(SIGTERM, &act, NULL);
 	units_format_subnet(&lab.provider.subnet, subnet, sizeof(subnet));
-	if (!quiet) {
+	if (!quiet && !rt.ops->builds_hosts) {
+		printf("checking lab '%s': %zu existing hosts over SSH%s%s\n", lab.name,
+		       lab.hosts.count, lab.provider.network_namespace ? ", from network namespace " : "",
+		       lab.provider.network_namespace ? lab.provider.network_namespace : "");
+		fflush(stdout);
+	} else if (!quiet) {
 		printf("bringing up lab '%s': %zu hosts on %s, subnet %s\n", lab.name,
 		       lab.hosts.count, provider_kind_names[lab.provider.kind], subnet);
 		fflush(stdout);
@@ -93,7 +103,11 @@ static int up_run(const struct cli_args *args)
 		cli_report_error("up");
 		goto cleanup;
 	}
-	if (!quiet) {
+	if (!quiet && !rt.ops->builds_hosts) {
+		printf("lab '%s': its %zu hosts answer and pgdrill is root on each (checked in "
+		       "%.2f s)\n  state: pgdrill status %s    forget them: pgdrill down %s\n",
+		       lab.name, rt.nhosts, report.total_s, path, path);
+	} else if (!quiet) {
 		printf("lab '%s' is up in %.2f s (writes through haproxy after %.2f s)\n", lab.name,
 		       report.total_s, report.to_writes_s);
 		print_connect_info(&rt, path);

@@ -103,6 +103,18 @@ int cli_revert_left_faults(const char *cmd, struct lab_rt *rt, size_t *found)
 	return rc;
 }
 
+int cli_require_built(const char *cmd, const struct lab_rt *rt)
+{
+	if (rt->ops->builds_hosts)
+		return 0;
+	fprintf(stderr,
+	        "pgdrill %s: lab '%s' is made of existing hosts; this version checks them over "
+	        "SSH ('pgdrill up', 'pgdrill status') and forgets them ('pgdrill down'), but "
+	        "does not yet run '%s' on them\n",
+	        cmd, rt->lab->name, cmd);
+	return -1;
+}
+
 void cli_report_error(const char *cmd)
 {
 	fflush(stdout); /* progress first, then what went wrong */

@@ -14,6 +14,12 @@ const char *const check_style_names[] = {"pgsql-check", "tcp-check", "http-agent
 const char *const listener_target_names[] = {"primary", "replica", "any", NULL};
 static const char *const hba_type_names[] = {"host", "hostssl", "local", NULL};
 static const char *const hba_method_names[] = {"scram-sha-256", "md5", "reject", "trust", NULL};
+const char *const ssh_become_names[] = {"sudo", "none", NULL};
+const char *const lab_environment_names[] = {"unspecified", "test", "staging", "production",
+                                             NULL};
+const char *const lab_fault_names[] = {
+    "kill",   "pause",      "crash",          "fill_disk", "break_hba", "partition",
+    "loss",   "switchover", "barman_restore", "link_down", "rejoin",    NULL};
 
 #define FIELD(st, member, ty, ...)                                                                 \
 	{                                                                                          \
@@ -43,11 +49,41 @@ static const struct field provider_fields[] = {
           .doc = "libvirt and existing: the SSH user pgdrill logs in as."),
     FIELD(struct lab_provider, ssh_key, FT_STRING,
           .doc = "libvirt and existing: private key file for SSH (host keys are verified)."),
+    FIELD(struct lab_provider, network_namespace, FT_STRING,
+          .doc = "existing: reach the hosts (SSH, PostgreSQL, haproxy) from inside this "
+                 "network namespace (`ip netns` name) instead of the machine's own network."),
 };
 
 const struct schema lab_provider_schema =
     SCHEMA("provider", struct lab_provider, provider_fields,
            "Where the hosts of the lab live and how pgdrill reaches them.");
+
+static const struct field ssh_fields[] = {
+    FIELD(struct lab_ssh, host, FT_STRING,
+          .doc = "Address or DNS name to connect to. Left out: the host's `address`."),
+    FIELD(struct lab_ssh, port, FT_INT, .defval = "22", .min = 1, .max = 65535,
+          .doc = "SSH port."),
+    FIELD(struct lab_ssh, user, FT_STRING,
+          .doc = "Login user. Left out: `provider.ssh_user`."),
+    FIELD(struct lab_ssh, key, FT_STRING,
+          .doc = "Private key file (absolute path). Left out: `provider.ssh_key`, else the "
+                 "keys of ssh-agent (`SSH_AUTH_SOCK`)."),
+    FIELD(struct lab_ssh, become, FT_ENUM, .choices = ssh_become_names, .defval = "sudo",
+          .doc = "How a login user other than root acts as root, postgres or barman: `sudo` "
+                 "(`sudo -n`: it must not ask for a password) or `none`."),
+    FIELD(struct lab_ssh, known_host_key, FT_STRING,
+          .doc = "The host key's fingerprint (`SHA256:...`, as `ssh-keygen -lf` prints it). "
+                 "Given: the first contact must offer exactly this key. Left out: the first "
+                 "contact needs `--accept-new-host-keys`."),
+    FIELD(struct lab_ssh, password_env, FT_STRING,
+          .doc = "Name of an environment variable holding the login password (passwords "
+                 "never go in the lab file)."),
+};
+
+const struct schema lab_ssh_schema =
+    SCHEMA("ssh", struct lab_ssh, ssh_fields,
+           "existing: how pgdrill reaches one host over SSH. Every host key is verified "
+           "against the lab's own known_hosts file.");
 
 static const struct field host_fields[] = {
     FIELD(struct lab_host, name, FT_STRING, .flags = FIELD_REQUIRED,
@@ -69,6 +105,12 @@ static const struct field host_fields[] = {
           .doc = "libvirt: per-host connection URI, so that a lab can span hypervisors."),
     FIELD(struct lab_host, settings, FT_MAP,
           .doc = "PostgreSQL settings for this host only, on top of `postgres.settings`."),
+    FIELD(struct lab_host, ssh, FT_RECORD, .sub = &lab_ssh_schema,
+          .doc = "existing: how to reach the host. See `ssh` below."),
+    FIELD(struct lab_host, allow_faults, FT_STRING,
+          .doc = "existing: the faults drills may inject on this host, comma-separated "
+                 "(`kill, pause, fill_disk`), `all` or `none`. Left out: `all` when the lab's "
+                 "`environment` is `test`, otherwise `none`."),
 };
 
 const struct schema lab_host_schema =
@@ -261,6 +303,11 @@ static const struct field lab_fields[] = {
     FIELD(struct lab, name, FT_STRING, .flags = FIELD_REQUIRED,
           .doc = "Lab name: lower-case letters, digits and `-`, at most 12 characters (it "
                  "prefixes namespace names)."),
+    FIELD(struct lab, environment, FT_ENUM, .choices = lab_environment_names,
+          .defval = "unspecified",
+          .doc = "What the hosts are for. On an `existing` lab a drill may inject faults "
+                 "only on hosts of a `test` environment, or those a host's `allow_faults` "
+                 "names."),
     FIELD(struct lab, provider, FT_RECORD, .sub = &lab_provider_schema, .doc = "See below."),
     FIELD(struct lab, postgres, FT_RECORD, .sub = &lab_postgres_schema, .doc = "See below."),
     FIELD(struct lab, repmgr, FT_RECORD, .sub = &lab_repmgr_schema, .doc = "See below."),

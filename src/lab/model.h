@@ -16,11 +16,17 @@ enum check_style { CHECK_PGSQL, CHECK_TCP, CHECK_HTTP_AGENT };
 enum listener_target { TARGET_PRIMARY, TARGET_REPLICA, TARGET_ANY };
 enum hba_type { HBA_HOST, HBA_HOSTSSL, HBA_LOCAL };
 enum hba_method { HBA_SCRAM, HBA_MD5, HBA_REJECT, HBA_TRUST };
+enum ssh_become { BECOME_SUDO, BECOME_NONE };
+enum lab_environment { ENV_UNSPECIFIED, ENV_TEST, ENV_STAGING, ENV_PRODUCTION };
 
 extern const char *const provider_kind_names[];
 extern const char *const host_role_names[];
 extern const char *const check_style_names[];
 extern const char *const listener_target_names[];
+extern const char *const ssh_become_names[];
+extern const char *const lab_environment_names[];
+/* What a lab may allow a drill to do to a host (`allow_faults`): the drill API's faults. */
+extern const char *const lab_fault_names[];
 
 struct lab_provider {
 	struct record_meta meta;
@@ -31,6 +37,19 @@ struct lab_provider {
 	char *image;
 	char *ssh_user;
 	char *ssh_key;
+	char *network_namespace;
+};
+
+/* How pgdrill reaches a host of an `existing` lab. */
+struct lab_ssh {
+	struct record_meta meta;
+	char *host;           /* NULL: the host's address */
+	long port;
+	char *user;           /* NULL: provider.ssh_user */
+	char *key;            /* NULL: provider.ssh_key, else ssh-agent */
+	int become;           /* enum ssh_become */
+	char *known_host_key; /* "SHA256:..." pinned, or NULL */
+	char *password_env;   /* environment variable holding the password, or NULL */
 };
 
 struct lab_host {
@@ -43,6 +62,8 @@ struct lab_host {
 	char *location;
 	char *uri;
 	struct kvlist settings;
+	struct lab_ssh ssh;
+	char *allow_faults; /* NULL: by the lab's environment */
 };
 
 struct lab_hba_rule {
@@ -140,6 +161,7 @@ struct lab_objectives {
 struct lab {
 	struct record_meta meta;
 	char *name;
+	int environment; /* enum lab_environment */
 	struct lab_provider provider;
 	struct lab_postgres postgres;
 	struct lab_repmgr repmgr;
@@ -156,6 +178,7 @@ extern const struct schema lab_host_schema;
 extern const struct schema lab_listener_schema;
 extern const struct schema lab_hba_rule_schema;
 extern const struct schema lab_provider_schema;
+extern const struct schema lab_ssh_schema;
 extern const struct schema lab_postgres_schema;
 extern const struct schema lab_repmgr_schema;
 extern const struct schema lab_barman_schema;

@@ -423,9 +423,173 @@ static size_t check_provider(const struct lab *lab, struct diag_list *dl)
 	return 0;
 }
 
+/* "SHA256:" and 43 characters of unpadded base64, as ssh-keygen -lf prints it. */
+static bool valid_fingerprint(const char *s)
+{
+	size_t i;
+
+	if (strncmp(s, "SHA256:", 7) != 0 || strlen(s) != 7 + 43)
+		return false;
+	for (i = 7; s[i]; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '+' || s[i] == '/'))
+			return false;
+	return true;
+}
+
+/* An environment variable's name: [A-Z_][A-Z0-9_]*. */
+static bool valid_env_name(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || s[i] == '_' ||
+		      (i > 0 && s[i] >= '0' && s[i] <= '9')))
+			return false;
+	return i > 0 && i <= 64;
+}
+
+/* A DNS name or an IPv4 address: letters, digits, '-', '.'; it ends up in messages and in
+ * the known_hosts file. */
+static bool valid_host_name(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '.'))
+			return false;
+	return i > 0 && i <= 253 && s[0] != '-' && s[0] != '.';
+}
+
+/* An `ip netns` name: it becomes a path under /run/netns. */
+static bool valid_netns_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= 64 && s[0] != '.' && s[0] != '-' && strstr(s, "..") == NULL &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == n;
+}
+
+/* "all", "none", or fault names separated by commas (spaces allowed). */
+static bool valid_fault_list(const char *s, char *bad, size_t badcap)
+{
+	const char *p = s;
+
+	if (strcmp(s, "all") == 0 || strcmp(s, "none") == 0)
+		return true;
+	while (*p) {
+		size_t n, k;
+
+		p += strspn(p, " ");
+		n = strcspn(p, ", ");
+		for (k = 0; lab_fault_names[k]; k++)
+			if (strlen(lab_fault_names[k]) == n && strncmp(lab_fault_names[k], p, n) == 0)
+				break;
+		if (n == 0 || !lab_fault_names[k]) {
+			snprintf(bad, badcap, "%.*s", (int)(n ? n : 1), p);
+			return false;
+		}
+		p += n;
+		p += strspn(p, " ");
+		if (*p == ',')
+			p++;
+	}
+	return true;
+}
+
+static size_t check_key_file(const struct src_loc at, const char *what, const char *path,
+                             struct diag_list *dl)
+{
+	if (!path || path[0] == '/')
+		return 0;
+	diag_add(dl, at, "%s must be an absolute path; found '%s'", what, path);
+	return 1;
+}
+
+static size_t check_existing_host(const struct lab_host *h, struct diag_list *dl)
+{
+	const struct lab_ssh *s = &h->ssh;
+	size_t errors = 0;
+	char bad[64];
+
+	errors += check_key_file(schema_field_loc(&lab_ssh_schema, s, "key"), "ssh.key", s->key,
+	                         dl);
+	if (s->host && !valid_host_name(s->host)) {
+		diag_add(dl, schema_field_loc(&lab_ssh_schema, s, "host"),
+		         "ssh.host '%s' of host '%s' must be a DNS name or an IPv4 address", s->host,
+		         NM(h->name));
+		errors++;
+	}
+	if (s->known_host_key && !valid_fingerprint(s->known_host_key)) {
+		diag_add(dl, schema_field_loc(&lab_ssh_schema, s, "known_host_key"),
+		         "ssh.known_host_key of host '%s' must be a SHA256 fingerprint as "
+		         "'ssh-keygen -lf' prints it (SHA256: and 43 characters)",
+		         NM(h->name));
+		errors++;
+	}
+	if (s->password_env && !valid_env_name(s->password_env)) {
+		diag_add(dl, schema_field_loc(&lab_ssh_schema, s, "password_env"),
+		         "ssh.password_env must name an environment variable ([A-Z_][A-Z0-9_]*); "
+		         "the password itself never goes in the lab file");
+		errors++;
+	}
+	if (h->allow_faults && !valid_fault_list(h->allow_faults, bad, sizeof(bad))) {
+		diag_add(dl, host_loc(h, "allow_faults"),
+		         "allow_faults of host '%s': '%s' is no fault; use all, none or a list of: "
+		         "kill, pause, crash, fill_disk, break_hba, partition, loss, switchover, "
+		         "barman_restore, link_down, rejoin",
+		         NM(h->name), bad);
+		errors++;
+	}
+	return errors;
+}
+
+/* The keys only an `existing` lab reads, checked when it is one, and refused elsewhere so
+ * that nobody believes a netns lab honours them. */
+static size_t check_existing(const struct lab *lab, struct diag_list *dl)
+{
+	const struct lab_provider *p = &lab->provider;
+	size_t i, errors = 0;
+
+	if (p->kind != PROVIDER_EXISTING) {
+		for (i = 0; i < lab->hosts.count; i++) {
+			const struct lab_host *h = LAB_HOST(lab, i);
+			/* `ssh` is not refused: `pgdrill show` prints its defaults for every lab. */
+			const char *key = h->allow_faults ? "allow_faults" : NULL;
+
+			if (key) {
+				diag_add(dl, host_loc(h, key),
+				         "'%s' is for hosts of an existing lab (provider.kind: existing); "
+				         "this lab's provider builds its own hosts",
+				         key);
+				errors++;
+			}
+		}
+		if (p->network_namespace) {
+			diag_add(dl, schema_field_loc(&lab_provider_schema, p, "network_namespace"),
+			         "provider.network_namespace is for existing labs");
+			errors++;
+		}
+		return errors;
+	}
+	if (p->network_namespace && !valid_netns_name(p->network_namespace)) {
+		diag_add(dl, schema_field_loc(&lab_provider_schema, p, "network_namespace"),
+		         "provider.network_namespace '%s' must be the name of a network namespace "
+		         "(letters, digits, '-', '_', '.')",
+		         p->network_namespace);
+		errors++;
+	}
+	errors += check_key_file(schema_field_loc(&lab_provider_schema, p, "ssh_key"),
+	                         "provider.ssh_key", p->ssh_key, dl);
+	for (i = 0; i < lab->hosts.count; i++)
+		errors += check_existing_host(LAB_HOST(lab, i), dl);
+	return errors;
+}
+
 size_t lab_validate(const struct lab *lab, struct diag_list *dl)
 {
 	return check_names(lab, dl) + check_subnet(lab, dl) + check_provider(lab, dl) +
 	       check_hosts(lab, dl) + check_roles(lab, dl) + check_listeners(lab, dl) +
-	       check_hba(lab, dl) + check_credentials(lab, dl);
+	       check_hba(lab, dl) + check_credentials(lab, dl) + check_existing(lab, dl);
 }

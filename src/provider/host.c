@@ -43,16 +43,32 @@ static int check_rel(const struct lab_host_rt *h, const char *rel)
 	                 h->def->name, rel ? rel : "", why);
 }
 
+int host_reach(const struct lab_rt *rt, const struct lab_host_rt *h)
+{
+	return rt->ops->reach ? rt->ops->reach(rt, h) : 0;
+}
+
 int host_run(const struct lab_rt *rt, const struct lab_host_rt *h, struct proc_spec *spec,
              struct proc_result *res)
 {
-	rt->ops->place(rt, h, spec);
-	return proc_run(spec, res);
+	return rt->ops->run(rt, h, spec, res);
+}
+
+/* Background processes exist only where the provider starts them as local processes. */
+static int check_local(const struct lab_rt *rt, const struct lab_host_rt *h)
+{
+	if (rt->ops->place)
+		return 0;
+	return error_set("host %s: starting a process in the background is not available on "
+	                 "the %s provider yet",
+	                 h ? h->def->name : "(client)", rt->ops->name);
 }
 
 int host_start(const struct lab_rt *rt, const struct lab_host_rt *h, struct proc_spec *spec,
                struct proc_handle *out)
 {
+	if (check_local(rt, h) < 0)
+		return -1;
 	rt->ops->place(rt, h, spec);
 	return proc_start(spec, out);
 }
@@ -64,6 +80,10 @@ int host_spawn(struct lab_rt *rt, const struct lab_host_rt *h, struct proc_spec 
 	pid_t pid;
 	int rc;
 
+	if (check_local(rt, h) < 0) {
+		free(log);
+		return -1;
+	}
 	rt->ops->place(rt, h, spec);
 	spec->log_path = log;
 	rc = proc_spawn(spec, &pid);

@@ -27,6 +27,9 @@ struct host_proc {
 /* The most a file read from a host may hold: configuration, PID files, logs. */
 #define HOST_FILE_MAX (16u << 20)
 
+/* 0 when the host answers: for a host reached over SSH, connected with its host key
+ * verified and logged in (error set, naming the host, otherwise). */
+int host_reach(const struct lab_rt *rt, const struct lab_host_rt *h);
 /* Runs a command on a host to completion. */
 int host_run(const struct lab_rt *rt, const struct lab_host_rt *h, struct proc_spec *spec,
              struct proc_result *res);

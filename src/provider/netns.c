@@ -206,6 +206,13 @@ static void netns_place(const struct lab_rt *rt, const struct lab_host_rt *h,
 	spec->hosts_file = rt->hosts_file;
 }
 
+static int netns_run(const struct lab_rt *rt, const struct lab_host_rt *h, struct proc_spec *spec,
+                     struct proc_result *res)
+{
+	netns_place(rt, h, spec);
+	return proc_run(spec, res);
+}
+
 /* ---- teardown ---- */
 
 /* Processes of one lab that teardown keeps track of; a lab has a few dozen. */
@@ -419,8 +426,10 @@ static int netns_destroy(const char *lab_dir)
 const struct provider_ops provider_netns = {
     .name = "netns",
     .destroy_undoes_faults = true, /* the hosts' processes, disks and links go with it */
+    .builds_hosts = true,
     .create = netns_create,
     .destroy = netns_destroy,
+    .run = netns_run,
     .place = netns_place,
     .put_file = netns_put_file,
     .get_file = netns_get_file,

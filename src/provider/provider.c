@@ -6,7 +6,7 @@
 #include "util/error.h"
 #include "util/strbuf.h"
 
-static const struct provider_ops *const providers[] = {&provider_netns};
+static const struct provider_ops *const providers[] = {&provider_netns, &provider_existing};
 
 int provider_destroy_lab(const char *lab_dir)
 {
@@ -54,11 +54,11 @@ int lab_rt_init(struct lab_rt *rt, const struct lab *lab)
 	memset(rt, 0, sizeof(*rt));
 	rt->state.fd = -1;
 	rt->lab = lab;
-	if (lab->provider.kind != PROVIDER_NETNS)
+	if (lab->provider.kind == PROVIDER_LIBVIRT)
 		return error_set("provider '%s' is not available in this version of pgdrill; use "
-		                 "provider.kind: netns",
+		                 "provider.kind: netns or existing",
 		                 provider_kind_names[lab->provider.kind]);
-	rt->ops = &provider_netns;
+	rt->ops = lab->provider.kind == PROVIDER_EXISTING ? &provider_existing : &provider_netns;
 	rt->lab_dir = state_lab_dir(lab->provider.state_dir, lab->name);
 	rt->hosts_file = xasprintf("%s/etc-hosts", rt->lab_dir);
 	/* '.' occurs in no lab or host name, and "br" and "client" are no host's: the
@@ -82,13 +82,15 @@ int lab_rt_init(struct lab_rt *rt, const struct lab *lab)
 		h->log_dir = xasprintf("%s/logs/%s", rt->lab_dir, h->def->name);
 		units_format_ipv4(h->def->address, h->addr, sizeof(h->addr));
 	}
-	return 0;
+	return rt->ops->rt_init ? rt->ops->rt_init(rt) : 0;
 }
 
 void lab_rt_free(struct lab_rt *rt)
 {
 	size_t i;
 
+	if (rt->ops && rt->ops->rt_free)
+		rt->ops->rt_free(rt);
 	for (i = 0; i < rt->nhosts; i++) {
 		free(rt->hosts[i].netns);
 		free(rt->hosts[i].netns_path);

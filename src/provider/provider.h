@@ -6,14 +6,18 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "lab/model.h"
 #include "provider/state.h"
 #include "util/proc.h"
 
+struct remote_host; /* a host reached over SSH (provider/existing.c) */
+
 struct lab_host_rt {
 	const struct lab_host *def;
+	struct remote_host *remote; /* existing: the host's SSH link; NULL otherwise */
 	char *netns;      /* namespace name, e.g. pgd-tutorial.postgres1 */
 	char *netns_path; /* /run/netns/... */
 	char *host_root;  /* the host's root as its processes see it (netns: its own disk) */
@@ -33,12 +37,25 @@ struct provider_ops {
 	/* Taking the lab apart undoes any fault on its hosts (they exist only for the lab):
 	 * `down` may go ahead when a fault's own revert failed. */
 	bool destroy_undoes_faults;
+	/* `up` builds the hosts and their cluster (netns); otherwise they exist already and
+	 * `up` only checks them (existing). */
+	bool builds_hosts;
 	/* Network and disks; every resource recorded in the state file before it exists. */
 	int (*create)(struct lab_rt *rt);
 	/* Everything the state file of LAB_DIR names, processes first. Works without the lab
 	 * file and after any crash; removing what is already gone is not an error. */
 	int (*destroy)(const char *lab_dir);
-	/* Adjust a process spec so that it runs on the host. */
+	/* Per-lab runtime state of the provider (optional): made by lab_rt_init, freed by
+	 * lab_rt_free. */
+	int (*rt_init)(struct lab_rt *rt);
+	void (*rt_free)(struct lab_rt *rt);
+	/* 0 when the host answers (for SSH: connected, host key verified, logged in). */
+	int (*reach)(const struct lab_rt *rt, const struct lab_host_rt *h);
+	/* Runs a command on the host to completion (see host_run). */
+	int (*run)(const struct lab_rt *rt, const struct lab_host_rt *h, struct proc_spec *spec,
+	           struct proc_result *res);
+	/* Adjust a process spec so that it runs on the host as a local process; NULL for
+	 * providers whose hosts are not local (then nothing is started in the background). */
 	void (*place)(const struct lab_rt *rt, const struct lab_host_rt *h, struct proc_spec *spec);
 
 	/* Files under the host's root (see provider/host.h for each contract). */
@@ -82,9 +99,12 @@ struct lab_rt {
 	struct lab_host_rt *hosts;
 	size_t nhosts;
 	struct state_file state;
+	bool accept_new_host_keys; /* existing: record unknown host keys (printed to `say`) */
+	FILE *say;                 /* where such news goes; NULL: stderr */
 };
 
 extern const struct provider_ops provider_netns;
+extern const struct provider_ops provider_existing;
 
 /* Takes apart the lab whose state file is in LAB_DIR with the provider that file names
  * (state files from before the provider was recorded are netns labs). */

@@ -1,4 +1,5 @@
 #include "roles/cluster.h"
+#include "roles/doctor.h"
 
 #include <libpq-fe.h>
 #include <stdlib.h>
@@ -273,6 +274,19 @@ static int run_phases(struct run *r)
 	return rc;
 }
 
+/* Hosts that exist already: nothing is built, each is checked (doctor_check). */
+static int check_hosts(struct run *r)
+{
+	struct doctor_report rep;
+
+	if (doctor_check(r->rt, r->o->progress, &rep) < 0)
+		return -1;
+	if (r->o->progress && rep.warnings > 0)
+		fprintf(r->o->progress, "  %d warning%s: the drills named above cannot run\n",
+		        rep.warnings, rep.warnings == 1 ? "" : "s");
+	return state_append(&r->rt->state, STATE_READY, "%lld", (long long)time(NULL));
+}
+
 int cluster_up(struct lab_rt *rt, const struct up_options *o, struct up_report *report)
 {
 	struct run r = {.rt = rt, .o = o, .report = report};
@@ -289,7 +303,7 @@ int cluster_up(struct lab_rt *rt, const struct up_options *o, struct up_report *
 	if (state_append(&rt->state, STATE_LAB, "%s %s %s", rt->lab->name, subnet,
 	                 rt->ops->name) < 0)
 		return -1;
-	rc = run_phases(&r);
+	rc = rt->ops->builds_hosts ? run_phases(&r) : check_hosts(&r);
 	secrets_free(&r.secrets);
 	report->total_s = (double)(proc_now_ms() - r.t0) / 1000.0;
 	if (rc < 0 && !o->keep_on_failure) {

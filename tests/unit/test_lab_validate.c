@@ -96,6 +96,61 @@ static void test_manual_failover_single_node(void **state)
 	diag_list_free(&dl);
 }
 
+/* One problem at `line`, whose message holds `part`. */
+static void expect_one(const char *text, int line, const char *part)
+{
+	struct diag_list dl;
+	struct lab lab;
+
+	assert_int_equal(load_text(&lab, text, &dl), -1);
+	assert_int_equal(dl.count, 1);
+	assert_int_equal(dl.items[0].at.line, line);
+	if (!strstr(dl.items[0].message, part))
+		fail_msg("'%s' does not hold '%s'", dl.items[0].message, part);
+	diag_list_free(&dl);
+}
+
+#define EXISTING "name: a\nprovider: {kind: existing}\nrepmgr: {failover: manual}\nhosts:\n"
+
+static void test_existing_inventory(void **state)
+{
+	struct diag_list dl;
+	struct lab lab;
+
+	(void)state;
+	assert_int_equal(
+	    load_text(&lab,
+	              EXISTING "  - {name: p1, role: primary, address: 192.0.2.10, allow_faults: "
+	                       "\"kill, pause\", ssh: {user: dba, key: /k, known_host_key: "
+	                       "\"SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}}\n"
+	                       "  - {name: p2, role: standby, address: 192.0.2.11}\n",
+	              &dl),
+	    0);
+	assert_string_equal(LAB_HOST(&lab, 0)->ssh.user, "dba");
+	assert_int_equal(LAB_HOST(&lab, 0)->ssh.port, 22);
+	assert_int_equal(LAB_HOST(&lab, 0)->ssh.become, BECOME_SUDO);
+	lab_free(&lab);
+	diag_list_free(&dl);
+	expect_one(EXISTING "  - {name: p1, role: primary, ssh: {known_host_key: \"MD5:aa\"}}\n", 5,
+	           "SHA256 fingerprint");
+	expect_one(EXISTING "  - {name: p1, role: primary, ssh: {key: id_rsa}}\n", 5,
+	           "ssh.key must be an absolute path");
+	expect_one(EXISTING "  - {name: p1, role: primary, ssh: {password_env: \"a b\"}}\n", 5,
+	           "password_env");
+	expect_one(EXISTING "  - {name: p1, role: primary, ssh: {host: \"a;b\"}}\n", 5,
+	           "DNS name");
+	expect_one(EXISTING "  - {name: p1, role: primary, allow_faults: \"kill, nuke\"}\n", 5,
+	           "'nuke' is no fault");
+	expect_one("name: a\nprovider: {kind: existing, network_namespace: ../x}\nhosts:\n"
+	           "  - {name: p1, role: primary}\nrepmgr: {failover: manual}\n",
+	           2, "network_namespace");
+	/* Keys only an existing lab reads are refused elsewhere, not silently ignored. */
+	expect_one("name: a\nrepmgr: {failover: manual}\nhosts:\n"
+	           "  - {name: p1, role: primary, allow_faults: all}\n",
+	           4,
+	           "for hosts of an existing lab");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -103,6 +158,7 @@ int main(void)
 	    cmocka_unit_test(test_subnet_exhausted),
 	    cmocka_unit_test(test_default_listeners_only_with_proxy),
 	    cmocka_unit_test(test_manual_failover_single_node),
+	    cmocka_unit_test(test_existing_inventory),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

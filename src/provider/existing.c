@@ -1,0 +1,319 @@
+/* The `existing` provider's life cycle: SSH links to hosts it did not build, commands run
+ * through them with the privilege they need, and a teardown that only removes pgdrill's
+ * own files on this machine (the hosts, their cluster and their data are the user's). */
+#include "provider/existing.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "provider/netns_host.h"
+#include "remote/ssh.h"
+#include "util/error.h"
+#include "util/fsutil.h"
+#include "util/strbuf.h"
+
+/* A command that names no deadline of its own gets this one. */
+#define EXISTING_DEFAULT_TIMEOUT_MS 60000
+
+struct remote_host {
+	pthread_mutex_t lock; /* one command at a time on the link */
+	struct ssh_target target;
+	char *address, *known_hosts;
+	struct ssh_link *link;
+	bool as_root;     /* the login user is root: no sudo needed */
+	bool sudo;        /* become: sudo */
+	const struct lab_rt *rt;
+};
+
+static int existing_rt_init(struct lab_rt *rt)
+{
+	const struct lab_provider *p = &rt->lab->provider;
+	size_t i;
+
+	free(rt->client_netns);
+	free(rt->client_netns_path);
+	rt->client_netns = p->network_namespace ? xstrdup(p->network_namespace) : NULL;
+	rt->client_netns_path =
+	    p->network_namespace ? xasprintf("/run/netns/%s", p->network_namespace) : NULL;
+	for (i = 0; i < rt->nhosts; i++) {
+		struct lab_host_rt *h = &rt->hosts[i];
+		const struct lab_ssh *s = &h->def->ssh;
+		struct remote_host *r = xcalloc(1, sizeof(*r));
+
+		pthread_mutex_init(&r->lock, NULL);
+		r->rt = rt;
+		r->address = xstrdup(s->host ? s->host : h->addr);
+		r->known_hosts = xasprintf("%s/known_hosts", rt->lab_dir);
+		r->target.name = h->def->name;
+		r->target.host = r->address;
+		r->target.port = (int)s->port;
+		r->target.user = s->user ? s->user : p->ssh_user;
+		r->target.key_file = s->key ? s->key : p->ssh_key;
+		r->target.password_env = s->password_env;
+		r->target.known_hosts = r->known_hosts;
+		r->target.pinned_key = s->known_host_key;
+		r->as_root = r->target.user && strcmp(r->target.user, "root") == 0;
+		r->sudo = s->become == BECOME_SUDO;
+		h->remote = r;
+		/* Nothing of the host is on this machine: no namespace, no local root. Paths
+		 * pgdrill itself keeps on the host live under its own directory there. */
+		free(h->netns);
+		free(h->netns_path);
+		h->netns = h->netns_path = NULL;
+		free(h->host_root);
+		free(h->log_dir);
+		h->host_root = xasprintf("/var/lib/pgdrill-remote/%s", rt->lab->name);
+		h->log_dir = xasprintf("/var/lib/pgdrill-remote/%s/logs", rt->lab->name);
+	}
+	return 0;
+}
+
+static void existing_rt_free(struct lab_rt *rt)
+{
+	size_t i;
+
+	for (i = 0; i < rt->nhosts; i++) {
+		struct remote_host *r = rt->hosts[i].remote;
+
+		if (!r)
+			continue;
+		ssh_link_free(r->link);
+		pthread_mutex_destroy(&r->lock);
+		free(r->address);
+		free(r->known_hosts);
+		free(r);
+		rt->hosts[i].remote = NULL;
+	}
+}
+
+/* Opens the link (under the lock). The socket is made in the lab's network namespace
+ * when the lab names one, so that SSH goes where the lab's hosts are. */
+static int connect_locked(const struct lab_host_rt *h)
+{
+	struct remote_host *r = h->remote;
+	const struct lab_rt *rt = r->rt;
+	int back = -1, rc;
+
+	if (r->link)
+		return 0;
+	r->target.accept_new = rt->accept_new_host_keys;
+	r->target.say = rt->say;
+	if (rt->client_netns_path && netns_client_enter(rt, &back) < 0)
+		return error_set("host %s: %s", h->def->name, error_last());
+	rc = ssh_link_open(&r->link, &r->target);
+	if (back >= 0)
+		netns_client_leave(rt, back);
+	return rc;
+}
+
+static int existing_reach(const struct lab_rt *rt, const struct lab_host_rt *h)
+{
+	int rc;
+
+	(void)rt;
+	pthread_mutex_lock(&h->remote->lock);
+	rc = connect_locked(h);
+	pthread_mutex_unlock(&h->remote->lock);
+	return rc;
+}
+
+/* `script` as `user`: root needs sudo unless logged in as root; another user gets runuser
+ * (as root) or sudo -u. */
+static char *privileged(const struct remote_host *r, const char *user, const char *script)
+{
+	char *q = ssh_shell_quote(script), *cmd;
+	bool as_root = !user || strcmp(user, "root") == 0;
+
+	if (r->as_root && as_root)
+		cmd = xasprintf("sh -c %s", q);
+	else if (r->as_root)
+		cmd = xasprintf("runuser -u %s -- sh -c %s", user, q);
+	else if (!r->sudo)
+		cmd = xasprintf("sh -c %s", q); /* become: none: the login user does it all */
+	else if (as_root)
+		cmd = xasprintf("sudo -n -- sh -c %s", q);
+	else
+		cmd = xasprintf("sudo -n -u %s -- sh -c %s", user, q);
+	free(q);
+	return cmd;
+}
+
+int existing_exec(const struct lab_host_rt *h, const char *user, const char *script,
+                  const char *input, int timeout_ms, struct proc_result *res)
+{
+	struct remote_host *r = h->remote;
+	char *cmd = privileged(r, user, script);
+	int rc;
+
+	pthread_mutex_lock(&r->lock);
+	rc = connect_locked(h);
+	if (rc == 0)
+		rc = ssh_link_exec(r->link, cmd,
+		                   input, timeout_ms > 0 ? timeout_ms : EXISTING_DEFAULT_TIMEOUT_MS,
+		                   res);
+	else
+		memset(res, 0, sizeof(*res));
+	if (rc < 0 && r->link && res->status == -1) {
+		/* After a deadline the link may still carry the old command's channel: a
+		 * fresh one for the next command. */
+		ssh_link_free(r->link);
+		r->link = NULL;
+	}
+	pthread_mutex_unlock(&r->lock);
+	free(cmd);
+	if (rc == 0 && !r->as_root && r->sudo && res->status == 1 && res->err &&
+	    strstr(res->err, "sudo: a password is required")) {
+		error_set("host %s: sudo asks for a password for %s (pgdrill runs 'sudo -n'): give "
+		          "the login user NOPASSWD rights, log in as root, or set ssh.become: none",
+		          h->def->name, r->target.user ? r->target.user : "the login user");
+		return -1;
+	}
+	return rc;
+}
+
+char *existing_quoted_path(const struct lab_host_rt *h, const char *rel)
+{
+	char *path = host_path(h, rel), *q = ssh_shell_quote(path);
+
+	free(path);
+	return q;
+}
+
+/* Environment entries are "KEY=VALUE" with a plain KEY. */
+static bool env_ok(const char *kv)
+{
+	size_t n = strcspn(kv, "=");
+
+	return n > 0 && kv[n] == '=' && strspn(kv, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == n;
+}
+
+/* A command line for the host's shell: cd, environment, PostgreSQL's binaries first in
+ * the PATH, every argument quoted. */
+static char *remote_command(const struct lab_host_rt *h, const struct proc_spec *spec)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *q;
+	size_t i;
+
+	(void)h;
+	if (spec->cwd) {
+		q = ssh_shell_quote(spec->cwd);
+		strbuf_printf(&sb, "cd %s && ", q);
+		free(q);
+	}
+	strbuf_puts(&sb, "PATH=/usr/lib/postgresql/15/bin:$PATH exec env");
+	for (i = 0; spec->env && spec->env[i]; i++) {
+		q = ssh_shell_quote(spec->env[i]);
+		strbuf_printf(&sb, " %s", q);
+		free(q);
+	}
+	strbuf_puts(&sb, " --");
+	for (i = 0; spec->argv[i]; i++) {
+		q = ssh_shell_quote(spec->argv[i]);
+		strbuf_printf(&sb, " %s", q);
+		free(q);
+	}
+	return strbuf_detach(&sb);
+}
+
+static int existing_run(const struct lab_rt *rt, const struct lab_host_rt *h,
+                        struct proc_spec *spec, struct proc_result *res)
+{
+	char *cmd;
+	size_t i;
+	int rc;
+
+	if (!h) {
+		/* The harness's own client commands run here, where the lab is reached. */
+		spec->netns = rt->client_netns_path;
+		return proc_run(spec, res);
+	}
+	if (spec->inherit_stdio)
+		return error_set("host %s: an interactive command is not available over SSH yet",
+		                 h->def->name);
+	for (i = 0; spec->env && spec->env[i]; i++)
+		if (!env_ok(spec->env[i]))
+			return error_set("host %s: refused the environment entry '%s'",
+			                 h->def->name, spec->env[i]);
+	cmd = remote_command(h, spec);
+	rc = existing_exec(h, spec->user, cmd, spec->input, spec->timeout_ms, res);
+	free(cmd);
+	return rc;
+}
+
+/* Only this machine's copy of the lab goes: known_hosts, state, logs. Faults on the hosts
+ * were reverted before (cmd_down refuses to come here while one is left). */
+static int existing_destroy(const char *lab_dir)
+{
+	if (!state_is_lab_dir(lab_dir))
+		return 0;
+	return fs_remove_tree(lab_dir);
+}
+
+static int existing_create(struct lab_rt *rt)
+{
+	(void)rt;
+	return error_set("the existing provider builds nothing");
+}
+
+/* A killed server's shared memory on someone else's host is left to its own service
+ * manager: pgdrill starts no server there from a bare data directory. */
+static void existing_release_pg_shm(const struct lab_host_rt *h, const char *rel)
+{
+	(void)h;
+	(void)rel;
+}
+
+static int existing_unix_request(const struct lab_host_rt *h, const char *rel,
+                                 const char *request, int timeout_ms, size_t max, char **out)
+{
+	(void)rel;
+	(void)request;
+	(void)timeout_ms;
+	(void)max;
+	*out = NULL;
+	return error_set("host %s: requests to a Unix socket are not available over SSH yet",
+	                 h->def->name);
+}
+
+static int existing_client_enter(const struct lab_rt *rt, int *back)
+{
+	if (back)
+		*back = -1;
+	return rt->client_netns_path ? netns_client_enter(rt, back) : 0;
+}
+
+static void existing_client_leave(const struct lab_rt *rt, int back)
+{
+	if (back >= 0)
+		netns_client_leave(rt, back);
+}
+
+const struct provider_ops provider_existing = {
+    .name = "existing",
+    .destroy_undoes_faults = false, /* the hosts stay: each fault is reverted on its own */
+    .rt_init = existing_rt_init,
+    .rt_free = existing_rt_free,
+    .reach = existing_reach,
+    .run = existing_run,
+    .place = NULL,
+    .create = existing_create,
+    .destroy = existing_destroy,
+    .put_file = existing_put_file,
+    .get_file = existing_get_file,
+    .put_log = existing_put_log,
+    .get_log = existing_get_log,
+    .make_dir = existing_make_dir,
+    .remove = existing_remove,
+    .exists = existing_exists,
+    .free_space = existing_free_space,
+    .allocate = existing_allocate,
+    .unix_request = existing_unix_request,
+    .release_pg_shm = existing_release_pg_shm,
+    .client_enter = existing_client_enter,
+    .client_leave = existing_client_leave,
+    .find_procs = existing_find_procs,
+    .proc_of_pid = existing_proc_of_pid,
+    .signal = existing_signal,
+};

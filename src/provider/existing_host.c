@@ -1,0 +1,340 @@
+/* The host operations of the `existing` provider: each is one shell script run as root on
+ * the host through its SSH link. Paths were checked by provider/host.c and are quoted;
+ * whatever the host answers (PIDs, sizes) is parsed strictly, as anything from a host. */
+#include "provider/existing.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "remote/ssh.h"
+#include "util/error.h"
+#include "util/strbuf.h"
+
+#define FILE_OP_TIMEOUT_MS 30000
+/* Exit code the scripts use for "no such file" or "no such process". */
+#define GONE 3
+
+/* Runs `script` as root; the error names the host, what was done and the stderr tail. */
+static int run_root(const struct lab_host_rt *h, const char *what, const char *script,
+                    const char *input, struct proc_result *res)
+{
+	if (existing_exec(h, NULL, script, input, FILE_OP_TIMEOUT_MS, res) < 0)
+		return -1;
+	if (res->status == 0 || res->status == GONE)
+		return 0;
+	{
+		char *tail = proc_tail(res->err ? res->err : "", 3);
+
+		error_set("host %s: %s failed (exit %d): %s", h->def->name, what, res->status,
+		          *tail ? tail : "no message");
+		free(tail);
+	}
+	return -1;
+}
+
+/* The owner as the host's chown takes it: a plain user name. */
+static int owner_ok(const struct lab_host_rt *h, const char *owner)
+{
+	if (!owner || (*owner && strspn(owner, "abcdefghijklmnopqrstuvwxyz0123456789_-") ==
+	                                 strlen(owner)))
+		return 0;
+	return error_set("host %s: refused the owner '%s'", h->def->name, owner);
+}
+
+/* Writes `path` (quoted) whole: a fresh file beside it, then renamed over it. */
+static int put_path(const struct lab_host_rt *h, const char *qpath, const char *data, size_t len,
+                    mode_t mode, const char *owner)
+{
+	struct proc_result res;
+	char *script, *copy;
+	int rc;
+
+	if (owner_ok(h, owner) < 0)
+		return -1;
+	if (memchr(data, '\0', len))
+		return error_set("host %s: refused to write binary data to %s", h->def->name, qpath);
+	copy = xmalloc(len + 1);
+	memcpy(copy, data, len);
+	copy[len] = '\0';
+	script = xasprintf("set -e; p=%s; d=$(dirname \"$p\"); mkdir -p \"$d\"; "
+	                   "t=$(mktemp \"$d/.pgdrill.XXXXXX\"); trap 'rm -f \"$t\"' EXIT; "
+	                   "cat > \"$t\"; chmod %o \"$t\"; chown %s \"$t\"; mv -f \"$t\" \"$p\"; "
+	                   "trap - EXIT",
+	                   qpath, (unsigned)mode, owner ? owner : "root");
+	rc = run_root(h, "writing a file", script, copy, &res);
+	proc_result_free(&res);
+	free(script);
+	free(copy);
+	return rc;
+}
+
+int existing_put_file(const struct lab_host_rt *h, const char *rel, const char *data, size_t len,
+                      mode_t mode, const char *owner)
+{
+	char *q = existing_quoted_path(h, rel);
+	int rc = put_path(h, q, data, len, mode, owner);
+
+	free(q);
+	return rc;
+}
+
+/* A regular file, not a link, at most `max` bytes. */
+static int get_path(const struct lab_host_rt *h, const char *qpath, size_t max, char **out,
+                    size_t *len)
+{
+	struct proc_result res;
+	char *script = xasprintf("p=%s; if [ -L \"$p\" ] || [ ! -f \"$p\" ]; then exit %d; fi; "
+	                         "head -c %zu -- \"$p\"",
+	                         qpath, GONE, max + 1);
+	int rc = run_root(h, "reading a file", script, NULL, &res);
+
+	free(script);
+	*out = NULL;
+	if (rc == 0 && res.status == GONE) {
+		error_set("host %s: %s does not exist (or is not a regular file)", h->def->name,
+		          qpath);
+		rc = PD_ENOTFOUND;
+	} else if (rc == 0 && strlen(res.out) > max) {
+		rc = error_set("host %s: %s is larger than %zu bytes", h->def->name, qpath, max);
+	} else if (rc == 0) {
+		if (len)
+			*len = strlen(res.out);
+		*out = res.out;
+		res.out = NULL;
+	}
+	proc_result_free(&res);
+	return rc;
+}
+
+int existing_get_file(const struct lab_host_rt *h, const char *rel, size_t max, char **out,
+                      size_t *len)
+{
+	char *q = existing_quoted_path(h, rel);
+	int rc = get_path(h, q, max, out, len);
+
+	free(q);
+	return rc;
+}
+
+static char *quoted_log(const struct lab_host_rt *h, const char *what)
+{
+	char *path = host_log_path(h, what), *q = ssh_shell_quote(path);
+
+	free(path);
+	return q;
+}
+
+int existing_put_log(const struct lab_host_rt *h, const char *what, const char *text)
+{
+	char *q = quoted_log(h, what);
+	int rc = put_path(h, q, text, strlen(text), 0644, NULL);
+
+	free(q);
+	return rc;
+}
+
+int existing_get_log(const struct lab_host_rt *h, const char *what, size_t max, char **out)
+{
+	char *q = quoted_log(h, what);
+	int rc = get_path(h, q, max, out, NULL);
+
+	free(q);
+	return rc;
+}
+
+/* Runs a one-line script on the quoted path of `rel`: "%1$s" is the path. */
+static int path_op(const struct lab_host_rt *h, const char *rel, const char *what,
+                   const char *fmt, struct proc_result *res)
+{
+	char *q = existing_quoted_path(h, rel);
+	char *script = xasprintf(fmt, q);
+	int rc = run_root(h, what, script, NULL, res);
+
+	free(script);
+	free(q);
+	return rc;
+}
+
+int existing_make_dir(const struct lab_host_rt *h, const char *rel, mode_t mode,
+                      const char *owner)
+{
+	struct proc_result res;
+	char *fmt;
+	int rc;
+
+	if (owner_ok(h, owner) < 0)
+		return -1;
+	fmt = xasprintf("set -e; p=%%s; mkdir -p \"$p\"; chmod %o \"$p\"; chown %s \"$p\"",
+	                (unsigned)mode, owner ? owner : "root");
+	rc = path_op(h, rel, "making a directory", fmt, &res);
+	proc_result_free(&res);
+	free(fmt);
+	return rc;
+}
+
+int existing_remove(const struct lab_host_rt *h, const char *rel)
+{
+	struct proc_result res;
+	int rc = path_op(h, rel, "removing", "rm -rf --one-file-system -- %s", &res);
+
+	proc_result_free(&res);
+	return rc;
+}
+
+int existing_exists(const struct lab_host_rt *h, const char *rel)
+{
+	struct proc_result res;
+	char *fmt = xasprintf("[ -e %%s ] || exit %d", GONE);
+	int rc = path_op(h, rel, "looking for a file", fmt, &res);
+
+	free(fmt);
+	if (rc == 0)
+		rc = res.status == 0 ? 1 : 0;
+	proc_result_free(&res);
+	return rc;
+}
+
+/* A decimal number the host printed: digits only, no overflow. */
+static int parse_count(const char *text, unsigned long long *out)
+{
+	char *end;
+
+	while (*text == ' ')
+		text++;
+	if (*text < '0' || *text > '9')
+		return -1;
+	errno = 0;
+	*out = strtoull(text, &end, 10);
+	while (*end == ' ' || *end == '\n')
+		end++;
+	return errno || *end ? -1 : 0;
+}
+
+int existing_free_space(const struct lab_host_rt *h, const char *rel, unsigned long long *avail)
+{
+	struct proc_result res;
+	int rc = path_op(h, rel, "measuring free space",
+	                 "df -P -B1 --output=avail -- %s | tail -n 1", &res);
+
+	if (rc == 0 && (res.status != 0 || parse_count(res.out, avail) < 0))
+		rc = error_set("host %s: df printed no free space for %s: '%.80s'", h->def->name,
+		               rel, res.out);
+	proc_result_free(&res);
+	return rc;
+}
+
+int existing_allocate(const struct lab_host_rt *h, const char *rel, unsigned long long size)
+{
+	struct proc_result res;
+	char *fmt = xasprintf("p=%%s; [ ! -e \"$p\" ] && [ ! -L \"$p\" ] || exit %d; "
+	                      "fallocate -l %llu -- \"$p\"",
+	                      GONE, size);
+	int rc = path_op(h, rel, "allocating a file", fmt, &res);
+
+	free(fmt);
+	if (rc == 0 && res.status == GONE)
+		rc = error_set("host %s: %s already exists", h->def->name, rel);
+	proc_result_free(&res);
+	return rc;
+}
+
+/* ---- processes: /proc of the host, read by a script there ---- */
+
+/* Field 22 of /proc/PID/stat (the start time) and field 3 (the state), counted after the
+ * command name, which may hold spaces and parentheses. */
+#define STAT_FIELDS                                                                                \
+	"st=$(sed 's/^.*) //' /proc/$pid/stat 2>/dev/null) || continue; "                         \
+	"set -- $st; [ \"$1\" != Z ] || continue; shift 19; "
+
+/* "PID START" lines into out; a malformed line is refused (the host is not trusted). */
+static size_t parse_procs(const struct lab_host_rt *h, const char *text, struct host_proc *out,
+                          size_t cap)
+{
+	size_t n = 0;
+	const char *line = text;
+
+	while (line && *line) {
+		unsigned long long pid, start;
+		char *end;
+
+		errno = 0;
+		pid = strtoull(line, &end, 10);
+		if (end == line || *end != ' ' || errno || pid <= 1 || pid > 4194304)
+			break;
+		line = end + 1;
+		start = strtoull(line, &end, 10);
+		if (end == line || (*end != '\n' && *end) || errno || start == 0)
+			break;
+		if (n < cap) {
+			out[n].pid = (pid_t)pid;
+			out[n].start = start;
+		}
+		n++;
+		line = *end ? end + 1 : end;
+	}
+	if (line && *line) {
+		error_set("host %s: refused a malformed process list line '%.40s'", h->def->name,
+		          line);
+		return 0;
+	}
+	return n;
+}
+
+size_t existing_find_procs(const struct lab_host_rt *h, const char *comm, const char *arg,
+                           struct host_proc *out, size_t cap)
+{
+	char *qc = ssh_shell_quote(comm ? comm : ""), *qa = ssh_shell_quote(arg ? arg : "");
+	char *script = xasprintf(
+	    "c=%s; a=%s; for d in /proc/[0-9]*; do pid=${d#/proc/}; "
+	    "[ -z \"$c\" ] || [ \"$(cat $d/comm 2>/dev/null)\" = \"$c\" ] || continue; "
+	    "if [ -n \"$a\" ]; then tr '\\0' ' ' < $d/cmdline 2>/dev/null | grep -qF -- \"$a\" "
+	    "|| continue; fi; " STAT_FIELDS "echo \"$pid $1\"; done",
+	    qc, qa);
+	struct proc_result res;
+	size_t n = 0;
+
+	if (run_root(h, "listing processes", script, NULL, &res) == 0 && res.status == 0)
+		n = parse_procs(h, res.out, out, cap);
+	proc_result_free(&res);
+	free(script);
+	free(qc);
+	free(qa);
+	return n;
+}
+
+int existing_proc_of_pid(const struct lab_host_rt *h, pid_t pid, struct host_proc *out)
+{
+	char *script = xasprintf("for pid in %d; do " STAT_FIELDS "echo \"$pid $1\"; exit 0; done; "
+	                         "exit %d",
+	                         (int)pid, GONE);
+	struct proc_result res;
+	int rc = run_root(h, "looking for a process", script, NULL, &res);
+
+	free(script);
+	if (rc == 0 && (res.status == GONE || parse_procs(h, res.out, out, 1) != 1)) {
+		error_set("host %s: no process %d runs there", h->def->name, (int)pid);
+		rc = PD_ENOTFOUND;
+	}
+	proc_result_free(&res);
+	return rc;
+}
+
+int existing_signal(const struct lab_host_rt *h, const struct host_proc *p, int sig)
+{
+	/* The start time is compared on the host, right before the signal. */
+	char *script = xasprintf("for pid in %d; do " STAT_FIELDS
+	                         "[ \"$1\" = %llu ] || break; kill -%d %d && exit 0; done; exit %d",
+	                         (int)p->pid, p->start, sig, (int)p->pid, GONE);
+	struct proc_result res;
+	int rc = run_root(h, "signalling a process", script, NULL, &res);
+
+	free(script);
+	if (rc == 0 && res.status == GONE) {
+		error_set("host %s: process %d is gone (or its PID now belongs to another process)",
+		          h->def->name, (int)p->pid);
+		rc = PD_ENOTFOUND;
+	}
+	proc_result_free(&res);
+	return rc;
+}

@@ -1,0 +1,225 @@
+#!/bin/bash
+# The `existing` provider against real sshds: a netns lab whose hosts each run an sshd of
+# this test's own (keys made here, UsePAM yes, absolute config path), then described
+# again as an existing lab that pgdrill reaches only over SSH, from inside the lab's
+# client namespace. Host keys: unknown (refused, nothing sent), accepted with
+# --accept-new-host-keys, pinned, wrongly pinned, changed. Logins: a user with sudo
+# NOPASSWD, root, a refused key, sudo that asks for a password. An address where nothing
+# listens (inside the lab's subnet: no packet leaves this machine). `down` forgets the
+# existing lab and leaves its hosts running.
+# Usage: test_existing.sh PGDRILL REPO_DIR
+set -u
+PGDRILL=$(realpath "$1")
+cd "$2" || exit 2
+. tests/integration/lib.sh
+
+BUILT=tests/labs/integration/ssh_built.yaml
+NET=10.231.21
+HOSTS="postgres1:11:primary postgres2:12:standby haproxy:13:proxy"
+LOGIN=pgdrill-it
+SUDOERS=/etc/sudoers.d/pgdrill-it
+work=$(mktemp -d /tmp/pgdrill-it-existing-XXXXXX)
+EX_DIR=$STATE_DIR/labs/it-ex
+declare -A SSHD_PID
+
+stop_sshd() { # host
+	local pid=${SSHD_PID[$1]:-}
+	[ -n "$pid" ] || return 0
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	SSHD_PID[$1]=
+}
+
+start_sshd() { # host address
+	cat >"$work/$1.conf" <<-EOF
+		ListenAddress $2
+		Port 22
+		HostKey $work/$1.key
+		PidFile $work/$1.pid
+		AuthorizedKeysFile $work/authorized_keys
+		PermitRootLogin prohibit-password
+		PasswordAuthentication no
+		KbdInteractiveAuthentication no
+		UsePAM yes
+		StrictModes no
+		Subsystem sftp internal-sftp
+	EOF
+	# In the host's namespace, in the foreground (-D) so that its PID is ours to end.
+	ip netns exec "pgd-it-ssh.$1" /usr/sbin/sshd -D -e -f "$work/$1.conf" 2>>"$work/$1.log" &
+	SSHD_PID[$1]=$!
+	wait_until 10 grep -q "Server listening on $2" "$work/$1.log"
+}
+
+cleanup() {
+	local h
+	for h in $HOSTS; do stop_sshd "${h%%:*}"; done
+	"$PGDRILL" down "$work/lab.yaml" >/dev/null 2>&1
+	"$PGDRILL" down "$BUILT" >/dev/null 2>&1
+	rm -f "$SUDOERS"
+	id "$LOGIN" >/dev/null 2>&1 && userdel "$LOGIN"
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+fingerprint() { ssh-keygen -lf "$work/$1.key.pub" | awk '{print $2}'; }
+
+# The existing lab: every host reached as $LOGIN with sudo, unless the arguments say
+# otherwise: KEY=VALUE pairs put in each host's ssh section (HOST.KEY=VALUE: that host's).
+write_lab() {
+	local h name n role extra kv
+	{
+		echo "name: it-ex"
+		echo "environment: test"
+		echo "provider: {kind: existing, network_namespace: pgd-it-ssh.client, ssh_user: $LOGIN, ssh_key: $work/client}"
+		echo "hosts:"
+		for h in $HOSTS $EXTRA_HOSTS; do
+			IFS=: read -r name n role <<<"$h"
+			extra=""
+			for kv in "$@"; do
+				case $kv in
+				"$name".*) kv=${kv#"$name".} ;;
+				*.*=*) continue ;;
+				esac
+				extra="$extra, ${kv%%=*}: \"${kv#*=}\""
+			done
+			echo "  - {name: $name, role: $role, address: $NET.$n, ssh: {port: 22$extra}}"
+		done
+	} >"$work/lab.yaml"
+}
+EXTRA_HOSTS=""
+
+up() { "$PGDRILL" up "$@" "$work/lab.yaml" >"$work/out" 2>&1; }
+said() { grep -q -- "$1" "$work/out"; }
+logins() { cat "$work"/*.log | grep -c "Accepted publickey"; }
+
+# ---- the lab, its sshds, the login user ----
+"$PGDRILL" down "$BUILT" >/dev/null 2>&1
+check "the netns lab comes up" "$PGDRILL" up -q "$BUILT" || { finish; exit 1; }
+mkdir -p /run/sshd
+ssh-keygen -q -t ed25519 -N '' -f "$work/client"
+ssh-keygen -q -t ed25519 -N '' -f "$work/stranger"
+cp "$work/client.pub" "$work/authorized_keys"
+# sshd reads authorized_keys as the login user; the private keys stay root's alone.
+chmod 0755 "$work"
+chmod 0644 "$work/authorized_keys"
+# No password at all ('*'), not a locked one ('!'): sshd refuses a locked account.
+id "$LOGIN" >/dev/null 2>&1 || useradd -M -s /bin/sh -p '*' "$LOGIN"
+echo "$LOGIN ALL=(ALL) NOPASSWD: ALL" >"$SUDOERS"
+chmod 0440 "$SUDOERS"
+for h in $HOSTS; do
+	IFS=: read -r name n role <<<"$h"
+	ssh-keygen -q -t ed25519 -N '' -f "$work/$name.key"
+	check "sshd listens on $name" start_sshd "$name" "$NET.$n"
+done
+
+# ---- unknown host keys: refused before anything is sent ----
+write_lab
+before=$(logins)
+up
+check "unknown host keys: exit 2" test $? = 2
+check "unknown host keys: the error names the key and the way out" \
+	said "unknown host key $(fingerprint postgres1)"
+check "unknown host keys: --accept-new-host-keys is named" said "accept-new-host-keys"
+check "unknown host keys: no login happened" test "$(logins)" = "$before"
+check "unknown host keys: no lab directory is left" test ! -e "$EX_DIR"
+
+# ---- accepted on first contact, then known ----
+up --accept-new-host-keys
+check "accepted: exit 0" test $? = 0
+for h in postgres1 postgres2 haproxy; do
+	check "accepted: $h's fingerprint is printed" said "accepted new host key $(fingerprint $h)"
+done
+check "accepted: three keys recorded" test "$(wc -l <"$EX_DIR/known_hosts")" = 3
+check "accepted: the primary accepts connections" said "postgres1 .*PostgreSQL accepts connections"
+check "accepted: haproxy runs" said "haproxy .*haproxy runs"
+check "accepted: the state names the provider" grep -q "^lab it-ex .* existing$" "$EX_DIR/state"
+"$PGDRILL" status "$work/lab.yaml" >"$work/out" 2>&1
+check "status: exit 0 with the known keys" test $? = 0
+check "status: no key is accepted again" bash -c "! grep -q accepted '$work/out'"
+up
+check "up again: already up" said "already up"
+"$PGDRILL" run "$work/lab.yaml" scenarios/kill_primary.lua >"$work/out" 2>&1
+check "run on an existing lab: exit 2 (not available yet)" test $? = 2
+check "run on an existing lab: says so" said "does not yet run 'run'"
+"$PGDRILL" down "$work/lab.yaml" >"$work/out" 2>&1
+check "down: exit 0" test $? = 0
+check "down: the lab directory is gone" test ! -e "$EX_DIR"
+check "down: the hosts still run their cluster" bash -c "\"$PGDRILL\" status $BUILT >/dev/null"
+
+# ---- pinned keys ----
+write_lab "postgres1.known_host_key=$(fingerprint postgres1)" \
+	"postgres2.known_host_key=$(fingerprint postgres2)" "haproxy.known_host_key=$(fingerprint haproxy)"
+up
+check "pinned: exit 0 without --accept-new-host-keys" test $? = 0
+check "pinned: each pinned key is said" test "$(grep -c "pinned host key" "$work/out")" = 3
+"$PGDRILL" down "$work/lab.yaml" >/dev/null 2>&1
+write_lab "postgres1.known_host_key=$(fingerprint postgres2)"
+up --accept-new-host-keys
+check "wrongly pinned: exit 2 even with --accept-new-host-keys" test $? = 2
+check "wrongly pinned: says which key it found" said "the host key is $(fingerprint postgres1), not the pinned"
+check "wrongly pinned: no lab directory is left" test ! -e "$EX_DIR"
+
+# ---- a changed host key ----
+write_lab
+up --accept-new-host-keys
+check "before the change: up" test $? = 0
+stop_sshd postgres1
+rm -f "$work/postgres1.key" "$work/postgres1.key.pub"
+ssh-keygen -q -t ed25519 -N '' -f "$work/postgres1.key"
+check "postgres1's sshd restarts with a new host key" start_sshd postgres1 "$NET.11"
+before=$(grep -c "Accepted publickey" "$work/postgres1.log")
+"$PGDRILL" status "$work/lab.yaml" >"$work/out" 2>&1
+check "changed key: status exits 2" test $? = 2
+check "changed key: the error says CHANGED and names the new key" \
+	said "host key CHANGED.*$(fingerprint postgres1)"
+check "changed key: no login on postgres1" \
+	test "$(grep -c "Accepted publickey" "$work/postgres1.log")" = "$before"
+"$PGDRILL" down "$work/lab.yaml" >/dev/null 2>&1
+check "changed key: down still forgets the lab" test ! -e "$EX_DIR"
+
+# ---- logins that fail ----
+write_lab "key=$work/stranger"
+up --accept-new-host-keys
+check "refused key: exit 2" test $? = 2
+check "refused key: says authentication was refused" said "authentication refused for user $LOGIN"
+check "refused key: no lab directory is left" test ! -e "$EX_DIR"
+
+rm -f "$SUDOERS"
+write_lab
+up --accept-new-host-keys
+check "sudo asks for a password: exit 2" test $? = 2
+check "sudo asks for a password: says so, with the ways out" said "sudo asks for a password for $LOGIN"
+check "sudo asks for a password: no lab directory is left" test ! -e "$EX_DIR"
+echo "$LOGIN ALL=(ALL) NOPASSWD: ALL" >"$SUDOERS"
+chmod 0440 "$SUDOERS"
+
+write_lab "postgres1.user=root" "postgres1.become=none"
+up --accept-new-host-keys
+check "root login: exit 0" test $? = 0
+check "root login: the primary answers" said "postgres1 .*reached, root"
+"$PGDRILL" down "$work/lab.yaml" >/dev/null 2>&1
+
+# ---- an address where nothing listens (inside the lab's subnet) ----
+EXTRA_HOSTS="ghost:99:spare"
+write_lab
+up --accept-new-host-keys
+check "unreachable host: exit 2" test $? = 2
+check "unreachable host: names it" said "host ghost ($LOGIN@$NET.99:22): cannot connect"
+check "unreachable host: the others were still checked" said "postgres2 .*reached, root"
+check "unreachable host: no lab directory is left" test ! -e "$EX_DIR"
+EXTRA_HOSTS=""
+
+# ---- bad inventory: file:line:col, exit 2 ----
+write_lab "postgres2.known_host_key=MD5:00:11"
+up
+check "bad fingerprint: exit 2" test $? = 2
+check "bad fingerprint: file:line:col" said "lab.yaml:6:[0-9]*: .*known_host_key"
+write_lab "key=relative/key"
+up
+check "relative key path: exit 2" test $? = 2
+check "relative key path: says so" said "ssh.key must be an absolute path"
+
+cleanup
+trap - EXIT
+check "the netns lab is gone" test ! -e "$STATE_DIR/labs/it-ssh"
+finish
