@@ -230,8 +230,6 @@ static int run_run(const struct cli_args *args)
 	}
 	if (cli_require_root("run") < 0 || cli_open_lab(&lab, &rt, path) < 0)
 		return EXIT_HARNESS;
-	if (cli_require_built("run", &rt) < 0)
-		goto cleanup;
 	/* Bad input changes nothing: the scenarios are checked before the lab directory
 	 * is made for the lock. */
 	for (i = 1; i < args->npos; i++) {

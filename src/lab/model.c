@@ -107,6 +107,11 @@ static const struct field host_fields[] = {
           .doc = "PostgreSQL settings for this host only, on top of `postgres.settings`."),
     FIELD(struct lab_host, ssh, FT_RECORD, .sub = &lab_ssh_schema,
           .doc = "existing: how to reach the host. See `ssh` below."),
+    FIELD(struct lab_host, root, FT_STRING,
+          .doc = "existing: the directory on the host that holds the node the way pgdrill "
+                 "lays it out (`data/`, `conf/repmgr.conf`, `conf/pgpass`, `run/` for "
+                 "sockets), e.g. a host of a lab pgdrill built. Left out: "
+                 "`/var/lib/pgdrill-remote/LAB`."),
     FIELD(struct lab_host, allow_faults, FT_STRING,
           .doc = "existing: the faults drills may inject on this host, comma-separated "
                  "(`kill, pause, fill_disk`), `all` or `none`. Left out: `all` when the lab's "

@@ -63,6 +63,7 @@ struct lab_host {
 	char *uri;
 	struct kvlist settings;
 	struct lab_ssh ssh;
+	char *root;         /* existing: where pgdrill's layout (data/, conf/, run/) is */
 	char *allow_faults; /* NULL: by the lab's environment */
 };
 

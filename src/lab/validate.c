@@ -515,6 +515,14 @@ static size_t check_existing_host(const struct lab_host *h, struct diag_list *dl
 
 	errors += check_key_file(schema_field_loc(&lab_ssh_schema, s, "key"), "ssh.key", s->key,
 	                         dl);
+	if (h->root && (h->root[0] != '/' || strstr(h->root, "/..") || strlen(h->root) > 256 ||
+	                strcmp(h->root, "/") == 0)) {
+		diag_add(dl, host_loc(h, "root"),
+		         "root of host '%s' must be an absolute path below '/' without '..'; found "
+		         "'%s'",
+		         NM(h->name), h->root);
+		errors++;
+	}
 	if (s->host && !valid_host_name(s->host)) {
 		diag_add(dl, schema_field_loc(&lab_ssh_schema, s, "host"),
 		         "ssh.host '%s' of host '%s' must be a DNS name or an IPv4 address", s->host,
@@ -556,7 +564,7 @@ static size_t check_existing(const struct lab *lab, struct diag_list *dl)
 		for (i = 0; i < lab->hosts.count; i++) {
 			const struct lab_host *h = LAB_HOST(lab, i);
 			/* `ssh` is not refused: `pgdrill show` prints its defaults for every lab. */
-			const char *key = h->allow_faults ? "allow_faults" : NULL;
+			const char *key = h->allow_faults ? "allow_faults" : h->root ? "root" : NULL;
 
 			if (key) {
 				diag_add(dl, host_loc(h, key),
@@ -582,6 +590,13 @@ static size_t check_existing(const struct lab *lab, struct diag_list *dl)
 	}
 	errors += check_key_file(schema_field_loc(&lab_provider_schema, p, "ssh_key"),
 	                         "provider.ssh_key", p->ssh_key, dl);
+	if (!lab->credentials.superuser_password || !lab->credentials.app_password) {
+		diag_add(dl, schema_field_loc(&lab_schema, lab, "provider"),
+		         "an existing lab needs credentials.superuser_password and "
+		         "credentials.app_password: pgdrill cannot make up the passwords of a "
+		         "cluster it did not build");
+		errors++;
+	}
 	for (i = 0; i < lab->hosts.count; i++)
 		errors += check_existing_host(LAB_HOST(lab, i), dl);
 	return errors;

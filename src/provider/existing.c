@@ -63,8 +63,10 @@ static int existing_rt_init(struct lab_rt *rt)
 		h->netns = h->netns_path = NULL;
 		free(h->host_root);
 		free(h->log_dir);
-		h->host_root = xasprintf("/var/lib/pgdrill-remote/%s", rt->lab->name);
-		h->log_dir = xasprintf("/var/lib/pgdrill-remote/%s/logs", rt->lab->name);
+		h->host_root = h->def->root ? xstrdup(h->def->root)
+		                            : xasprintf("/var/lib/pgdrill-remote/%s", rt->lab->name);
+		h->log_dir = xasprintf("/var/lib/pgdrill-remote/%s/logs/%s", rt->lab->name,
+		                       h->def->name);
 	}
 	return 0;
 }
@@ -208,13 +210,71 @@ static char *remote_command(const struct lab_host_rt *h, const struct proc_spec 
 		strbuf_printf(&sb, " %s", q);
 		free(q);
 	}
-	strbuf_puts(&sb, " --");
+	/* No "--": GNU env would take it for the command after an assignment. */
 	for (i = 0; spec->argv[i]; i++) {
 		q = ssh_shell_quote(spec->argv[i]);
 		strbuf_printf(&sb, " %s", q);
 		free(q);
 	}
 	return strbuf_detach(&sb);
+}
+
+/* A daemon on the host: its own session, output appended to its log there, its PID
+ * printed by the shell that started it (a background job of a non-interactive shell is no
+ * group leader, so setsid runs it in place). */
+static int existing_spawn(const struct lab_rt *rt, const struct lab_host_rt *h,
+                          struct proc_spec *spec, const char *log_path, struct host_proc *out)
+{
+	char *cmd, *qlog = ssh_shell_quote(log_path), *qcmd, *script;
+	struct proc_result res;
+	unsigned long long n = 0;
+	char *end;
+	size_t i;
+	int rc;
+
+	(void)rt;
+	for (i = 0; spec->env && spec->env[i]; i++)
+		if (!env_ok(spec->env[i])) {
+			free(qlog);
+			return error_set("host %s: refused the environment entry '%s'",
+			                 h->def->name, spec->env[i]);
+		}
+	/* The log, made by root for the user the daemon runs as. */
+	script = xasprintf("mkdir -p \"$(dirname %s)\" && touch %s && chown %s %s", qlog, qlog,
+	                   spec->user ? spec->user : "root", qlog);
+	rc = existing_exec(h, NULL, script, NULL, 20000, &res);
+	free(script);
+	if (rc == 0 && res.status != 0)
+		rc = error_set("host %s: cannot make the log %s: %.200s", h->def->name, log_path,
+		               res.err);
+	proc_result_free(&res);
+	if (rc < 0) {
+		free(qlog);
+		return -1;
+	}
+	cmd = remote_command(h, spec);
+	qcmd = ssh_shell_quote(cmd);
+	script = xasprintf("setsid sh -c %s >> %s 2>&1 < /dev/null & echo $!", qcmd, qlog);
+	rc = existing_exec(h, spec->user, script, NULL, 20000, &res);
+	if (rc == 0) {
+		n = strtoull(res.out, &end, 10);
+		if (res.status != 0 || end == res.out || *end != '\n' || n <= 1 || n > 4194304)
+			rc = error_set("host %s: could not start '%s' (exit %d): %.200s",
+			               h->def->name, spec->argv[0], res.status, res.err);
+	}
+	/* The start time, so that the PID is never taken for a later process's; one that
+	 * is already gone is recorded without one and never signalled. */
+	if (rc == 0 && existing_proc_of_pid(h, (pid_t)n, out) < 0) {
+		error_clear();
+		out->pid = (pid_t)n;
+		out->start = 0;
+	}
+	proc_result_free(&res);
+	free(script);
+	free(qcmd);
+	free(cmd);
+	free(qlog);
+	return rc;
 }
 
 static int existing_run(const struct lab_rt *rt, const struct lab_host_rt *h,
@@ -265,16 +325,33 @@ static void existing_release_pg_shm(const struct lab_host_rt *h, const char *rel
 	(void)rel;
 }
 
+/* perl-base is on every Debian host: its IO::Socket::UNIX sends the request and reads the
+ * answer until the server closes. */
 static int existing_unix_request(const struct lab_host_rt *h, const char *rel,
                                  const char *request, int timeout_ms, size_t max, char **out)
 {
-	(void)rel;
-	(void)request;
-	(void)timeout_ms;
-	(void)max;
+	char *q = existing_quoted_path(h, rel);
+	char *script = xasprintf(
+	    "exec perl -MIO::Socket::UNIX -e '$s = IO::Socket::UNIX->new(Peer => $ARGV[0]) or "
+	    "exit 3; local $/; $in = <STDIN>; print $s $in; shutdown($s, 1); print <$s>' %s",
+	    q);
+	struct proc_result res;
+	int rc = existing_exec(h, NULL, script, request, timeout_ms, &res);
+
+	free(script);
+	free(q);
 	*out = NULL;
-	return error_set("host %s: requests to a Unix socket are not available over SSH yet",
-	                 h->def->name);
+	if (rc == 0 && res.status != 0)
+		rc = error_set("host %s: no answer from the socket %s (exit %d): %.200s",
+		               h->def->name, rel, res.status, res.err);
+	else if (rc == 0 && strlen(res.out) > max)
+		rc = error_set("host %s: the answer of %s passed %zu bytes", h->def->name, rel, max);
+	if (rc == 0) {
+		*out = res.out;
+		res.out = NULL;
+	}
+	proc_result_free(&res);
+	return rc;
 }
 
 static int existing_client_enter(const struct lab_rt *rt, int *back)
@@ -293,10 +370,12 @@ static void existing_client_leave(const struct lab_rt *rt, int back)
 const struct provider_ops provider_existing = {
     .name = "existing",
     .destroy_undoes_faults = false, /* the hosts stay: each fault is reverted on its own */
+    .admin_over_network = true,
     .rt_init = existing_rt_init,
     .rt_free = existing_rt_free,
     .reach = existing_reach,
     .run = existing_run,
+    .spawn = existing_spawn,
     .place = NULL,
     .create = existing_create,
     .destroy = existing_destroy,

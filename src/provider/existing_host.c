@@ -214,8 +214,11 @@ static int parse_count(const char *text, unsigned long long *out)
 int existing_free_space(const struct lab_host_rt *h, const char *rel, unsigned long long *avail)
 {
 	struct proc_result res;
+	/* The filesystem that would hold `rel`: of its nearest existing ancestor. */
 	int rc = path_op(h, rel, "measuring free space",
-	                 "df -P -B1 --output=avail -- %s | tail -n 1", &res);
+	                 "p=%s; while [ ! -e \"$p\" ]; do p=$(dirname \"$p\"); done; "
+	                 "df -B1 --output=avail -- \"$p\" | tail -n 1",
+	                 &res);
 
 	if (rc == 0 && (res.status != 0 || parse_count(res.out, avail) < 0))
 		rc = error_set("host %s: df printed no free space for %s: '%.80s'", h->def->name,
@@ -246,6 +249,24 @@ int existing_allocate(const struct lab_host_rt *h, const char *rel, unsigned lon
 #define STAT_FIELDS                                                                                \
 	"st=$(sed 's/^.*) //' /proc/$pid/stat 2>/dev/null) || continue; "                         \
 	"set -- $st; [ \"$1\" != Z ] || continue; shift 19; "
+
+/* A shell function `mine PID`: true for a process of the node, the only ones pgdrill may
+ * see and signal on a host it did not build (a host runs much else: sshd, init, other
+ * clusters). A process is the node's when its working directory is under the host's
+ * root (every PostgreSQL process works in its data directory) or its command line names
+ * a path there (repmgrd -f, haproxy -f, barman -c, pg_receivewal). */
+static char *scope_prelude(const struct lab_host_rt *h)
+{
+	char *root = xasprintf("%s/", h->host_root), *q = ssh_shell_quote(root), *text;
+
+	text = xasprintf("r=%s; mine() { case \"$(readlink /proc/$1/cwd 2>/dev/null)/\" in "
+	                 "\"$r\"*) return 0;; esac; tr '\\0' ' ' < /proc/$1/cmdline 2>/dev/null "
+	                 "| grep -qF -- \"$r\"; }; ",
+	                 q);
+	free(root);
+	free(q);
+	return text;
+}
 
 /* "PID START" lines into out; a malformed line is refused (the host is not trusted). */
 static size_t parse_procs(const struct lab_host_rt *h, const char *text, struct host_proc *out,
@@ -285,12 +306,13 @@ size_t existing_find_procs(const struct lab_host_rt *h, const char *comm, const 
                            struct host_proc *out, size_t cap)
 {
 	char *qc = ssh_shell_quote(comm ? comm : ""), *qa = ssh_shell_quote(arg ? arg : "");
+	char *prelude = scope_prelude(h);
 	char *script = xasprintf(
-	    "c=%s; a=%s; for d in /proc/[0-9]*; do pid=${d#/proc/}; "
+	    "%sc=%s; a=%s; for d in /proc/[0-9]*; do pid=${d#/proc/}; "
 	    "[ -z \"$c\" ] || [ \"$(cat $d/comm 2>/dev/null)\" = \"$c\" ] || continue; "
 	    "if [ -n \"$a\" ]; then tr '\\0' ' ' < $d/cmdline 2>/dev/null | grep -qF -- \"$a\" "
-	    "|| continue; fi; " STAT_FIELDS "echo \"$pid $1\"; done",
-	    qc, qa);
+	    "|| continue; fi; mine $pid || continue; " STAT_FIELDS "echo \"$pid $1\"; done",
+	    prelude, qc, qa);
 	struct proc_result res;
 	size_t n = 0;
 
@@ -298,6 +320,7 @@ size_t existing_find_procs(const struct lab_host_rt *h, const char *comm, const 
 		n = parse_procs(h, res.out, out, cap);
 	proc_result_free(&res);
 	free(script);
+	free(prelude);
 	free(qc);
 	free(qa);
 	return n;
@@ -305,13 +328,15 @@ size_t existing_find_procs(const struct lab_host_rt *h, const char *comm, const 
 
 int existing_proc_of_pid(const struct lab_host_rt *h, pid_t pid, struct host_proc *out)
 {
-	char *script = xasprintf("for pid in %d; do " STAT_FIELDS "echo \"$pid $1\"; exit 0; done; "
-	                         "exit %d",
-	                         (int)pid, GONE);
+	char *prelude = scope_prelude(h);
+	char *script = xasprintf("%sfor pid in %d; do mine $pid || break; " STAT_FIELDS
+	                         "echo \"$pid $1\"; exit 0; done; exit %d",
+	                         prelude, (int)pid, GONE);
 	struct proc_result res;
 	int rc = run_root(h, "looking for a process", script, NULL, &res);
 
 	free(script);
+	free(prelude);
 	if (rc == 0 && (res.status == GONE || parse_procs(h, res.out, out, 1) != 1)) {
 		error_set("host %s: no process %d runs there", h->def->name, (int)pid);
 		rc = PD_ENOTFOUND;
@@ -322,14 +347,16 @@ int existing_proc_of_pid(const struct lab_host_rt *h, pid_t pid, struct host_pro
 
 int existing_signal(const struct lab_host_rt *h, const struct host_proc *p, int sig)
 {
-	/* The start time is compared on the host, right before the signal. */
-	char *script = xasprintf("for pid in %d; do " STAT_FIELDS
+	/* The start time and the scope are checked on the host, right before the signal. */
+	char *prelude = scope_prelude(h);
+	char *script = xasprintf("%sfor pid in %d; do mine $pid || break; " STAT_FIELDS
 	                         "[ \"$1\" = %llu ] || break; kill -%d %d && exit 0; done; exit %d",
-	                         (int)p->pid, p->start, sig, (int)p->pid, GONE);
+	                         prelude, (int)p->pid, p->start, sig, (int)p->pid, GONE);
 	struct proc_result res;
 	int rc = run_root(h, "signalling a process", script, NULL, &res);
 
 	free(script);
+	free(prelude);
 	if (rc == 0 && res.status == GONE) {
 		error_set("host %s: process %d is gone (or its PID now belongs to another process)",
 		          h->def->name, (int)p->pid);

@@ -64,6 +64,11 @@ static int check_local(const struct lab_rt *rt, const struct lab_host_rt *h)
 	                 h ? h->def->name : "(client)", rt->ops->name);
 }
 
+bool host_can_start(const struct lab_rt *rt)
+{
+	return rt->ops->place != NULL;
+}
+
 int host_start(const struct lab_rt *rt, const struct lab_host_rt *h, struct proc_spec *spec,
                struct proc_handle *out)
 {
@@ -77,23 +82,12 @@ int host_spawn(struct lab_rt *rt, const struct lab_host_rt *h, struct proc_spec 
                const char *what, struct host_proc *out)
 {
 	char *log = host_log_path(h, what);
-	pid_t pid;
-	int rc;
+	int rc = rt->ops->spawn(rt, h, spec, log, out);
 
-	if (check_local(rt, h) < 0) {
-		free(log);
-		return -1;
-	}
-	rt->ops->place(rt, h, spec);
-	spec->log_path = log;
-	rc = proc_spawn(spec, &pid);
-	spec->log_path = NULL;
 	free(log);
 	if (rc < 0)
 		return -1;
-	out->pid = pid;
-	out->start = proc_start_time(pid);
-	return state_append(&rt->state, STATE_PID, "%d %llu %s %s", (int)pid, out->start,
+	return state_append(&rt->state, STATE_PID, "%d %llu %s %s", (int)out->pid, out->start,
 	                    h->def->name, what);
 }
 

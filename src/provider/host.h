@@ -33,6 +33,8 @@ int host_reach(const struct lab_rt *rt, const struct lab_host_rt *h);
 /* Runs a command on a host to completion. */
 int host_run(const struct lab_rt *rt, const struct lab_host_rt *h, struct proc_spec *spec,
              struct proc_result *res);
+/* True when host_start works (the provider's hosts run local processes). */
+bool host_can_start(const struct lab_rt *rt);
 /* Starts a command on a host; proc_finish collects it (for several at once). */
 int host_start(const struct lab_rt *rt, const struct lab_host_rt *h, struct proc_spec *spec,
                struct proc_handle *out);

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "provider/host.h"
 #include "provider/netns_host.h"
 #include "provider/provider.h"
 #include "util/error.h"
@@ -211,6 +212,23 @@ static int netns_run(const struct lab_rt *rt, const struct lab_host_rt *h, struc
 {
 	netns_place(rt, h, spec);
 	return proc_run(spec, res);
+}
+
+static int netns_spawn(const struct lab_rt *rt, const struct lab_host_rt *h,
+                       struct proc_spec *spec, const char *log_path, struct host_proc *out)
+{
+	pid_t pid;
+	int rc;
+
+	netns_place(rt, h, spec);
+	spec->log_path = log_path;
+	rc = proc_spawn(spec, &pid);
+	spec->log_path = NULL;
+	if (rc < 0)
+		return -1;
+	out->pid = pid;
+	out->start = proc_start_time(pid);
+	return 0;
 }
 
 /* ---- teardown ---- */
@@ -430,6 +448,7 @@ const struct provider_ops provider_netns = {
     .create = netns_create,
     .destroy = netns_destroy,
     .run = netns_run,
+    .spawn = netns_spawn,
     .place = netns_place,
     .put_file = netns_put_file,
     .get_file = netns_get_file,

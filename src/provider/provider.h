@@ -40,6 +40,10 @@ struct provider_ops {
 	/* `up` builds the hosts and their cluster (netns); otherwise they exist already and
 	 * `up` only checks them (existing). */
 	bool builds_hosts;
+	/* pgdrill reaches PostgreSQL as its superuser over the network, from the client
+	 * network, with the password (existing); otherwise over the node's own Unix socket
+	 * (peer authentication). */
+	bool admin_over_network;
 	/* Network and disks; every resource recorded in the state file before it exists. */
 	int (*create)(struct lab_rt *rt);
 	/* Everything the state file of LAB_DIR names, processes first. Works without the lab
@@ -54,6 +58,10 @@ struct provider_ops {
 	/* Runs a command on the host to completion (see host_run). */
 	int (*run)(const struct lab_rt *rt, const struct lab_host_rt *h, struct proc_spec *spec,
 	           struct proc_result *res);
+	/* Starts a long-running process on the host, stdout and stderr appended to
+	 * `log_path` (a path on the host); the process (PID and start time) on the host. */
+	int (*spawn)(const struct lab_rt *rt, const struct lab_host_rt *h, struct proc_spec *spec,
+	             const char *log_path, struct host_proc *out);
 	/* Adjust a process spec so that it runs on the host as a local process; NULL for
 	 * providers whose hosts are not local (then nothing is started in the background). */
 	void (*place)(const struct lab_rt *rt, const struct lab_host_rt *h, struct proc_spec *spec);

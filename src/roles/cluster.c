@@ -281,6 +281,9 @@ static int check_hosts(struct run *r)
 
 	if (doctor_check(r->rt, r->o->progress, &rep) < 0)
 		return -1;
+	/* The passwords the lab file gives, kept with the lab as for every lab. */
+	if (secrets_load_or_create(&r->secrets, r->rt) < 0)
+		return -1;
 	if (r->o->progress && rep.warnings > 0)
 		fprintf(r->o->progress, "  %d warning%s: the drills named above cannot run\n",
 		        rep.warnings, rep.warnings == 1 ? "" : "s");

@@ -69,18 +69,22 @@ static bool wait_streaming(const struct lab_rt *rt, const struct lab_host_rt *h,
 static int rebuild(struct lab_rt *rt, const struct lab_host_rt *h, const struct lab_host_rt *p)
 {
 	const struct lab_host_rt *one[1] = {h};
+	struct pg_own_config own;
 	int rc = -1;
 
 	postgres_stop(rt, h);
 	procs_end_all(rt, h, "postgres", 5000);
 	host_release_pg_shm(rt, h, "data");
+	if (postgres_config_keep(rt, h, &own) < 0)
+		return -1;
 	if (host_remove(rt, h, "data") < 0 || host_mkdir(rt, h, "data", 0700, "postgres") < 0)
 		goto cleanup;
-	if (repmgr_clone_standbys(rt, p, one, 1) < 0 || postgres_write_config(rt, h) < 0 ||
+	if (repmgr_clone_standbys(rt, p, one, 1) < 0 || postgres_config_restore(rt, h, &own) < 0 ||
 	    postgres_start(rt, h) < 0 || repmgr_standby_register(rt, h) < 0)
 		goto cleanup;
 	rc = 0;
 cleanup:
+	postgres_config_free(&own);
 	return rc;
 }
 

@@ -7,23 +7,40 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "roles/secrets.h"
 #include "util/error.h"
 #include "util/strbuf.h"
 
+/* Over the node's own socket (peer authentication), or over the network from the
+ * client network with the superuser's password when the provider says so. */
 PGconn *pg_admin_connect(const struct lab_rt *rt, const struct lab_host_rt *h, const char *db,
                          int timeout_s)
 {
-	char *sock = host_path(h, "run");
+	bool remote = rt->ops->admin_over_network;
+	char *where = remote ? xstrdup(h->addr) : host_path(h, "run");
 	char port[16], timeout[16];
-	const char *keys[] = {
-	    "host", "port", "user", "dbname", "connect_timeout", "application_name", NULL};
-	const char *vals[] = {sock, port, "postgres", db, timeout, "pgdrill", NULL};
-	PGconn *c;
+	struct lab_secrets s = {0};
+	const char *keys[] = {"host",           "port",     "user", "dbname", "connect_timeout",
+	                      "application_name", "password", NULL};
+	const char *vals[] = {where, port, "postgres", db, timeout, "pgdrill", NULL, NULL};
+	PGconn *c = NULL;
+	int back = -1;
 
 	snprintf(port, sizeof(port), "%ld", rt->lab->postgres.port);
 	snprintf(timeout, sizeof(timeout), "%d", timeout_s > 0 ? timeout_s : 2);
+	if (remote) {
+		if (secrets_load(&s, rt) < 0 || lab_client_enter(rt, &back) < 0) {
+			free(where);
+			secrets_free(&s);
+			return NULL;
+		}
+		vals[6] = s.superuser;
+	}
 	c = PQconnectdbParams(keys, vals, 0);
-	free(sock);
+	if (remote)
+		lab_client_leave(rt, back);
+	secrets_free(&s);
+	free(where);
 	if (PQstatus(c) != CONNECTION_OK) {
 		char *msg = xstrdup(PQerrorMessage(c));
 

@@ -218,6 +218,61 @@ int postgres_write_config(const struct lab_rt *rt, const struct lab_host_rt *h)
 	return write_config(rt, h, true);
 }
 
+/* What a node's data directory holds of its own configuration (postgresql.auto.conf is
+ * left to repmgr, which writes primary_conninfo there). */
+static const char *const own_config_files[] = {"data/postgresql.conf", "data/pg_hba.conf",
+                                               "data/pg_ident.conf", "data/pgdrill.conf"};
+
+int postgres_config_keep(const struct lab_rt *rt, const struct lab_host_rt *h,
+                         struct pg_own_config *k)
+{
+	size_t i;
+
+	memset(k, 0, sizeof(*k));
+	if (rt->ops->builds_hosts)
+		return 0; /* rendered again from the lab file */
+	for (i = 0; i < 4; i++) {
+		int rc = host_get_file(rt, h, own_config_files[i], &k->text[i], NULL);
+
+		if (rc == PD_ENOTFOUND) {
+			error_clear();
+		} else if (rc < 0) {
+			postgres_config_free(k);
+			return -1;
+		}
+	}
+	if (!k->text[0] || !k->text[1]) {
+		postgres_config_free(k);
+		return error_set("host %s: no postgresql.conf and pg_hba.conf in the data directory "
+		                 "to keep across the step",
+		                 h->def->name);
+	}
+	return 0;
+}
+
+int postgres_config_restore(const struct lab_rt *rt, const struct lab_host_rt *h,
+                            const struct pg_own_config *k)
+{
+	size_t i;
+
+	if (rt->ops->builds_hosts)
+		return postgres_write_config(rt, h);
+	for (i = 0; i < 4; i++)
+		if (k->text[i] &&
+		    host_put_string(rt, h, own_config_files[i], k->text[i], 0600, "postgres") < 0)
+			return -1;
+	return 0;
+}
+
+void postgres_config_free(struct pg_own_config *k)
+{
+	size_t i;
+
+	for (i = 0; i < 4; i++)
+		free(k->text[i]);
+	memset(k, 0, sizeof(*k));
+}
+
 int postgres_enable_sync(const struct lab_rt *rt, const struct lab_host_rt *p)
 {
 	if (rt->lab->postgres.synchronous == SYNC_OFF)

@@ -25,6 +25,18 @@ int postgres_initdb(const struct lab_rt *rt, const struct lab_host_rt *h,
                     const struct lab_secrets *s);
 /* (Re)writes pgdrill.conf, pg_hba.conf and pg_ident.conf into the data directory. */
 int postgres_write_config(const struct lab_rt *rt, const struct lab_host_rt *h);
+/* A node's own configuration files across a step that replaces its data directory's
+ * (pg_rewind copies the source's, a clone brings the primary's): on a lab pgdrill built
+ * they are rendered again from the lab file; on other clusters the node's own files are
+ * kept before the step and put back after it. */
+struct pg_own_config {
+	char *text[4]; /* NULL: the file was not there */
+};
+int postgres_config_keep(const struct lab_rt *rt, const struct lab_host_rt *h,
+                         struct pg_own_config *k);
+int postgres_config_restore(const struct lab_rt *rt, const struct lab_host_rt *h,
+                            const struct pg_own_config *k);
+void postgres_config_free(struct pg_own_config *k);
 /* The bootstrap primary's synchronous replication, on once its standbys stream. */
 int postgres_enable_sync(const struct lab_rt *rt, const struct lab_host_rt *p);
 /* Replays a crashed node's WAL to its end and shuts it down cleanly (single-user mode),

@@ -74,9 +74,13 @@ char *repmgr_conf(const struct lab_rt *rt, const struct lab_host_rt *h)
 
 int repmgr_write_conf(const struct lab_rt *rt, const struct lab_host_rt *h)
 {
-	char *text = repmgr_conf(rt, h);
-	int rc = host_put_string(rt, h, "conf/repmgr.conf", text, 0640, "postgres");
+	char *text;
+	int rc;
 
+	if (!rt->ops->builds_hosts)
+		return 0; /* a cluster pgdrill did not build keeps its own repmgr.conf */
+	text = repmgr_conf(rt, h);
+	rc = host_put_string(rt, h, "conf/repmgr.conf", text, 0640, "postgres");
 	free(text);
 	return rc;
 }
@@ -145,7 +149,8 @@ struct clone_job {
 	char *argv[16];
 	struct proc_spec spec;
 	struct proc_handle handle;
-	bool started;
+	struct proc_result res; /* when run to completion at once (remote hosts) */
+	bool started, finished;
 };
 
 int repmgr_clone_standbys(const struct lab_rt *rt, const struct lab_host_rt *primary,
@@ -181,7 +186,15 @@ int repmgr_clone_standbys(const struct lab_rt *rt, const struct lab_host_rt *pri
 		j->argv[11] = "--fast-checkpoint";
 		j->spec = (struct proc_spec){
 		    .argv = j->argv, .user = "postgres", .env = j->env, .timeout_ms = 180000};
-		if (host_start(rt, h, &j->spec, &j->handle) < 0) {
+		/* In parallel where the provider starts local processes; one after the other
+		 * on remote hosts. */
+		if (host_can_start(rt)) {
+			if (host_start(rt, h, &j->spec, &j->handle) == 0)
+				j->started = true;
+		} else if (host_run(rt, h, &j->spec, &j->res) == 0) {
+			j->started = j->finished = true;
+		}
+		if (!j->started) {
 			char *why = xstrdup(error_last());
 
 			error_clear();
@@ -190,14 +203,16 @@ int repmgr_clone_standbys(const struct lab_rt *rt, const struct lab_host_rt *pri
 			rc = -1;
 			break;
 		}
-		j->started = true;
 	}
 	for (i = 0; i < n; i++) {
 		struct clone_job *j = &jobs[i];
 		struct proc_result res;
 
 		if (j->started) {
-			proc_finish(&j->handle, &res);
+			if (j->finished)
+				res = j->res;
+			else
+				proc_finish(&j->handle, &res);
 			if (res.status != 0 && rc == 0)
 				rc = step_fail(rt, standbys[i], "repmgr standby clone", j->argv,
 				               &res, NULL);
@@ -251,10 +266,13 @@ static int rewind_from(const struct lab_rt *rt, const struct lab_host_rt *h,
 	/* pg_rewind reads the source's timeline from its control file, which a just
 	 * promoted server updates only at its next checkpoint: without one it reports "same
 	 * timeline, no rewind required" and the node never streams. */
+	struct pg_own_config own = {0};
 	int rc = pg_run_once(rt, p, "CHECKPOINT");
 
 	if (rc == 0)
 		rc = postgres_crash_recover(rt, h);
+	if (rc == 0)
+		rc = postgres_config_keep(rt, h, &own);
 	if (rc == 0) {
 		rc = step_run(rt, h, "pg_rewind", &cmd, &out);
 		if (out)
@@ -263,7 +281,8 @@ static int rewind_from(const struct lab_rt *rt, const struct lab_host_rt *h,
 	}
 	/* pg_rewind copied the source's configuration files: this node's own go back. */
 	if (rc == 0)
-		rc = postgres_write_config(rt, h);
+		rc = postgres_config_restore(rt, h, &own);
+	postgres_config_free(&own);
 	free(data);
 	free(env0);
 	free(conninfo);

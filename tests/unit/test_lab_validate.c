@@ -110,7 +110,9 @@ static void expect_one(const char *text, int line, const char *part)
 	diag_list_free(&dl);
 }
 
-#define EXISTING "name: a\nprovider: {kind: existing}\nrepmgr: {failover: manual}\nhosts:\n"
+#define EXISTING                                                                           \
+	"name: a\nprovider: {kind: existing}\nrepmgr: {failover: manual}\n"                \
+	"credentials: {superuser_password: s, app_password: a}\nhosts:\n"
 
 static void test_existing_inventory(void **state)
 {
@@ -131,19 +133,23 @@ static void test_existing_inventory(void **state)
 	assert_int_equal(LAB_HOST(&lab, 0)->ssh.become, BECOME_SUDO);
 	lab_free(&lab);
 	diag_list_free(&dl);
-	expect_one(EXISTING "  - {name: p1, role: primary, ssh: {known_host_key: \"MD5:aa\"}}\n", 5,
+	expect_one(EXISTING "  - {name: p1, role: primary, ssh: {known_host_key: \"MD5:aa\"}}\n", 6,
 	           "SHA256 fingerprint");
-	expect_one(EXISTING "  - {name: p1, role: primary, ssh: {key: id_rsa}}\n", 5,
+	expect_one(EXISTING "  - {name: p1, role: primary, ssh: {key: id_rsa}}\n", 6,
 	           "ssh.key must be an absolute path");
-	expect_one(EXISTING "  - {name: p1, role: primary, ssh: {password_env: \"a b\"}}\n", 5,
+	expect_one(EXISTING "  - {name: p1, role: primary, ssh: {password_env: \"a b\"}}\n", 6,
 	           "password_env");
-	expect_one(EXISTING "  - {name: p1, role: primary, ssh: {host: \"a;b\"}}\n", 5,
+	expect_one(EXISTING "  - {name: p1, role: primary, ssh: {host: \"a;b\"}}\n", 6,
 	           "DNS name");
-	expect_one(EXISTING "  - {name: p1, role: primary, allow_faults: \"kill, nuke\"}\n", 5,
+	expect_one(EXISTING "  - {name: p1, role: primary, allow_faults: \"kill, nuke\"}\n", 6,
 	           "'nuke' is no fault");
 	expect_one("name: a\nprovider: {kind: existing, network_namespace: ../x}\nhosts:\n"
-	           "  - {name: p1, role: primary}\nrepmgr: {failover: manual}\n",
+	           "  - {name: p1, role: primary}\nrepmgr: {failover: manual}\n"
+	           "credentials: {superuser_password: s, app_password: a}\n",
 	           2, "network_namespace");
+	expect_one("name: a\nprovider: {kind: existing}\nrepmgr: {failover: manual}\nhosts:\n"
+	           "  - {name: p1, role: primary}\n",
+	           2, "needs credentials.superuser_password");
 	/* Keys only an existing lab reads are refused elsewhere, not silently ignored. */
 	expect_one("name: a\nrepmgr: {failover: manual}\nhosts:\n"
 	           "  - {name: p1, role: primary, allow_faults: all}\n",
