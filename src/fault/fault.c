@@ -257,25 +257,6 @@ void fault_set_free(struct fault_set *fs)
 	memset(fs, 0, sizeof(*fs));
 }
 
-char *fault_restored_socket(const struct fault_set *fs, char port[16])
-{
-	size_t i;
-
-	for (i = fs->count; i-- > 0;) {
-		const struct fault *f = &fs->items[i];
-		const struct lab_host_rt *h = lab_rt_host(fs->rt, f->host);
-
-		if (!f->active || f->type != &fault_kind_barman_restore || !h)
-			continue;
-		if (h->def->role == ROLE_SPARE) {
-			snprintf(port, 16, "%ld", fs->rt->lab->postgres.port);
-			return host_path(h, "run");
-		}
-		snprintf(port, 16, "%s", PGDRILL_RESTORE_PORT);
-		return host_path(h, "restore-run");
-	}
-	return NULL;
-}
 
 /* "fault TOKEN KIND HOST STATE...": the entry's arg is the token, the rest the others. */
 struct recorded {

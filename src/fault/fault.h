@@ -98,9 +98,10 @@ int fault_switchover(struct fault_set *fs, const struct lab_host_rt *to,
 #define PGDRILL_RESTORE_PORT "5499"
 int fault_barman_restore(struct fault_set *fs, const char *target_time,
                          const struct lab_host_rt *spare);
-/* Where the restored server of an active barman_restore fault listens: its socket
- * directory (owned) and port; NULL when none is active. */
-char *fault_restored_socket(const struct fault_set *fs, char port[16]);
+/* The host where the restored server of an active barman_restore fault runs, with its
+ * socket directory (relative to the host's root) and port; NULL when none is active. */
+const struct lab_host_rt *fault_restored_server(const struct fault_set *fs,
+                                                const char **sock_rel, long *port);
 
 /* For the kinds: a fault of `type` on `h`, recorded with its state text before it is
  * applied (NULL, error set, when the record cannot be written). Then exactly one of

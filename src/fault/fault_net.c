@@ -115,6 +115,8 @@ static int drop_traffic(struct fault_set *fs, const struct fault_kind *type,
 	struct strbuf sb = STRBUF_INIT, addrs = STRBUF_INIT, names = STRBUF_INIT;
 	const char *kind = type->name;
 	char table[64], action[48] = "drop", how[256], target[128], token[32], *dash;
+	char keep_in[48] = "", keep_out[48] = "";
+	const char *iface = fs->rt->ops->builds_hosts ? "\"eth0\"" : "!= \"lo\"";
 	const char *dir_words = !npeers                         ? ""
 	                        : strcmp(direction, "in") == 0  ? " from "
 	                        : strcmp(direction, "out") == 0 ? " to "
@@ -136,20 +138,26 @@ static int drop_traffic(struct fault_set *fs, const struct fault_kind *type,
 		snprintf(action, sizeof(action), "numgen random mod 100 < %d drop", percent);
 	if (npeers)
 		peer_sets(peers, npeers, &addrs, &names);
+	/* A host pgdrill did not build is reached over SSH, and must stay reachable for the
+	 * revert: its SSH port is exempt, and its interfaces are all but loopback. */
+	if (!fs->rt->ops->builds_hosts) {
+		snprintf(keep_in, sizeof(keep_in), " tcp dport %ld accept;", h->def->ssh.port);
+		snprintf(keep_out, sizeof(keep_out), " tcp sport %ld accept;", h->def->ssh.port);
+	}
 	strbuf_printf(&sb, "table inet %s {\n", table);
 	if (in)
 		strbuf_printf(&sb,
-		              "  chain input { type filter hook input priority -10; policy accept;"
-		              " iifname \"eth0\" %s%s%s%s; }\n",
-		              npeers ? "ip saddr " : "", npeers ? strbuf_str(&addrs) : "",
-		              npeers ? " " : "", action);
+		              "  chain input { type filter hook input priority -10; policy accept;%s"
+		              " iifname %s %s%s%s%s; }\n",
+		              keep_in, iface, npeers ? "ip saddr " : "",
+		              npeers ? strbuf_str(&addrs) : "", npeers ? " " : "", action);
 	if (out)
 		strbuf_printf(
 		    &sb,
-		    "  chain output { type filter hook output priority -10; policy accept;"
-		    " oifname \"eth0\" %s%s%s%s; }\n",
-		    npeers ? "ip daddr " : "", npeers ? strbuf_str(&addrs) : "", npeers ? " " : "",
-		    action);
+		    "  chain output { type filter hook output priority -10; policy accept;%s"
+		    " oifname %s %s%s%s%s; }\n",
+		    keep_out, iface, npeers ? "ip daddr " : "", npeers ? strbuf_str(&addrs) : "",
+		    npeers ? " " : "", action);
 	strbuf_puts(&sb, "}\n");
 	f = fault_begin(fs, type, h, table);
 	rc = f ? nft(fs->rt, h, strbuf_str(&sb)) : -1;
@@ -158,9 +166,10 @@ static int drop_traffic(struct fault_set *fs, const struct fault_kind *type,
 		fault_failed(fs, f);
 	if (rc == 0) {
 		snprintf(how, sizeof(how),
-		         "nftables drops %s%s traffic on eth0%s%s (silently: no reset)",
+		         "nftables drops %s%s traffic on %s%s%s (silently: no reset)",
 		         percent < 100 ? "a random share of " : "",
-		         strcmp(direction, "both") == 0 ? "all" : direction, dir_words,
+		         strcmp(direction, "both") == 0 ? "all" : direction,
+		         fs->rt->ops->builds_hosts ? "eth0" : "all but lo (SSH kept)", dir_words,
 		         npeers ? strbuf_str(&names) : "");
 		snprintf(target, sizeof(target), "%s%s%s", direction, npeers ? " " : "",
 		         npeers ? strbuf_str(&names) : "");
@@ -234,7 +243,15 @@ const struct fault_kind fault_kind_link_down = {
 
 int fault_link_down(struct fault_set *fs, const struct lab_host_rt *h)
 {
-	struct fault *f = fault_begin(fs, &fault_kind_link_down, h, "eth0");
+	struct fault *f;
+
+	/* The link is also the way pgdrill reaches the host: nothing could bring it back. */
+	if (!fs->rt->ops->builds_hosts)
+		return error_set("link_down on host %s: a host pgdrill reaches over SSH would be cut "
+		                 "off from pgdrill as well, and nothing could revert it; it needs a "
+		                 "host pgdrill builds (netns, or a hypervisor's console)",
+		                 h->def->name);
+	f = fault_begin(fs, &fault_kind_link_down, h, "eth0");
 
 	if (!f)
 		return -1;

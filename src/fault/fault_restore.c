@@ -29,6 +29,31 @@ static const char *restore_sock(const struct lab_host_rt *where)
 	return where->def->role == ROLE_SPARE ? "run" : "restore-run";
 }
 
+/* The port a restore listens on there: a spare's own, or one beside barman's. */
+static long restore_port(const struct lab_rt *rt, const struct lab_host_rt *where)
+{
+	return where->def->role == ROLE_SPARE ? rt->lab->postgres.port
+	                                      : strtol(PGDRILL_RESTORE_PORT, NULL, 10);
+}
+
+const struct lab_host_rt *fault_restored_server(const struct fault_set *fs,
+                                                const char **sock_rel, long *port)
+{
+	size_t i;
+
+	for (i = fs->count; i-- > 0;) {
+		const struct fault *f = &fs->items[i];
+		const struct lab_host_rt *h = lab_rt_host(fs->rt, f->host);
+
+		if (!f->active || f->type != &fault_kind_barman_restore || !h)
+			continue;
+		*sock_rel = restore_sock(h);
+		*port = restore_port(fs->rt, h);
+		return h;
+	}
+	return NULL;
+}
+
 /* The restored server, once started ("-" before): stopped by PID and start time. */
 struct restore_state {
 	struct host_proc proc;

@@ -361,3 +361,27 @@ bool lab_host_is_postgres(const struct lab_host *h)
 {
 	return h->role == ROLE_PRIMARY || h->role == ROLE_STANDBY || h->role == ROLE_WITNESS;
 }
+
+bool lab_host_allows_fault(const struct lab *lab, const struct lab_host *h, const char *fault)
+{
+	const char *p = h->allow_faults;
+	size_t n = strlen(fault);
+
+	if (lab->provider.kind != PROVIDER_EXISTING)
+		return true;
+	if (!p)
+		return lab->environment == ENV_TEST;
+	if (strcmp(p, "all") == 0)
+		return true;
+	/* Validation checked the list's form: names separated by commas and spaces. */
+	while (*p) {
+		size_t len;
+
+		p += strspn(p, ", ");
+		len = strcspn(p, ", ");
+		if (len == n && strncmp(p, fault, n) == 0)
+			return true;
+		p += len;
+	}
+	return false;
+}

@@ -197,5 +197,9 @@ const struct lab_host *lab_host_by_role(const struct lab *lab, enum host_role ro
 size_t lab_count_role(const struct lab *lab, enum host_role role);
 const struct lab_host *lab_host_by_name(const struct lab *lab, const char *name);
 bool lab_host_is_postgres(const struct lab_host *h);
+/* Whether a drill may inject `fault` (a name of lab_fault_names) on the host: always on
+ * hosts pgdrill builds; on existing hosts as `allow_faults` says, or when it is left out,
+ * only in a lab whose environment is `test`. */
+bool lab_host_allows_fault(const struct lab *lab, const struct lab_host *h, const char *fault);
 
 #endif

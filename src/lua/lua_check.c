@@ -372,25 +372,25 @@ static int c_restored(lua_State *L)
 	    opt_string_field(L, 2, "db", rt->lab->credentials.app_database, "check.restored");
 	int64_t within = opt_duration_field(L, 2, "within", 60000, "check.restored");
 	long long deadline = proc_now_ms() + within;
-	const char *keys[] = {"host", "port", "user", "dbname", "connect_timeout", NULL};
-	const char *vals[] = {NULL, NULL, "postgres", NULL, "2", NULL};
+	const char *sock_rel = NULL;
+	long port = 0;
+	const struct lab_host_rt *h = fault_restored_server(&ctx->faults, &sock_rel, &port);
 	PGconn *c = NULL;
 	PGresult *r;
-	char port[16], *sock = fault_restored_socket(&ctx->faults, port);
 	int k;
 
-	if (!sock)
+	if (!h)
 		return luaL_error(L,
 		                  "check.restored: no restored server: call fault.barman_restore "
 		                  "first");
-	/* Kept on the Lua stack: a Lua error below leaks nothing. */
-	vals[0] = lua_pushstring(L, sock);
-	vals[1] = lua_pushstring(L, port);
-	free(sock);
-	vals[3] = db;
+	if (rt->ops->admin_over_network && h->def->role != ROLE_SPARE)
+		return luaL_error(L, "check.restored: a restore beside barman listens on loopback "
+		                     "only, which pgdrill cannot reach on hosts it did not build: "
+		                     "give the lab a spare host");
 	for (;;) {
-		c = PQconnectdbParams(keys, vals, 0);
-		if (PQstatus(c) == CONNECTION_OK) {
+		c = pg_connect_node(rt, h, sock_rel, port, db, 2);
+		error_clear();
+		if (c) {
 			r = pg_query_within(c, "SELECT pg_is_in_recovery()", 2000);
 			error_clear();
 			if (PQresultStatus(r) == PGRES_TUPLES_OK && PQgetvalue(r, 0, 0)[0] == 'f') {

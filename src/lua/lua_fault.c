@@ -20,6 +20,23 @@ static struct drill_ctx *ready(lua_State *L, const char *fn)
 	return c;
 }
 
+/* The lab's safety rule for hosts pgdrill did not build: a fault goes only where the
+ * lab allows it; otherwise the scenario ends before anything was done. */
+static void allowed(lua_State *L, const char *fn, const struct lab_host_rt *h)
+{
+	const struct lab *lab = ctx_rt(L, fn)->lab;
+	const char *fault = strchr(fn, '.') ? strchr(fn, '.') + 1 : fn;
+
+	if (!h || lab_host_allows_fault(lab, h->def, fault))
+		return;
+	luaL_error(L,
+	           "%s: host %s does not allow the fault '%s' (allow_faults: %s; the lab's "
+	           "environment: %s); nothing was done. List it in the host's allow_faults, or "
+	           "set environment: test if these hosts are for testing",
+	           fn, h->def->name, fault, h->def->allow_faults ? h->def->allow_faults : "(not set)",
+	           lab_environment_names[lab->environment]);
+}
+
 static int done(lua_State *L, int id, const char *fn)
 {
 	if (id < 0)
@@ -38,6 +55,7 @@ static int f_kill(lua_State *L)
 
 	if (sig < 0)
 		return luaL_argerror(L, 3, "a signal name like \"KILL\", \"TERM\" or \"INT\"");
+	allowed(L, "fault.kill", h);
 	c = ready(L, "fault.kill");
 	return done(L, fault_kill(&c->faults, h, process, sig), "fault.kill");
 }
@@ -46,16 +64,20 @@ static int f_pause(lua_State *L)
 {
 	const struct lab_host_rt *h = lua_host_check(L, 1);
 	const char *process = luaL_optstring(L, 2, "postgres");
-	struct drill_ctx *c = ready(L, "fault.pause");
+	struct drill_ctx *c;
 
+	allowed(L, "fault.pause", h);
+	c = ready(L, "fault.pause");
 	return done(L, fault_pause(&c->faults, h, process), "fault.pause");
 }
 
 static int f_crash(lua_State *L)
 {
 	const struct lab_host_rt *h = lua_host_check(L, 1);
-	struct drill_ctx *c = ready(L, "fault.crash");
+	struct drill_ctx *c;
 
+	allowed(L, "fault.crash", h);
+	c = ready(L, "fault.crash");
 	return done(L, fault_crash(&c->faults, h), "fault.crash");
 }
 
@@ -72,6 +94,7 @@ static int f_fill_disk(lua_State *L)
 		                  "bad argument #2 to 'fault.fill_disk' (field 'leave': size "
 		                  "expected, like \"1MB\", got \"%s\")",
 		                  leave);
+	allowed(L, "fault.fill_disk", h);
 	c = ready(L, "fault.fill_disk");
 	return done(L, fault_fill_disk(&c->faults, h, bytes), "fault.fill_disk");
 }
@@ -81,8 +104,10 @@ static int f_break_hba(lua_State *L)
 	static const char *const modes[] = {"reject", "syntax", NULL};
 	const struct lab_host_rt *h = lua_host_check(L, 1);
 	int mode = luaL_checkoption(L, 2, "reject", modes);
-	struct drill_ctx *c = ready(L, "fault.break_hba");
+	struct drill_ctx *c;
 
+	allowed(L, "fault.break_hba", h);
+	c = ready(L, "fault.break_hba");
 	return done(L, fault_break_hba(&c->faults, h, modes[mode]), "fault.break_hba");
 }
 
@@ -120,6 +145,10 @@ static int on_group(lua_State *L, const char *fn, const char *direction, int per
 
 	if (!lua_isnoneornil(L, 3))
 		np = host_group(L, 3, peers, 64, fn);
+	for (i = 0; i < ng; i++)
+		allowed(L, fn, group[i]);
+	for (i = 0; i < np; i++)
+		allowed(L, fn, peers[i]);
 	c = ready(L, fn);
 	for (i = 0; i < ng; i++)
 		done(L,
@@ -156,9 +185,12 @@ static int f_loss(lua_State *L)
 static int f_switchover(lua_State *L)
 {
 	const struct lab_host_rt *to = lua_host_check(L, 1);
-	struct drill_ctx *c = ready(L, "fault.switchover");
-	const struct lab_host_rt *from = status_current_primary(c->rt, NULL);
+	const struct lab_host_rt *from;
+	struct drill_ctx *c;
 
+	allowed(L, "fault.switchover", to);
+	c = ready(L, "fault.switchover");
+	from = status_current_primary(c->rt, NULL);
 	if (!from)
 		return luaL_error(L, "fault.switchover: no primary to switch over from");
 	return done(L, fault_switchover(&c->faults, to, from), "fault.switchover");
@@ -177,6 +209,9 @@ static int f_barman_restore(lua_State *L)
 			spare = lua_host_check(L, lua_gettop(L));
 		lua_pop(L, 1);
 	}
+	allowed(L, "fault.barman_restore", lab_rt_by_role(ctx_rt(L, "fault.barman_restore"), ROLE_BARMAN));
+	allowed(L, "fault.barman_restore",
+	        spare ? spare : lab_rt_by_role(ctx_rt(L, "fault.barman_restore"), ROLE_SPARE));
 	c = ready(L, "fault.barman_restore");
 	return done(L, fault_barman_restore(&c->faults, target, spare), "fault.barman_restore");
 }
@@ -184,8 +219,10 @@ static int f_barman_restore(lua_State *L)
 static int f_link_down(lua_State *L)
 {
 	const struct lab_host_rt *h = lua_host_check(L, 1);
-	struct drill_ctx *c = ready(L, "fault.link_down");
+	struct drill_ctx *c;
 
+	allowed(L, "fault.link_down", h);
+	c = ready(L, "fault.link_down");
 	return done(L, fault_link_down(&c->faults, h), "fault.link_down");
 }
 
@@ -208,6 +245,7 @@ static int f_rejoin(lua_State *L)
 	} else if (!lua_isnoneornil(L, 2)) {
 		luaL_checktype(L, 2, LUA_TTABLE);
 	}
+	allowed(L, "fault.rejoin", h);
 	c = ready(L, "fault.rejoin");
 	status_collect_views(c->rt, &st, false);
 	for (i = 0; i < st.count; i++)

@@ -11,36 +11,68 @@
 #include "util/error.h"
 #include "util/strbuf.h"
 
-/* Over the node's own socket (peer authentication), or over the network from the
- * client network with the superuser's password when the provider says so. */
-PGconn *pg_admin_connect(const struct lab_rt *rt, const struct lab_host_rt *h, const char *db,
-                         int timeout_s)
-{
-	bool remote = rt->ops->admin_over_network;
-	char *where = remote ? xstrdup(h->addr) : host_path(h, "run");
-	char port[16], timeout[16];
-	struct lab_secrets s = {0};
-	const char *keys[] = {"host",           "port",     "user", "dbname", "connect_timeout",
-	                      "application_name", "password", NULL};
-	const char *vals[] = {where, port, "postgres", db, timeout, "pgdrill", NULL, NULL};
-	PGconn *c = NULL;
-	int back = -1;
+/* How pgdrill reaches a node as postgres: over the node's own socket (peer
+ * authentication), or over the network from the client network with the superuser's
+ * password when the provider says so. */
+struct admin_reach {
+	char *where, port[16], timeout[16];
+	struct lab_secrets secrets;
+	const char *keys[8], *vals[8];
+	bool remote;
+	int back; /* the thread's own network namespace, while in the lab's */
+};
 
-	snprintf(port, sizeof(port), "%ld", rt->lab->postgres.port);
-	snprintf(timeout, sizeof(timeout), "%d", timeout_s > 0 ? timeout_s : 2);
-	if (remote) {
-		if (secrets_load(&s, rt) < 0 || lab_client_enter(rt, &back) < 0) {
-			free(where);
-			secrets_free(&s);
-			return NULL;
+static int reach_begin(const struct lab_rt *rt, const struct lab_host_rt *h,
+                       const char *sock_rel, long port, const char *db, int timeout_s,
+                       struct admin_reach *a)
+{
+	static const char *const keys[] = {"host",     "port",   "user",     "dbname",
+	                                   "connect_timeout", "application_name", "password"};
+	size_t i;
+
+	memset(a, 0, sizeof(*a));
+	a->back = -1;
+	a->remote = rt->ops->admin_over_network;
+	a->where = a->remote ? xstrdup(h->addr) : host_path(h, sock_rel);
+	snprintf(a->port, sizeof(a->port), "%ld", port);
+	snprintf(a->timeout, sizeof(a->timeout), "%d", timeout_s > 0 ? timeout_s : 2);
+	for (i = 0; i < 7; i++)
+		a->keys[i] = keys[i];
+	a->vals[0] = a->where;
+	a->vals[1] = a->port;
+	a->vals[2] = "postgres";
+	a->vals[3] = db;
+	a->vals[4] = a->timeout;
+	a->vals[5] = "pgdrill";
+	if (a->remote) {
+		if (secrets_load(&a->secrets, rt) < 0 || lab_client_enter(rt, &a->back) < 0) {
+			secrets_free(&a->secrets);
+			free(a->where);
+			return -1;
 		}
-		vals[6] = s.superuser;
+		a->vals[6] = a->secrets.superuser;
 	}
-	c = PQconnectdbParams(keys, vals, 0);
-	if (remote)
-		lab_client_leave(rt, back);
-	secrets_free(&s);
-	free(where);
+	return 0;
+}
+
+static void reach_end(const struct lab_rt *rt, struct admin_reach *a)
+{
+	if (a->remote)
+		lab_client_leave(rt, a->back);
+	secrets_free(&a->secrets);
+	free(a->where);
+}
+
+PGconn *pg_connect_node(const struct lab_rt *rt, const struct lab_host_rt *h,
+                        const char *sock_rel, long port, const char *db, int timeout_s)
+{
+	struct admin_reach a;
+	PGconn *c;
+
+	if (reach_begin(rt, h, sock_rel, port, db, timeout_s, &a) < 0)
+		return NULL;
+	c = PQconnectdbParams(a.keys, a.vals, 0);
+	reach_end(rt, &a);
 	if (PQstatus(c) != CONNECTION_OK) {
 		char *msg = xstrdup(PQerrorMessage(c));
 
@@ -51,6 +83,12 @@ PGconn *pg_admin_connect(const struct lab_rt *rt, const struct lab_host_rt *h, c
 		return NULL;
 	}
 	return c;
+}
+
+PGconn *pg_admin_connect(const struct lab_rt *rt, const struct lab_host_rt *h, const char *db,
+                         int timeout_s)
+{
+	return pg_connect_node(rt, h, "run", rt->lab->postgres.port, db, timeout_s);
 }
 
 /* The SQL as an error may show it: a password literal never leaves pgdrill, in a
@@ -175,26 +213,25 @@ int pg_run_once(const struct lab_rt *rt, const struct lab_host_rt *h, const char
 int pg_wait_ready(const struct lab_rt *rt, const struct lab_host_rt *h,
                   const struct host_proc *pm, int timeout_ms)
 {
-	char *sock = host_path(h, "run");
-	char port[16];
-	const char *keys[] = {"host", "port", "user", "dbname", "connect_timeout", NULL};
-	const char *vals[] = {sock, port, "postgres", "postgres", "1", NULL};
 	long long deadline = proc_now_ms() + timeout_ms;
+	struct admin_reach a;
 	int rc = -1;
 
-	snprintf(port, sizeof(port), "%ld", rt->lab->postgres.port);
 	while (proc_now_ms() < deadline) {
-		if (PQpingParams(keys, vals, 0) == PQPING_OK) {
+		PGPing ping;
+
+		if (reach_begin(rt, h, "run", rt->lab->postgres.port, "postgres", 1, &a) < 0)
+			return -1;
+		ping = PQpingParams(a.keys, a.vals, 0);
+		reach_end(rt, &a);
+		if (ping == PQPING_OK) {
 			rc = 0;
 			break;
 		}
-		if (pm && !host_proc_alive(rt, h, pm)) {
-			free(sock);
+		if (pm && !host_proc_alive(rt, h, pm))
 			return error_set("host %s: PostgreSQL exited during start", h->def->name);
-		}
 		usleep(20000);
 	}
-	free(sock);
 	if (rc < 0)
 		error_set("host %s: PostgreSQL did not accept connections within %d s",
 		          h->def->name, timeout_ms / 1000);

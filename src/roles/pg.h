@@ -15,6 +15,11 @@
  * answer within timeout_ms or the connection broke. After NULL the connection is of no
  * further use (PQfinish it); the server side ends the statement when it next writes. */
 PGresult *pg_query_within(PGconn *c, const char *sql, int timeout_ms);
+/* PostgreSQL on host `h` as postgres: over its socket directory `sock_rel` (relative to
+ * the host's root) and `port` where pgdrill reaches it locally, or over the network at the
+ * host's address with the superuser's password where the provider says so. */
+PGconn *pg_connect_node(const struct lab_rt *rt, const struct lab_host_rt *h,
+                        const char *sock_rel, long port, const char *db, int timeout_s);
 PGconn *pg_admin_connect(const struct lab_rt *rt, const struct lab_host_rt *h, const char *db,
                          int timeout_s);
 /* The SQL as an error message may show it, a password literal hidden. Owned. */

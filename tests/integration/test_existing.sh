@@ -2,11 +2,14 @@
 # The `existing` provider against real sshds: a netns lab whose hosts each run an sshd of
 # this test's own (keys made here, UsePAM yes, absolute config path), then described
 # again as an existing lab that pgdrill reaches only over SSH, from inside the lab's
-# client namespace. Host keys: unknown (refused, nothing sent), accepted with
-# --accept-new-host-keys, pinned, wrongly pinned, changed. Logins: a user with sudo
-# NOPASSWD, root, a refused key, sudo that asks for a password. An address where nothing
-# listens (inside the lab's subnet: no packet leaves this machine). `down` forgets the
-# existing lab and leaves its hosts running.
+# client namespace. The standard drills pass on it with pgdrill in a mount and PID
+# namespace of its own where the hosts' directories are hidden and their processes
+# invisible: whatever it did to them went over SSH. Then: SIGKILL mid-fault and `down`
+# reverts over SSH; a fault the lab does not allow. Host keys: unknown (refused, nothing
+# sent), accepted with --accept-new-host-keys, pinned, wrongly pinned, changed. Logins:
+# a user with sudo NOPASSWD, root, a refused key, sudo that asks for a password. An
+# address where nothing listens (inside the lab's subnet: no packet leaves this machine).
+# `down` forgets the existing lab and leaves its hosts running.
 # Usage: test_existing.sh PGDRILL REPO_DIR
 set -u
 PGDRILL=$(realpath "$1")
@@ -15,7 +18,9 @@ cd "$2" || exit 2
 
 BUILT=tests/labs/integration/ssh_built.yaml
 NET=10.231.21
-HOSTS="postgres1:11:primary postgres2:12:standby haproxy:13:proxy"
+HOSTS="postgres1:11:primary postgres2:12:standby postgres3:13:standby haproxy:14:proxy
+barman:15:barman restore:16:spare"
+BUILT_DIR=$STATE_DIR/labs/it-ssh
 LOGIN=pgdrill-it
 SUDOERS=/etc/sudoers.d/pgdrill-it
 work=$(mktemp -d /tmp/pgdrill-it-existing-XXXXXX)
@@ -62,6 +67,17 @@ cleanup() {
 trap cleanup EXIT
 
 fingerprint() { ssh-keygen -lf "$work/$1.key.pub" | awk '{print $2}'; }
+secret() { sed -n "s/^$1=//p" "$BUILT_DIR/secrets"; }
+
+# pgdrill where the hosts' directories are hidden (an empty tmpfs over the built lab's
+# directory) and their processes invisible (a PID namespace of its own): a local file
+# access or signal to a host could not succeed.
+guarded() {
+	unshare --mount --pid --fork --kill-child --mount-proc sh -c \
+		'mount -t tmpfs pgdrill-guard "$0" && exec "$@"' "$BUILT_DIR" "$@"
+}
+postmaster() { head -1 "$BUILT_DIR/hosts/$1/data/postmaster.pid" 2>/dev/null; }
+proc_state() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1; }
 
 # The existing lab: every host reached as $LOGIN with sudo, unless the arguments say
 # otherwise: KEY=VALUE pairs put in each host's ssh section (HOST.KEY=VALUE: that host's).
@@ -71,6 +87,8 @@ write_lab() {
 		echo "name: it-ex"
 		echo "environment: test"
 		echo "provider: {kind: existing, network_namespace: pgd-it-ssh.client, ssh_user: $LOGIN, ssh_key: $work/client}"
+		# The cluster's passwords: the built lab's own.
+		echo "credentials: {superuser_password: $(secret superuser), app_password: $(secret app)}"
 		echo "hosts:"
 		for h in $HOSTS $EXTRA_HOSTS; do
 			IFS=: read -r name n role <<<"$h"
@@ -82,7 +100,7 @@ write_lab() {
 				esac
 				extra="$extra, ${kv%%=*}: \"${kv#*=}\""
 			done
-			echo "  - {name: $name, role: $role, address: $NET.$n, ssh: {port: 22$extra}}"
+			echo "  - {name: $name, role: $role, address: $NET.$n, root: $BUILT_DIR/hosts/$name, ssh: {port: 22$extra}}"
 		done
 	} >"$work/lab.yaml"
 }
@@ -129,7 +147,7 @@ check "accepted: exit 0" test $? = 0
 for h in postgres1 postgres2 haproxy; do
 	check "accepted: $h's fingerprint is printed" said "accepted new host key $(fingerprint $h)"
 done
-check "accepted: three keys recorded" test "$(wc -l <"$EX_DIR/known_hosts")" = 3
+check "accepted: six keys recorded" test "$(wc -l <"$EX_DIR/known_hosts")" = 6
 check "accepted: the primary accepts connections" said "postgres1 .*PostgreSQL accepts connections"
 check "accepted: haproxy runs" said "haproxy .*haproxy runs"
 check "accepted: the state names the provider" grep -q "^lab it-ex .* existing$" "$EX_DIR/state"
@@ -138,20 +156,86 @@ check "status: exit 0 with the known keys" test $? = 0
 check "status: no key is accepted again" bash -c "! grep -q accepted '$work/out'"
 up
 check "up again: already up" said "already up"
-"$PGDRILL" run "$work/lab.yaml" scenarios/kill_primary.lua >"$work/out" 2>&1
-check "run on an existing lab: exit 2 (not available yet)" test $? = 2
-check "run on an existing lab: says so" said "does not yet run 'run'"
+"$PGDRILL" exec "$work/lab.yaml" postgres1 -- true >"$work/out" 2>&1
+check "exec on an existing lab: exit 2 (not available yet)" test $? = 2
+check "exec on an existing lab: says so" said "does not yet run 'exec'"
+
+# ---- the standard drills, purely over SSH ----
+check "the guard hides the hosts' files" bash -c \
+	"$(declare -f guarded); BUILT_DIR=$BUILT_DIR; guarded test ! -e $BUILT_DIR/hosts"
+old_pm=$(postmaster postgres1)
+guarded "$PGDRILL" run --runs-dir "$work/runs" "$work/lab.yaml" scenarios/kill_primary.lua \
+	scenarios/fill_disk.lua scenarios/break_pg_hba.lua scenarios/barman_restore.lua \
+	>"$work/drills.out" 2>&1
+rc=$?
+check "drills over SSH: exit 0 (exit $rc)" test "$rc" = 0 || tail -40 "$work/drills.out"
+for d in kill_primary fill_disk break_pg_hba barman_restore; do
+	check "drills over SSH: $d passed" grep -Eq "^  $d +passed" "$work/drills.out"
+done
+# The independent observer: each node asked over its own socket, not through pgdrill.
+check "kill_primary bit: postgres1's postmaster is another process now" \
+	test "$(postmaster postgres1)" != "$old_pm"
+check "after the drills: exactly one primary, and it is not postgres1" \
+	test "$(primaries "$BUILT")" = postgres2 -o "$(primaries "$BUILT")" = postgres3
+check_healthy "after the drills the built lab is healthy" "$BUILT"
+check "the restarted daemons logged on the hosts, not here" \
+	test -s "/var/lib/pgdrill-remote/it-ex/logs/postgres1/repmgrd.log"
+
+# ---- SIGKILL mid-fault, then down reverts over SSH ----
+hba_before=$(md5sum <"$BUILT_DIR/hosts/postgres2/data/pg_hba.conf")
+guarded "$PGDRILL" run --runs-dir "$work/runs" "$work/lab.yaml" tests/lua/leave_faults_remote.lua \
+	>"$work/left.out" 2>&1 &
+pid=$!
+check "the faults were applied" wait_until 180 grep -q "ALL FAULTS APPLIED" "$work/left.out" ||
+	tail -20 "$work/left.out"
+p3=$(postmaster postgres3)
+check "postgres3's postmaster is stopped" test "$(proc_state "$p3")" = T
+check "postgres2's disk holds a ballast file" bash -c "ls $BUILT_DIR/hosts/postgres2/ | grep -q ballast"
+check "haproxy has a pgdrill nftables table" bash -c \
+	"ip netns exec pgd-it-ssh.haproxy nft list tables | grep -q pgdrill_partition"
+# $! is the background subshell; unshare is its child, and --kill-child takes pgdrill.
+kill -KILL $(pgrep -P $pid) $pid 2>/dev/null
+wait $pid 2>/dev/null
+guarded "$PGDRILL" down "$work/lab.yaml" >"$work/out" 2>&1
+rc=$?
+check "down after SIGKILL mid-fault: exit 0 (exit $rc)" test "$rc" = 0 || cat "$work/out"
+for kind in fill_disk break_hba partition pause; do
+	check "down: says it reverts $kind" said "reverting $kind on"
+done
+check "down: postgres3's postmaster runs again" test "$(proc_state "$p3")" != T
+check "down: the ballast file is gone" bash -c "! ls $BUILT_DIR/hosts/postgres2/ | grep -q ballast"
+check "down: postgres2's pg_hba.conf is its own again" \
+	test "$(md5sum <"$BUILT_DIR/hosts/postgres2/data/pg_hba.conf")" = "$hba_before"
+check "down: haproxy's nftables table is gone" bash -c \
+	"! ip netns exec pgd-it-ssh.haproxy nft list tables | grep -q pgdrill_"
+check "down: the lab directory is gone" test ! -e "$EX_DIR"
+# Whatever down did, nothing below may wait on a stopped server.
+kill -CONT "$p3" 2>/dev/null
+
+# ---- a fault the lab does not allow ----
+write_lab
+sed -i 's/^environment: test/environment: staging/' "$work/lab.yaml"
+up --accept-new-host-keys
+check "staging lab: up" test $? = 0
+pm=$(primaries "$BUILT")
+old_pm=$(postmaster "$pm")
+guarded "$PGDRILL" run --runs-dir "$work/runs" "$work/lab.yaml" scenarios/kill_primary.lua \
+	>"$work/out" 2>&1
+check "a fault not allowed: exit 2" test $? = 2
+check "a fault not allowed: says which and how to allow it" said "does not allow the fault 'kill'"
+check "a fault not allowed: the primary was not touched" test "$(postmaster "$pm")" = "$old_pm"
 "$PGDRILL" down "$work/lab.yaml" >"$work/out" 2>&1
 check "down: exit 0" test $? = 0
 check "down: the lab directory is gone" test ! -e "$EX_DIR"
 check "down: the hosts still run their cluster" bash -c "\"$PGDRILL\" status $BUILT >/dev/null"
 
 # ---- pinned keys ----
-write_lab "postgres1.known_host_key=$(fingerprint postgres1)" \
-	"postgres2.known_host_key=$(fingerprint postgres2)" "haproxy.known_host_key=$(fingerprint haproxy)"
+pins=()
+for h in $HOSTS; do pins+=("${h%%:*}.known_host_key=$(fingerprint "${h%%:*}")"); done
+write_lab "${pins[@]}"
 up
 check "pinned: exit 0 without --accept-new-host-keys" test $? = 0
-check "pinned: each pinned key is said" test "$(grep -c "pinned host key" "$work/out")" = 3
+check "pinned: each pinned key is said" test "$(grep -c "pinned host key" "$work/out")" = 6
 "$PGDRILL" down "$work/lab.yaml" >/dev/null 2>&1
 write_lab "postgres1.known_host_key=$(fingerprint postgres2)"
 up --accept-new-host-keys
@@ -200,7 +284,7 @@ check "root login: the primary answers" said "postgres1 .*reached, root"
 "$PGDRILL" down "$work/lab.yaml" >/dev/null 2>&1
 
 # ---- an address where nothing listens (inside the lab's subnet) ----
-EXTRA_HOSTS="ghost:99:spare"
+EXTRA_HOSTS="ghost:99:witness"
 write_lab
 up --accept-new-host-keys
 check "unreachable host: exit 2" test $? = 2
@@ -213,7 +297,7 @@ EXTRA_HOSTS=""
 write_lab "postgres2.known_host_key=MD5:00:11"
 up
 check "bad fingerprint: exit 2" test $? = 2
-check "bad fingerprint: file:line:col" said "lab.yaml:6:[0-9]*: .*known_host_key"
+check "bad fingerprint: file:line:col" said "lab.yaml:7:[0-9]*: .*known_host_key"
 write_lab "key=relative/key"
 up
 check "relative key path: exit 2" test $? = 2
