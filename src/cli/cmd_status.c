@@ -30,12 +30,12 @@ static int status_run(const struct cli_args *args)
 	if (!rt.ops->builds_hosts) {
 		struct doctor_report rep;
 
-		/* Existing hosts: checked again, as 'up' did (the cluster view comes later). */
+		/* Existing hosts: checked again as 'up' did, then the cluster as for any lab. */
 		printf("lab '%s': %zu existing hosts over SSH\n", lab.name, rt.nhosts);
-		rc = doctor_check(&rt, stdout, &rep) < 0 ? EXIT_HARNESS : 0;
-		if (rc)
+		if (doctor_check(&rt, stdout, &rep) < 0) {
 			cli_report_error("status");
-		goto cleanup;
+			goto cleanup;
+		}
 	}
 	status_collect(&rt, &st);
 	if (cli_flag(args, "json"))

@@ -108,9 +108,9 @@ int cli_require_built(const char *cmd, const struct lab_rt *rt)
 	if (rt->ops->builds_hosts)
 		return 0;
 	fprintf(stderr,
-	        "pgdrill %s: lab '%s' is made of existing hosts; this version checks them over "
-	        "SSH ('pgdrill up', 'pgdrill status') and forgets them ('pgdrill down'), but "
-	        "does not yet run '%s' on them\n",
+	        "pgdrill %s: lab '%s' is made of existing hosts, reached over SSH: up, status, "
+	        "run and down work on it, but this version does not yet run '%s' on them (use "
+	        "ssh)\n",
 	        cmd, rt->lab->name, cmd);
 	return -1;
 }

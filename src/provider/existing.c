@@ -190,6 +190,17 @@ static bool env_ok(const char *kv)
 	return n > 0 && kv[n] == '=' && strspn(kv, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == n;
 }
 
+static int check_env(const struct lab_host_rt *h, const struct proc_spec *spec)
+{
+	size_t i;
+
+	for (i = 0; spec->env && spec->env[i]; i++)
+		if (!env_ok(spec->env[i]))
+			return error_set("host %s: refused the environment entry '%s'",
+			                 h->def->name, spec->env[i]);
+	return 0;
+}
+
 /* A command line for the host's shell: cd, environment, PostgreSQL's binaries first in
  * the PATH, every argument quoted. */
 static char *remote_command(const struct lab_host_rt *h, const struct proc_spec *spec)
@@ -229,16 +240,13 @@ static int existing_spawn(const struct lab_rt *rt, const struct lab_host_rt *h,
 	struct proc_result res;
 	unsigned long long n = 0;
 	char *end;
-	size_t i;
 	int rc;
 
 	(void)rt;
-	for (i = 0; spec->env && spec->env[i]; i++)
-		if (!env_ok(spec->env[i])) {
-			free(qlog);
-			return error_set("host %s: refused the environment entry '%s'",
-			                 h->def->name, spec->env[i]);
-		}
+	if (check_env(h, spec) < 0) {
+		free(qlog);
+		return -1;
+	}
 	/* The log, made by root for the user the daemon runs as. */
 	script = xasprintf("mkdir -p \"$(dirname %s)\" && touch %s && chown %s %s", qlog, qlog,
 	                   spec->user ? spec->user : "root", qlog);
@@ -281,7 +289,6 @@ static int existing_run(const struct lab_rt *rt, const struct lab_host_rt *h,
                         struct proc_spec *spec, struct proc_result *res)
 {
 	char *cmd;
-	size_t i;
 	int rc;
 
 	if (!h) {
@@ -292,10 +299,8 @@ static int existing_run(const struct lab_rt *rt, const struct lab_host_rt *h,
 	if (spec->inherit_stdio)
 		return error_set("host %s: an interactive command is not available over SSH yet",
 		                 h->def->name);
-	for (i = 0; spec->env && spec->env[i]; i++)
-		if (!env_ok(spec->env[i]))
-			return error_set("host %s: refused the environment entry '%s'",
-			                 h->def->name, spec->env[i]);
+	if (check_env(h, spec) < 0)
+		return -1;
 	cmd = remote_command(h, spec);
 	rc = existing_exec(h, spec->user, cmd, spec->input, spec->timeout_ms, res);
 	free(cmd);

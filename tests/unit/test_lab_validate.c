@@ -157,6 +157,36 @@ static void test_existing_inventory(void **state)
 	           "for hosts of an existing lab");
 }
 
+static void test_existing_allowed_faults(void **state)
+{
+	struct diag_list dl;
+	struct lab lab;
+
+	(void)state;
+	assert_int_equal(load_text(&lab,
+	                           EXISTING "  - {name: p1, role: primary, allow_faults: \"kill, "
+	                                    "fill_disk\"}\n  - {name: p2, role: standby}\n"
+	                                    "  - {name: p3, role: standby, allow_faults: all}\n",
+	                           &dl),
+	                 0);
+	/* The list names exactly what it names: no prefix matches. */
+	assert_true(lab_host_allows_fault(&lab, LAB_HOST(&lab, 0), "kill"));
+	assert_true(lab_host_allows_fault(&lab, LAB_HOST(&lab, 0), "fill_disk"));
+	assert_false(lab_host_allows_fault(&lab, LAB_HOST(&lab, 0), "fill"));
+	assert_false(lab_host_allows_fault(&lab, LAB_HOST(&lab, 0), "pause"));
+	/* Left out: nothing, unless the environment is test. */
+	assert_false(lab_host_allows_fault(&lab, LAB_HOST(&lab, 1), "kill"));
+	assert_true(lab_host_allows_fault(&lab, LAB_HOST(&lab, 2), "partition"));
+	lab.environment = ENV_TEST;
+	assert_true(lab_host_allows_fault(&lab, LAB_HOST(&lab, 1), "kill"));
+	/* A lab pgdrill builds allows everything. */
+	lab.environment = ENV_UNSPECIFIED;
+	lab.provider.kind = PROVIDER_NETNS;
+	assert_true(lab_host_allows_fault(&lab, LAB_HOST(&lab, 1), "kill"));
+	lab_free(&lab);
+	diag_list_free(&dl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -165,6 +195,7 @@ int main(void)
 	    cmocka_unit_test(test_default_listeners_only_with_proxy),
 	    cmocka_unit_test(test_manual_failover_single_node),
 	    cmocka_unit_test(test_existing_inventory),
+	    cmocka_unit_test(test_existing_allowed_faults),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
