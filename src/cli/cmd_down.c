@@ -39,6 +39,10 @@ static int down_run(const struct cli_args *args)
 			       "apart removes %s with its hosts\n",
 			       failed, failed == 1 ? "" : "s", failed == 1 ? "it" : "them");
 	}
+	/* pgdrill's own files on hosts it did not build; a host that cannot be reached is
+	 * named with the command, and the lab is forgotten all the same. */
+	if (was != LAB_ABSENT && rt.ops->forget && rt.ops->forget(&rt, stdout) > 0)
+		printf("down: pgdrill's files stay on the hosts named above\n");
 	if (cluster_down(rt.lab_dir) < 0) {
 		cli_report_error("down");
 		rc = EXIT_HARNESS;

@@ -307,6 +307,37 @@ static int existing_run(const struct lab_rt *rt, const struct lab_host_rt *h,
 	return rc;
 }
 
+/* pgdrill's own directory on each host (daemon logs of the heals): the lab's name is
+ * validated plain, the path fixed. */
+static int existing_forget(const struct lab_rt *rt, FILE *say)
+{
+	char *dir = xasprintf("/var/lib/pgdrill-remote/%s", rt->lab->name);
+	char *q = ssh_shell_quote(dir);
+	/* The parent goes too once no other lab's directory is in it. */
+	char *script = xasprintf("rm -rf --one-file-system -- %s && "
+	                         "{ rmdir /var/lib/pgdrill-remote 2>/dev/null; true; }",
+	                         q);
+	int failed = 0;
+	size_t i;
+
+	for (i = 0; i < rt->nhosts; i++) {
+		const struct lab_host_rt *h = &rt->hosts[i];
+		struct proc_result res;
+
+		if (existing_exec(h, NULL, script, NULL, 30000, &res) < 0 || res.status != 0) {
+			fprintf(say, "host %s: could not remove pgdrill's %s (%s); by hand: %s\n",
+			        h->def->name, dir, error_pending() ? error_last() : res.err, script);
+			error_clear();
+			failed++;
+		}
+		proc_result_free(&res);
+	}
+	free(script);
+	free(q);
+	free(dir);
+	return failed;
+}
+
 /* Only this machine's copy of the lab goes: known_hosts, state, logs. Faults on the hosts
  * were reverted before (cmd_down refuses to come here while one is left). */
 static int existing_destroy(const char *lab_dir)
@@ -384,6 +415,7 @@ const struct provider_ops provider_existing = {
     .place = NULL,
     .create = existing_create,
     .destroy = existing_destroy,
+    .forget = existing_forget,
     .put_file = existing_put_file,
     .get_file = existing_get_file,
     .put_log = existing_put_log,

@@ -46,6 +46,10 @@ struct provider_ops {
 	bool admin_over_network;
 	/* Network and disks; every resource recorded in the state file before it exists. */
 	int (*create)(struct lab_rt *rt);
+	/* Removes what pgdrill keeps on hosts it did not build (its logs there), before
+	 * `destroy`; NULL when the hosts go with the lab. Says on `say` what it could not
+	 * remove, with the command; returns how many hosts that was. */
+	int (*forget)(const struct lab_rt *rt, FILE *say);
 	/* Everything the state file of LAB_DIR names, processes first. Works without the lab
 	 * file and after any crash; removing what is already gone is not an error. */
 	int (*destroy)(const char *lab_dir);

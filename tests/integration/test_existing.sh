@@ -49,10 +49,13 @@ start_sshd() { # host address
 		StrictModes no
 		Subsystem sftp internal-sftp
 	EOF
-	# In the host's namespace, in the foreground (-D) so that its PID is ours to end.
+	# In the host's namespace, in the foreground (-D) so that its PID is ours to end. The
+	# log is appended to: only a line after the ones already there says this one listens.
+	local seen
+	seen=$(cat "$work/$1.log" 2>/dev/null | wc -l)
 	ip netns exec "pgd-it-ssh.$1" /usr/sbin/sshd -D -e -f "$work/$1.conf" 2>>"$work/$1.log" &
 	SSHD_PID[$1]=$!
-	wait_until 10 grep -q "Server listening on $2" "$work/$1.log"
+	wait_until 10 bash -c "tail -n +$((seen + 1)) '$work/$1.log' | grep -q 'Server listening on $2'"
 }
 
 cleanup() {
@@ -209,6 +212,7 @@ check "down: postgres2's pg_hba.conf is its own again" \
 check "down: haproxy's nftables table is gone" bash -c \
 	"! ip netns exec pgd-it-ssh.haproxy nft list tables | grep -q pgdrill_"
 check "down: the lab directory is gone" test ! -e "$EX_DIR"
+check "down: pgdrill's own directory on the hosts is gone" test ! -e /var/lib/pgdrill-remote
 # Whatever down did, nothing below may wait on a stopped server.
 kill -CONT "$p3" 2>/dev/null
 
