@@ -343,17 +343,31 @@ bool schema_field_given(const struct schema *s, const void *rec, const char *key
 	return f && m->field_at && m->field_at[f - s->fields].line > 0;
 }
 
+/* A name as postgresql.conf's grammar takes it: an identifier, or two joined by one '.'
+ * (a custom class), each starting with a letter or '_' ("application_name." does not
+ * parse, and PostgreSQL would refuse to start). */
 static bool setting_name_ok(const char *key)
 {
-	size_t i;
+	size_t i, parts = 1;
+	bool part_start = true;
 
-	if (!key[0] || strlen(key) > 63 || (key[0] >= '0' && key[0] <= '9') || key[0] == '.')
+	if (strlen(key) > 63)
 		return false;
-	for (i = 0; key[i]; i++)
-		if (!((key[i] >= 'a' && key[i] <= 'z') || (key[i] >= 'A' && key[i] <= 'Z') ||
-		      (key[i] >= '0' && key[i] <= '9') || key[i] == '_' || key[i] == '.'))
+	for (i = 0; key[i]; i++) {
+		char c = key[i];
+		bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+
+		if (c == '.') {
+			if (part_start || ++parts > 2)
+				return false;
+			part_start = true;
+			continue;
+		}
+		if (!letter && !(c >= '0' && c <= '9' && !part_start))
 			return false;
-	return true;
+		part_start = false;
+	}
+	return !part_start;
 }
 
 static size_t load_map(const struct field *f, struct kvlist *kl, const struct ynode *node,
@@ -384,7 +398,8 @@ static size_t load_map(const struct field *f, struct kvlist *kl, const struct yn
 
 			diag_add(dl, k->at,
 			         "'%s' holds '%s', which is not a PostgreSQL parameter name (letters, "
-			         "digits, '_' and '.')",
+			         "digits and '_', not starting with a digit; at most one '.' between "
+			         "two such names)",
 			         f->key, shown);
 			free(shown);
 			errors++;
