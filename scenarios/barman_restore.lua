@@ -5,13 +5,16 @@
 -- server of its own on its own address; otherwise a fresh directory on the barman host)
 -- and started there, once to the end of the WAL archive and once to a point in time
 -- between the marks.
--- Objectives: the latest restore has every acknowledged write (RPO 0 for what reached the
--- archive); the point-in-time restore stops exactly between the two marks.
+-- Objectives: barman's own check is green and its WAL archive continuous from the oldest
+-- backup to what the primary writes now; the latest restore has every acknowledged write
+-- (RPO 0 for what reached the archive); the point-in-time restore stops exactly between
+-- the two marks.
 -- What a DBA learns: that the backups restore, how long a restore takes, and that
 -- point-in-time recovery lands where asked, rehearsed before it is needed.
 local s = drill.scenario{ name = "restore from barman" }
 
 drill.steady()
+check.backups{}
 local function client(sql)
   local ok, res = check.client("write_tcp", sql)
   if not ok then error("a write through haproxy failed: " .. tostring(res)) end

@@ -11,6 +11,7 @@
 
 #include "fault/fault.h"
 #include "roles/barman.h"
+#include "roles/barman_archive.h"
 #include "roles/pg.h"
 #include "roles/procs.h"
 #include "roles/status.h"
@@ -117,6 +118,45 @@ static int archive_now(struct lab_rt *rt, const struct lab_host_rt *b)
 	return barman_cmd(rt, b, "barman archive-wal", args, NULL);
 }
 
+/* The backup to restore (its id into `id`): for a target time, the newest backup whose
+ * recoverable window holds it; for the latest state, the newest backup whose WAL reaches
+ * the newest archived segment. Fails, naming barman's windows, when there is none. */
+static int pick_backup(const struct lab_rt *rt, const struct lab_host_rt *b,
+                       const char *target_time, char *id, size_t cap)
+{
+	struct barman_archive a;
+	const struct barman_backup *chosen = NULL;
+	double t = 0;
+	char *windows;
+	int rc = 0;
+
+	if (target_time && barman_parse_time(target_time, &t) < 0)
+		return error_set("target_time '%s' is not a timestamp with a time zone "
+		                 "(YYYY-MM-DD HH:MM:SS[.frac]+HH[:MM], as PostgreSQL's now()::text "
+		                 "prints it)",
+		                 target_time);
+	if (barman_archive_read(rt, b, &a) < 0)
+		return -1;
+	if (target_time) {
+		chosen = barman_archive_backup_for(&a, t);
+	} else if (a.nbackups && a.have_wal &&
+	           a.backups[a.nbackups - 1].usable_to >= a.last_wal_time) {
+		chosen = &a.backups[a.nbackups - 1];
+	}
+	if (chosen) {
+		snprintf(id, cap, "%s", chosen->id);
+	} else {
+		windows = barman_archive_describe(&a, proc_wall_time());
+		rc = target_time ? error_set("target_time '%s' is in no window barman can restore: "
+		                             "%s",
+		                             target_time, windows)
+		                 : error_set("barman cannot restore the latest state: %s", windows);
+		free(windows);
+	}
+	barman_archive_free(&a);
+	return rc;
+}
+
 /* The restored data directory carries repmgr's standby settings: it must start as a
  * primary of its own, following nobody. */
 static int strip_standby_settings(const struct lab_rt *rt, const struct lab_host_rt *where)
@@ -149,14 +189,15 @@ int fault_barman_restore(struct fault_set *fs, const char *target_time,
 	struct lab_rt *rt = fs->rt;
 	const struct lab_host_rt *b = lab_rt_by_role(rt, ROLE_BARMAN), *where = spare ? spare : b;
 	char *dir, *sock, *sockopt, *portopt, *how, port[16], state[64];
-	char *rec_latest[] = {"recover", rt->lab->barman.server_name, "latest", NULL, NULL};
+	char backup_id[32];
+	char *rec_latest[] = {"recover", rt->lab->barman.server_name, backup_id, NULL, NULL};
 	char *rec_pitr[] = {"recover",
 	                    "--target-time",
 	                    (char *)target_time,
 	                    "--target-action",
 	                    "promote",
 	                    rt->lab->barman.server_name,
-	                    "latest",
+	                    backup_id,
 	                    NULL,
 	                    NULL};
 	/* On a spare host the restored server is a server of the lab like any other, on its
@@ -195,18 +236,21 @@ int fault_barman_restore(struct fault_set *fs, const char *target_time,
 	f = fault_begin(fs, &fault_kind_barman_restore, where, "-");
 	if (!f)
 		return -1;
-	if (archive_now(rt, b) < 0 || host_mkdir(rt, where, restore_sock(where), 0755, "barman") < 0 ||
+	if (archive_now(rt, b) < 0 ||
+	    pick_backup(rt, b, target_time, backup_id, sizeof(backup_id)) < 0 ||
+	    host_mkdir(rt, where, restore_sock(where), 0755, "barman") < 0 ||
 	    host_mkdir(rt, where, restore_dir(where), 0700, "barman") < 0)
 		return fault_failed(fs, f);
 	dir = host_path(where, restore_dir(where));
 	sock = host_path(where, restore_sock(where));
 	rec_latest[3] = dir;
 	rec_pitr[7] = dir;
-	how = target_time ? xasprintf("barman recover --target-time '%s' into %s on %s, started on "
-	                              "port %s",
-	                              target_time, dir, where->def->name, port)
-	                  : xasprintf("barman recover latest into %s on %s, started on port %s",
-	                              dir, where->def->name, port);
+	how = target_time ? xasprintf("barman recover --target-time '%s' from backup %s into %s "
+	                              "on %s, started on port %s",
+	                              target_time, backup_id, dir, where->def->name, port)
+	                  : xasprintf("barman recover backup %s (the newest) into %s on %s, "
+	                              "started on port %s",
+	                              backup_id, dir, where->def->name, port);
 	if (barman_cmd(rt, b, "barman recover", target_time ? rec_pitr : rec_latest, NULL) < 0 ||
 	    strip_standby_settings(rt, where) < 0)
 		rc = -1;

@@ -52,6 +52,8 @@ int luaopen_pgdrill_workload(lua_State *L);
 /* The history checks (rto, lost_writes, split_brain, continuity) into the check table on
  * the top of the stack. */
 void lua_check_workload_register(lua_State *L);
+/* check.backups into the check table on the top of the stack. */
+void lua_check_backups_register(lua_State *L);
 /* The workload behind argument `arg`, or a Lua error naming `fn`. */
 struct workload *lua_workload_check(lua_State *L, int arg, const char *fn);
 /* Stops the drill's workloads and writes their figures into the journal (the script

@@ -428,5 +428,6 @@ int luaopen_pgdrill_check(lua_State *L)
 
 	luaL_newlib(L, fns);
 	lua_check_workload_register(L);
+	lua_check_backups_register(L);
 	return 1;
 }

@@ -64,22 +64,56 @@ static char *pgpass_env(const struct lab_host_rt *b)
 	return env;
 }
 
-int barman_cmd(const struct lab_rt *rt, const struct lab_host_rt *b, const char *step,
-               char *const *args, char **out)
+static int run_barman(const struct lab_rt *rt, const struct lab_host_rt *b, const char *step,
+                      char *const *args, bool quiet, int *status, char **out)
 {
 	char *conf = conf_path(b), *env0 = pgpass_env(b);
-	char *argv[] = {"barman", "-c", conf, "-q", NULL};
+	char *argv[] = {"barman", "-c", conf, quiet ? "-q" : NULL, NULL};
 	char *env[] = {env0, NULL};
 	struct step_cmd cmd = {.user = "barman",
 	                       .argv = argv,
 	                       .args = args,
 	                       .env = env,
 	                       .log = "barman",
-	                       .timeout_ms = 180000};
+	                       .timeout_ms = 180000,
+	                       .status = status};
 	int rc = step_run(rt, b, step, &cmd, out);
 	free(conf);
 	free(env0);
 	return rc;
+}
+
+int barman_cmd(const struct lab_rt *rt, const struct lab_host_rt *b, const char *step,
+               char *const *args, char **out)
+{
+	return run_barman(rt, b, step, args, true, NULL, out);
+}
+
+int barman_query(const struct lab_rt *rt, const struct lab_host_rt *b, const char *step,
+                 char *const *args, char **out)
+{
+	return run_barman(rt, b, step, args, false, NULL, out);
+}
+
+int barman_check(const struct lab_rt *rt, const struct lab_host_rt *b, bool *green, char **failed)
+{
+	char *args[] = {"check", rt->lab->barman.server_name, NULL};
+	char *out = NULL, *line, *save = NULL;
+	struct strbuf sb = STRBUF_INIT;
+	int status = -1;
+
+	if (run_barman(rt, b, "barman check", args, false, &status, &out) < 0)
+		return -1;
+	/* "\tname: FAILED (why)" per failed check; barman exits 1 when there is one. */
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (strstr(line, ": FAILED"))
+			strbuf_printf(&sb, "%s%s", sb.len ? "; " : "", line + strspn(line, " \t"));
+	*green = status == 0 && sb.len == 0;
+	if (!*green && sb.len == 0)
+		strbuf_printf(&sb, "barman check exited with status %d", status);
+	*failed = strbuf_detach(&sb);
+	free(out);
+	return 0;
 }
 
 int barman_setup(struct lab_rt *rt, const struct lab_host_rt *b, const struct lab_host_rt *primary,

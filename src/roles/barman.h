@@ -3,6 +3,8 @@
 #ifndef PGDRILL_ROLES_BARMAN_H
 #define PGDRILL_ROLES_BARMAN_H
 
+#include <stdbool.h>
+
 #include "provider/provider.h"
 #include "roles/secrets.h"
 
@@ -17,5 +19,13 @@ int barman_first_backup(const struct lab_rt *rt, const struct lab_host_rt *b,
 /* Runs `barman -c CONF ARGS...` as barman; stdout owned by the caller. */
 int barman_cmd(const struct lab_rt *rt, const struct lab_host_rt *b, const char *step,
                char *const *args, char **out);
+
+/* The same without -q, for commands whose answer is their output (list-backups). */
+int barman_query(const struct lab_rt *rt, const struct lab_host_rt *b, const char *step,
+                 char *const *args, char **out);
+/* `barman check SERVER`: *green when every check is OK; *failed (owned) names the ones
+ * that are not ("receive-wal running: FAILED (...)"), "" when none. -1 when it could not
+ * run at all. */
+int barman_check(const struct lab_rt *rt, const struct lab_host_rt *b, bool *green, char **failed);
 
 #endif

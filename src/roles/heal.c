@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "roles/barman.h"
+#include "roles/barman_archive.h"
 #include "roles/cluster.h"
 #include "roles/haproxy.h"
 #include "roles/pg.h"
@@ -23,7 +24,7 @@
 
 static void say(const struct heal_log *log, const char *fmt, ...)
 {
-	char buf[512];
+	char buf[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -184,6 +185,25 @@ static int ensure_daemons(struct lab_rt *rt, const struct heal_log *log)
 	return 0;
 }
 
+/* What barman can restore now, for the journal: "PITR possible from ... to ...", and any
+ * gap by name. */
+static void say_archive(const struct lab_rt *rt, const struct lab_host_rt *b,
+                        const struct heal_log *log, const char *when)
+{
+	struct barman_archive a;
+	char *text;
+
+	if (barman_archive_read(rt, b, &a) < 0) {
+		say(log, "barman's archive %s: cannot be read: %s", when, error_last());
+		error_clear();
+		return;
+	}
+	text = barman_archive_describe(&a, proc_wall_time());
+	say(log, "barman's archive %s: %s", when, text);
+	free(text);
+	barman_archive_free(&a);
+}
+
 /* barman streams from the primary through a slot that lives on it: after a failover it
  * must be pointed at the new one. */
 static int barman_follow(struct lab_rt *rt, const struct lab_host_rt *p, const struct heal_log *log)
@@ -203,6 +223,7 @@ static int barman_follow(struct lab_rt *rt, const struct lab_host_rt *p, const s
 	if (host_get_file(rt, b, "conf/barman.conf", &text, NULL) == 0 && strcmp(text, want) == 0)
 		goto cleanup;
 	error_clear();
+	say_archive(rt, b, log, "before the failover's repair");
 	say(log, "pointing barman at the primary %s", p->def->name);
 	if (host_put_string(rt, b, "conf/barman.conf", want, 0640, "barman") < 0) {
 		rc = -1;
@@ -240,6 +261,8 @@ static int barman_follow(struct lab_rt *rt, const struct lab_host_rt *p, const s
 	 * from now on): until a new base backup, nothing after the failover restores. */
 	say(log, "taking a new base backup from %s", p->def->name);
 	rc = barman_first_backup(rt, b, p);
+	if (rc == 0)
+		say_archive(rt, b, log, "after it");
 cleanup:
 	free(text);
 	free(want);

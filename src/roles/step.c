@@ -72,7 +72,9 @@ int step_run(const struct lab_rt *rt, const struct lab_host_rt *h, const char *s
 		free(joined);
 		return -1;
 	}
-	if (res.status != 0)
+	if (c->status && res.status >= 0)
+		*c->status = res.status;
+	if (res.status != 0 && !(c->status && res.status >= 0))
 		rc = step_fail(rt, h, step, spec.argv, &res, c->log);
 	else if (out) {
 		*out = res.out;

@@ -13,9 +13,11 @@ struct step_cmd {
 	const char *input;
 	const char *log; /* the host's log (`what`.log) quoted when the step fails, or NULL */
 	int timeout_ms;       /* 0: 60 s */
+	int *status; /* when set, any exit status is an answer (stored here), not a failure */
 };
 
-/* Runs the command; 0 when it exits 0. *out (optional) gets its stdout. */
+/* Runs the command; 0 when it exits 0 (or with c->status, when it ran at all). *out
+ * (optional) gets its stdout. */
 int step_run(const struct lab_rt *rt, const struct lab_host_rt *h, const char *step,
              const struct step_cmd *c, char **out);
 /* Builds the failure message for a finished command (also for parallel steps). */

@@ -54,7 +54,10 @@ char *proc_tail(const char *text, int lines);
 /* "initdb -D /x" for messages. */
 char *proc_argv_string(char *const *argv);
 
+/* Monotonic milliseconds, for deadlines. */
 long long proc_now_ms(void);
+/* Seconds since the epoch (wall clock), for comparing with times other programs wrote. */
+double proc_wall_time(void);
 /* The path of pgdrill's own binary (to start `pgdrill agent` on a host). */
 int proc_self_exe(char *buf, size_t cap);
 /* True when the process is gone or a zombie: it runs no more. */
