@@ -11,6 +11,7 @@
 #include "lua/engine.h"
 #include "roles/cluster.h"
 #include "roles/heal.h"
+#include "roles/heal_manual.h"
 #include "util/error.h"
 #include "util/strbuf.h"
 
@@ -63,7 +64,7 @@ static void heal_print(void *ud, const char *what)
 
 /* An earlier run that died (SIGKILL, a lost machine) may have left faults applied: they
  * are reverted from the state file and the lab healed before any drill. */
-static int heal_after_left_faults(struct lab_rt *rt)
+static int heal_after_left_faults(struct lab_rt *rt, const char *lab_file)
 {
 	struct heal_log log = {heal_print, NULL};
 	struct health h;
@@ -83,10 +84,14 @@ static int heal_after_left_faults(struct lab_rt *rt)
 		return 0;
 	printf("healing lab '%s' after the reverts\n", rt->lab->name);
 	if (heal_lab(rt, &log, (int)rt->lab->objectives.recovery_within * 2, &h) < 0) {
-		fprintf(stderr, "pgdrill run: the lab is NOT healthy: %s; reset it with 'pgdrill down' "
-		        "and 'pgdrill up'\n",
+		char *steps;
+
+		fprintf(stderr, "pgdrill run: the lab is NOT healthy: %s\n",
 		        error_pending() ? error_last() : h.why);
 		error_clear();
+		steps = heal_manual_procedure(rt, lab_file);
+		fprintf(stderr, "to repair it by hand:\n%s\n", steps);
+		free(steps);
 		return -1;
 	}
 	printf("  lab healthy again: %s\n", h.why);
@@ -95,7 +100,8 @@ static int heal_after_left_faults(struct lab_rt *rt)
 
 enum outcome { PASSED, FAILED, ERRORED };
 
-static enum outcome run_one(struct lab_rt *rt, struct journal *j, const char *path)
+static enum outcome run_one(struct lab_rt *rt, struct journal *j, const char *lab_file,
+                            const char *path)
 {
 	struct engine_limits lim = ENGINE_DEFAULT_LIMITS;
 	struct drill_ctx ctx = {.rt = rt, .j = j, .interrupted = &interrupted};
@@ -124,12 +130,15 @@ static enum outcome run_one(struct lab_rt *rt, struct journal *j, const char *pa
 	if (fault_revert_all(&ctx.faults) > 0 && out == PASSED)
 		out = ERRORED;
 	if (heal_lab(rt, &log, (int)rt->lab->objectives.recovery_within * 2, &h) < 0) {
-		journal_event(
-		    j, "heal", NULL,
-		    "the lab is NOT healthy after the drill: %s; reset it with 'pgdrill down' "
-		    "and 'pgdrill up'",
-		    error_pending() ? error_last() : h.why);
+		char *steps, *why = xstrdup(error_pending() ? error_last() : h.why);
+
 		error_clear();
+		steps = heal_manual_procedure(rt, lab_file);
+		journal_event(j, "heal", NULL,
+		              "the lab is NOT healthy after the drill: %s\nto repair it by hand:\n%s",
+		              why, steps);
+		free(steps);
+		free(why);
 		if (out == PASSED)
 			out = ERRORED;
 	} else {
@@ -187,7 +196,7 @@ static int run_round(struct lab_rt *rt, const struct cli_args *args, const char 
 	}
 	journal_open(&j, dir, rt->lab->name, stdout);
 	for (i = 1; i < args->npos && !interrupted; i++) {
-		enum outcome o = run_one(rt, &j, args->pos[i]);
+		enum outcome o = run_one(rt, &j, args->pos[0], args->pos[i]);
 
 		r->scenarios++;
 		r->errors += o == ERRORED;
@@ -275,7 +284,7 @@ static int run_run(const struct cli_args *args)
 			cli_report_error("run");
 			goto cleanup;
 		}
-		if (heal_after_left_faults(&rt) < 0)
+		if (heal_after_left_faults(&rt, path) < 0)
 			goto cleanup;
 		break;
 	}

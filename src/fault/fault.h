@@ -94,9 +94,11 @@ int fault_switchover(struct fault_set *fs, const struct lab_host_rt *to,
 /* barman's latest backup restored (to the end of the archive, or to `target_time` when
  * given) and started: into `spare` (a host of role spare: its data directory, its own
  * address and the lab's port) or, when NULL, into a fresh directory on the barman host
- * (port PGDRILL_RESTORE_PORT, loopback only). */
+ * (port PGDRILL_RESTORE_PORT, loopback only). The backup is the newest one whose WAL
+ * reaches the target (or the end of the archive); with from_oldest, the oldest one, which
+ * proves that the archive is continuous across every failover since. */
 #define PGDRILL_RESTORE_PORT "5499"
-int fault_barman_restore(struct fault_set *fs, const char *target_time,
+int fault_barman_restore(struct fault_set *fs, const char *target_time, bool from_oldest,
                          const struct lab_host_rt *spare);
 /* The host where the restored server of an active barman_restore fault runs, with its
  * socket directory (relative to the host's root) and port; NULL when none is active. */

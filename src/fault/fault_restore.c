@@ -122,7 +122,7 @@ static int archive_now(struct lab_rt *rt, const struct lab_host_rt *b)
  * recoverable window holds it; for the latest state, the newest backup whose WAL reaches
  * the newest archived segment. Fails, naming barman's windows, when there is none. */
 static int pick_backup(const struct lab_rt *rt, const struct lab_host_rt *b,
-                       const char *target_time, char *id, size_t cap)
+                       const char *target_time, bool from_oldest, char *id, size_t cap)
 {
 	struct barman_archive a;
 	const struct barman_backup *chosen = NULL;
@@ -137,7 +137,13 @@ static int pick_backup(const struct lab_rt *rt, const struct lab_host_rt *b,
 		                 target_time);
 	if (barman_archive_read(rt, b, &a) < 0)
 		return -1;
-	if (target_time) {
+	if (from_oldest && a.nbackups) {
+		const struct barman_backup *o = &a.backups[0];
+
+		if (target_time ? o->usable_to > 0 && o->end_time <= t && t <= o->usable_to
+		                : a.have_wal && o->usable_to >= a.last_wal_time)
+			chosen = o;
+	} else if (target_time) {
 		chosen = barman_archive_backup_for(&a, t);
 	} else if (a.nbackups && a.have_wal &&
 	           a.backups[a.nbackups - 1].usable_to >= a.last_wal_time) {
@@ -147,10 +153,10 @@ static int pick_backup(const struct lab_rt *rt, const struct lab_host_rt *b,
 		snprintf(id, cap, "%s", chosen->id);
 	} else {
 		windows = barman_archive_describe(&a, proc_wall_time());
-		rc = target_time ? error_set("target_time '%s' is in no window barman can restore: "
-		                             "%s",
-		                             target_time, windows)
-		                 : error_set("barman cannot restore the latest state: %s", windows);
+		rc = error_set("barman cannot restore %s%s%s%s: %s",
+		               target_time ? "to target_time '" : "the latest state",
+		               target_time ? target_time : "", target_time ? "'" : "",
+		               from_oldest ? " from its oldest backup" : "", windows);
 		free(windows);
 	}
 	barman_archive_free(&a);
@@ -183,15 +189,20 @@ static int strip_standby_settings(const struct lab_rt *rt, const struct lab_host
 	return rc;
 }
 
-int fault_barman_restore(struct fault_set *fs, const char *target_time,
+int fault_barman_restore(struct fault_set *fs, const char *target_time, bool from_oldest,
                          const struct lab_host_rt *spare)
 {
 	struct lab_rt *rt = fs->rt;
 	const struct lab_host_rt *b = lab_rt_by_role(rt, ROLE_BARMAN), *where = spare ? spare : b;
 	char *dir, *sock, *sockopt, *portopt, *how, port[16], state[64];
 	char backup_id[32];
-	char *rec_latest[] = {"recover", rt->lab->barman.server_name, backup_id, NULL, NULL};
+	/* Without --target-tli barman copies only the WAL of the backup's own timeline: a
+	 * backup from before a failover would stop at the failover, silently. */
+	char *rec_latest[] = {"recover",   "--target-tli", "latest", rt->lab->barman.server_name,
+	                      backup_id, NULL,           NULL};
 	char *rec_pitr[] = {"recover",
+	                    "--target-tli",
+	                    "latest",
 	                    "--target-time",
 	                    (char *)target_time,
 	                    "--target-action",
@@ -237,20 +248,21 @@ int fault_barman_restore(struct fault_set *fs, const char *target_time,
 	if (!f)
 		return -1;
 	if (archive_now(rt, b) < 0 ||
-	    pick_backup(rt, b, target_time, backup_id, sizeof(backup_id)) < 0 ||
+	    pick_backup(rt, b, target_time, from_oldest, backup_id, sizeof(backup_id)) < 0 ||
 	    host_mkdir(rt, where, restore_sock(where), 0755, "barman") < 0 ||
 	    host_mkdir(rt, where, restore_dir(where), 0700, "barman") < 0)
 		return fault_failed(fs, f);
 	dir = host_path(where, restore_dir(where));
 	sock = host_path(where, restore_sock(where));
-	rec_latest[3] = dir;
-	rec_pitr[7] = dir;
+	rec_latest[5] = dir;
+	rec_pitr[9] = dir;
 	how = target_time ? xasprintf("barman recover --target-time '%s' from backup %s into %s "
 	                              "on %s, started on port %s",
 	                              target_time, backup_id, dir, where->def->name, port)
-	                  : xasprintf("barman recover backup %s (the newest) into %s on %s, "
+	                  : xasprintf("barman recover backup %s (the %s) into %s on %s, "
 	                              "started on port %s",
-	                              backup_id, dir, where->def->name, port);
+	                              backup_id, from_oldest ? "oldest" : "newest", dir,
+	                              where->def->name, port);
 	if (barman_cmd(rt, b, "barman recover", target_time ? rec_pitr : rec_latest, NULL) < 0 ||
 	    strip_standby_settings(rt, where) < 0)
 		rc = -1;

@@ -196,10 +196,12 @@ static int f_switchover(lua_State *L)
 	return done(L, fault_switchover(&c->faults, to, from), "fault.switchover");
 }
 
-/* fault.barman_restore{[target_time = "2026-01-01 12:00:00+00"] [, host = spare]} */
+/* fault.barman_restore{[target_time = "2026-01-01 12:00:00+00"] [, host = spare]
+ * [, from = "newest" | "oldest"]} */
 static int f_barman_restore(lua_State *L)
 {
 	const char *target = opt_string_field(L, 1, "target_time", NULL, "fault.barman_restore");
+	const char *from = opt_string_field(L, 1, "from", "newest", "fault.barman_restore");
 	const struct lab_host_rt *spare = NULL;
 	struct drill_ctx *c;
 
@@ -212,8 +214,13 @@ static int f_barman_restore(lua_State *L)
 	allowed(L, "fault.barman_restore", lab_rt_by_role(ctx_rt(L, "fault.barman_restore"), ROLE_BARMAN));
 	allowed(L, "fault.barman_restore",
 	        spare ? spare : lab_rt_by_role(ctx_rt(L, "fault.barman_restore"), ROLE_SPARE));
+	if (strcmp(from, "newest") != 0 && strcmp(from, "oldest") != 0)
+		return luaL_error(L, "fault.barman_restore: from must be \"newest\" or \"oldest\", "
+		                     "not \"%s\"",
+		                  from);
 	c = ready(L, "fault.barman_restore");
-	return done(L, fault_barman_restore(&c->faults, target, spare), "fault.barman_restore");
+	return done(L, fault_barman_restore(&c->faults, target, strcmp(from, "oldest") == 0, spare),
+	            "fault.barman_restore");
 }
 
 static int f_link_down(lua_State *L)

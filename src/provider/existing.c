@@ -156,9 +156,10 @@ int existing_exec(const struct lab_host_rt *h, const char *user, const char *scr
 		                   res);
 	else
 		memset(res, 0, sizeof(*res));
-	if (rc < 0 && r->link && res->status == -1) {
-		/* After a deadline the link may still carry the old command's channel: a
-		 * fresh one for the next command. */
+	if (rc < 0 && r->link) {
+		/* After a deadline the link may still carry the old command's channel, and a
+		 * link the kernel's keepalives ended (a partitioned host) is dead: a fresh one
+		 * for the next command. */
 		ssh_link_free(r->link);
 		r->link = NULL;
 	}

@@ -1,8 +1,10 @@
 /* The SSH layer against a real OpenSSH server on loopback, started by this test with
  * keys of its own: host keys are never blindly accepted (unknown, pinned, accepted and
  * changed), a command's deadline always holds, a missing exit status is an error and never
- * 0, both output streams arrive whole, files go back and forth over SFTP.
- * Needs root (sshd) and the openssh-server package (scripts/install-deps.sh). */
+ * 0, both output streams arrive whole, files go back and forth over SFTP, a partitioned
+ * server is noticed by keepalives. The test runs in a network namespace of its own (its
+ * loopback only), so its partition touches nothing else on the machine.
+ * Needs root (sshd, unshare, nft) and the openssh-server package (scripts/install-deps.sh). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +13,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <stdio.h>
@@ -340,6 +343,36 @@ static void test_unreachable(void **state)
 	error_clear();
 }
 
+/* The server stops answering (nftables drops its port both ways, in this test's own
+ * network namespace) while the link is idle: keepalives notice within the kernel's
+ * timeouts (about 11 s), and the link says it is gone instead of hanging. */
+static void test_keepalive_partition(void **state)
+{
+	struct ssh_link *l = link_up();
+	long long t0, deadline;
+	int rc = 0;
+
+	(void)state;
+	assert_int_equal(ssh_link_keepalive(l), 0);
+	assert_int_equal(sh("nft add table inet pgdrill_ut && nft add chain inet pgdrill_ut c "
+	                    "'{ type filter hook output priority 0; }' && nft add rule inet "
+	                    "pgdrill_ut c tcp dport %d drop && nft add rule inet pgdrill_ut c tcp "
+	                    "sport %d drop",
+	                    port, port),
+	                 0);
+	t0 = proc_now_ms();
+	deadline = t0 + 60000;
+	error_clear();
+	while (proc_now_ms() < deadline && (rc = ssh_link_keepalive(l)) == 0)
+		usleep(500000);
+	sh("nft delete table inet pgdrill_ut");
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(error_last(), "the connection is gone"));
+	fprintf(stderr, "partition noticed after %.1f s\n", (double)(proc_now_ms() - t0) / 1000.0);
+	error_clear();
+	ssh_link_free(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -347,7 +380,13 @@ int main(void)
 	    cmocka_unit_test(test_exec),
 	    cmocka_unit_test(test_sftp),
 	    cmocka_unit_test(test_unreachable),
+	    cmocka_unit_test(test_keepalive_partition),
 	};
 
+	/* A network of our own: sshd, the client and the partition live only in it. */
+	if (unshare(CLONE_NEWNET) < 0 || sh("ip link set lo up") != 0) {
+		fprintf(stderr, "test_ssh: cannot make a network namespace (needs root)\n");
+		return 1;
+	}
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

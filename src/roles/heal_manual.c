@@ -1,0 +1,150 @@
+#include "roles/heal_manual.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "provider/host.h"
+#include "roles/barman.h"
+#include "roles/status.h"
+#include "util/error.h"
+#include "util/strbuf.h"
+
+struct steps {
+	struct strbuf sb;
+	int n;
+	const struct lab_rt *rt;
+	const char *lab_file;
+};
+
+/* "N. what" and the command on HOST as USER, the way to type it. Commands hold no single
+ * quote: they are quoted whole for sh -c. */
+static void step(struct steps *s, const struct lab_host_rt *h, const char *user, const char *what,
+                 const char *cmd)
+{
+	strbuf_printf(&s->sb, "  %d. %s\n", ++s->n, what);
+	if (s->rt->ops->builds_hosts)
+		strbuf_printf(&s->sb, "     pgdrill exec --user %s %s %s -- sh -c '%s'\n", user,
+		              s->lab_file, h->def->name, cmd);
+	else
+		strbuf_printf(&s->sb, "     on %s (%s) as %s: %s\n", h->def->name,
+		              h->def->ssh.host ? h->def->ssh.host : h->addr, user, cmd);
+}
+
+static void rejoin_steps(struct steps *s, const struct lab_host_rt *h, const struct lab_host_rt *p)
+{
+	char *conf = host_path(h, "conf/repmgr.conf"), *data = host_path(h, "data");
+	char *rejoin = xasprintf("repmgr -f %s node rejoin -d \"host=%s user=repmgr dbname=repmgr\" "
+	                         "--force-rewind",
+	                         conf, p->addr);
+	char *clone = xasprintf("pg_ctl -D %s stop -m fast; mv %s %s.broken && repmgr -f %s "
+	                        "standby clone -h %s -U repmgr -d repmgr && pg_ctl -D %s start "
+	                        "&& repmgr -f %s standby register --force",
+	                        data, data, data, conf, p->addr, data, conf);
+	char *what = xasprintf("%s: make it a standby of %s again (pg_rewind)", h->def->name,
+	                       p->def->name);
+
+	step(s, h, "postgres", what, rejoin);
+	free(what);
+	what = xasprintf("if that fails: clone %s afresh from %s (its old data directory is kept "
+	                 "beside it)",
+	                 h->def->name, p->def->name);
+	step(s, h, "postgres", what, clone);
+	free(what);
+	free(rejoin);
+	free(clone);
+	free(conf);
+	free(data);
+}
+
+static void barman_steps(struct steps *s, const struct lab_host_rt *b)
+{
+	const char *srv = s->rt->lab->barman.server_name;
+	char *conf = host_path(b, "conf/barman.conf");
+	char *cmd = xasprintf("barman -c %s receive-wal --stop %s; barman -c %s receive-wal "
+	                      "--reset %s; barman -c %s receive-wal --create-slot %s; barman -c %s "
+	                      "cron; barman -c %s switch-wal --force --archive %s; barman -c %s "
+	                      "backup %s; barman -c %s check %s",
+	                      conf, srv, conf, srv, conf, srv, conf, conf, srv, conf, srv, conf, srv);
+
+	step(s, b, "barman",
+	     "barman check fails: stream from the current primary again (conninfo and "
+	     "streaming_conninfo in the barman configuration must name it), then a new base "
+	     "backup: WAL barman missed cannot be restored, the new backup restores what follows",
+	     cmd);
+	free(cmd);
+	free(conf);
+}
+
+char *heal_manual_procedure(const struct lab_rt *rt, const char *lab_file)
+{
+	struct steps s = {.sb = STRBUF_INIT, .rt = rt, .lab_file = lab_file};
+	const struct lab_host_rt *p, *b = lab_rt_by_role(rt, ROLE_BARMAN);
+	struct lab_status st;
+	size_t i;
+
+	status_collect_views(rt, &st, false);
+	error_clear();
+	p = status_primary(&st);
+	if (st.primaries == 0) {
+		/* The standby furthest ahead is not known without a server: name them all. */
+		for (i = 0; i < st.count; i++) {
+			const struct lab_host_rt *h = st.hosts[i].host;
+			char *conf, *cmd, *what;
+
+			if (!lab_host_is_postgres(h->def) || h->def->role == ROLE_WITNESS)
+				continue;
+			conf = host_path(h, "conf/repmgr.conf");
+			cmd = xasprintf("repmgr -f %s standby promote", conf);
+			what = xasprintf("no primary: promote the standby furthest ahead (compare "
+			                 "pg_last_wal_replay_lsn() on each), e.g. %s",
+			                 h->def->name);
+			step(&s, h, "postgres", what, cmd);
+			free(conf);
+			free(cmd);
+			free(what);
+			break;
+		}
+	}
+	for (i = 0; p && i < st.count; i++) {
+		const struct host_status *hs = &st.hosts[i];
+		const struct lab_host_rt *h = hs->host;
+
+		if (h == p || (h->def->role != ROLE_PRIMARY && h->def->role != ROLE_STANDBY))
+			continue;
+		if (hs->reachable && hs->in_recovery == 0) {
+			char *data = host_path(h, "data"), *cmd = xasprintf("pg_ctl -D %s stop -m fast",
+			                                                    data);
+			char *what = xasprintf("%s is a second primary: stop it first (keep %s, the "
+			                       "one on the highest timeline)",
+			                       h->def->name, p->def->name);
+
+			step(&s, h, "postgres", what, cmd);
+			free(what);
+			free(cmd);
+			free(data);
+		} else if (hs->reachable && strcmp(hs->wal_receiver, "streaming") == 0 &&
+		           strcmp(hs->upstream, p->addr) == 0) {
+			continue;
+		}
+		rejoin_steps(&s, h, p);
+	}
+	if (b) {
+		bool green = false;
+		char *failed = NULL;
+
+		if (barman_check(rt, b, &green, &failed) < 0)
+			error_clear();
+		if (!green)
+			barman_steps(&s, b);
+		free(failed);
+	}
+	if (rt->ops->builds_hosts)
+		strbuf_printf(&s.sb,
+		              "  %d. or rebuild the whole lab (its data is lost): pgdrill down %s && "
+		              "pgdrill up %s\n",
+		              ++s.n, lab_file, lab_file);
+	status_free(&st);
+	if (s.sb.len && s.sb.buf[s.sb.len - 1] == '\n')
+		s.sb.buf[--s.sb.len] = '\0';
+	return strbuf_detach(&s.sb);
+}
