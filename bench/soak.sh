@@ -82,5 +82,6 @@ print(f"total: {passed}/{total} drills passed in {len(rows)} rounds; round time 
       f"{t[0]:.1f} s, last {t[-1]:.1f} s ({t[-1] / t[0]:.2f}x), median "
       f"{sorted(t)[len(t) // 2]:.1f} s")
 '
+echo "barman re-pointed after a failover: $(grep -c 'from where it stopped: no WAL missed' "$out") times resumed with no gap, $(grep -c 'cannot resume at its position' "$out") times reset (a gap, journaled)"
 [ "$rc" = 0 ] || { echo "pgdrill run exited $rc; its failures:"; grep -E "check FAIL|error  " "$out" | head -20; }
 exit "$rc"

@@ -31,6 +31,14 @@ function kit.names(hosts)
   return table.concat(out, ", ")
 end
 
+-- Runs SQL through a haproxy listener as the application does and returns its result;
+-- raises (ending the drill in error) when it fails: the drill cannot go on without it.
+function kit.must(listener, sql)
+  local ok, res = check.client(listener, sql)
+  if not ok then error("through " .. listener .. ": " .. tostring(res), 2) end
+  return res
+end
+
 -- Writes `rows` rows of `size` bytes each through a listener (creating the table).
 function kit.write_ballast_rows(listener, rows, size)
   local ok, err = check.client(listener,

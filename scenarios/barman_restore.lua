@@ -11,15 +11,12 @@
 -- the two marks.
 -- What a DBA learns: that the backups restore, how long a restore takes, and that
 -- point-in-time recovery lands where asked, rehearsed before it is needed.
+local kit = require "drillkit"
 local s = drill.scenario{ name = "restore from barman" }
 
 drill.steady()
 check.backups{}
-local function client(sql)
-  local ok, res = check.client("write_tcp", sql)
-  if not ok then error("a write through haproxy failed: " .. tostring(res)) end
-  return res
-end
+local function client(sql) return kit.must("write_tcp", sql) end
 client("CREATE TABLE IF NOT EXISTS restore_marks (id int PRIMARY KEY, at timestamptz DEFAULT now())")
 client("DELETE FROM restore_marks")
 client("INSERT INTO restore_marks VALUES (1)")

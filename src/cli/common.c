@@ -1,6 +1,8 @@
 #include "cli/common.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "fault/fault.h"
@@ -23,16 +25,64 @@ int cli_load_lab(struct lab *lab, const char *path)
 	return rc;
 }
 
-int cli_open_lab(struct lab *lab, struct lab_rt *rt, const char *path)
+static int open_rt(struct lab *lab, struct lab_rt *rt, const char *path)
 {
-	if (cli_load_lab(lab, path) < 0)
-		return -1;
 	if (lab_rt_init(rt, lab) < 0) {
 		fprintf(stderr, "%s: %s\n", path, error_last());
+		error_clear();
 		lab_rt_free(rt);
 		lab_free(lab);
 		return -1;
 	}
+	return 0;
+}
+
+/* An existing lab that is up is reached as `up` recorded it: when the lab file says
+ * otherwise now, the recorded inventory wins (with a word about it), so that `down`
+ * reverts and forgets on the hosts that `up` and the drills touched. */
+static int use_recorded_inventory(struct lab *lab, struct lab_rt *rt, const char *path)
+{
+	char *inv = state_inventory_path(rt->lab_dir);
+	struct state_entry *e = NULL;
+	struct lab recorded;
+	struct diag_list dl;
+	size_t n = 0;
+	int rc = 0;
+
+	/* Only from a lab directory pgdrill can trust (root's, its state file sound). */
+	if (access(inv, F_OK) != 0 || state_load_trusted(rt->lab_dir, &e, &n) < 0) {
+		error_clear();
+		goto out;
+	}
+	diag_list_init(&dl, inv);
+	if (lab_load_file(&recorded, inv, &dl) < 0) {
+		diag_print(&dl, stderr);
+		fprintf(stderr, "%s: the inventory recorded at 'up' does not load; using %s\n", inv,
+		        path);
+	} else if (strcmp(recorded.name, lab->name) != 0 || !lab->source ||
+	           strcmp(recorded.source, lab->source) == 0) {
+		lab_free(&recorded);
+	} else {
+		fprintf(stderr, "%s: changed since 'up'; the hosts are reached as recorded then (%s)\n",
+		        path, inv);
+		lab_rt_free(rt);
+		lab_free(lab);
+		*lab = recorded;
+		rc = open_rt(lab, rt, inv);
+	}
+	diag_list_free(&dl);
+out:
+	state_entries_free(e, n);
+	free(inv);
+	return rc;
+}
+
+int cli_open_lab(struct lab *lab, struct lab_rt *rt, const char *path)
+{
+	if (cli_load_lab(lab, path) < 0 || open_rt(lab, rt, path) < 0)
+		return -1;
+	if (!rt->ops->builds_hosts)
+		return use_recorded_inventory(lab, rt, path);
 	return 0;
 }
 

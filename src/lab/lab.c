@@ -123,11 +123,15 @@ int lab_load_file(struct lab *lab, const char *path, struct diag_list *dl)
 	}
 	close(fd);
 	rc = lab_load_buffer(lab, strbuf_str(&sb), sb.len, dl);
+	if (rc == 0)
+		lab->source = strbuf_detach(&sb);
 	strbuf_free(&sb);
 	return rc;
 }
 
 void lab_free(struct lab *lab)
 {
+	free(lab->source);
+	lab->source = NULL;
 	schema_free_record(&lab_schema, lab);
 }

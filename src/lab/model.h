@@ -172,6 +172,7 @@ struct lab {
 	struct lab_workload workload;
 	struct lab_objectives objectives;
 	struct reclist hosts; /* struct lab_host */
+	char *source; /* the text the lab was loaded from (owned), NULL when there is none */
 };
 
 extern const struct schema lab_schema;

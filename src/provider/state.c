@@ -26,6 +26,20 @@ char *state_lab_dir(const char *state_dir, const char *lab_name)
  * without a state file only when it holds this. */
 #define LAB_MARKER "pgdrill-lab"
 
+char *state_inventory_path(const char *lab_dir)
+{
+	return xasprintf("%s/inventory.yaml", lab_dir);
+}
+
+int state_save_inventory(const char *lab_dir, const char *text)
+{
+	char *path = state_inventory_path(lab_dir);
+	int rc = fs_write_string(path, text, 0600, NULL);
+
+	free(path);
+	return rc;
+}
+
 int state_make_lab_dir(const char *lab_dir)
 {
 	char *marker;

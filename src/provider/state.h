@@ -44,6 +44,11 @@ int state_load(const char *lab_dir, struct state_entry **out, size_t *count);
  * form (its namespaces, a private subnet, its own disks under the lab directory, PIDs).
  * Otherwise the error names the line, and nothing may be acted on. */
 int state_load_trusted(const char *lab_dir, struct state_entry **out, size_t *count);
+/* The lab file as `up` read it, kept in the lab directory: on hosts pgdrill did not build,
+ * `down`, `status` and `run` reach the hosts as recorded (addresses, users, keys, host
+ * keys), even when the lab file was edited, moved or lost since. */
+char *state_inventory_path(const char *lab_dir);
+int state_save_inventory(const char *lab_dir, const char *text);
 /* Makes the lab directory with pgdrill's marker in it (idempotent). */
 int state_make_lab_dir(const char *lab_dir);
 /* Takes the lab's lock (an exclusive flock on its directory) for the life of the

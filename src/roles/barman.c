@@ -156,10 +156,8 @@ cleanup:
 	return rc;
 }
 
-/* A new physical slot reserves no WAL until its first client: a WAL switch before
- * receive-wal streams would be lost to barman. Wait until the primary sees it. */
-static int wait_for_receiver(const struct lab_rt *rt, const struct lab_host_rt *primary,
-                             int timeout_ms)
+int barman_wait_streaming(const struct lab_rt *rt, const struct lab_host_rt *primary,
+                          int timeout_ms)
 {
 	long long deadline = proc_now_ms() + timeout_ms;
 	PGconn *c = pg_admin_connect(rt, primary, "postgres", 5);
@@ -205,7 +203,7 @@ int barman_first_backup(const struct lab_rt *rt, const struct lab_host_rt *b,
 	long long deadline = proc_now_ms() + 60000;
 	int rc = -1;
 
-	if (wait_for_receiver(rt, primary, 30000) < 0)
+	if (barman_wait_streaming(rt, primary, 30000) < 0)
 		goto cleanup;
 	while (proc_now_ms() < deadline) {
 		if (pg_run_once(rt, primary, nudge_sql) < 0)

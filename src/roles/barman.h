@@ -13,6 +13,11 @@ char *barman_conf(const struct lab_rt *rt, const struct lab_host_rt *b,
 /* Config, .pgpass, the cron loop (which starts `barman receive-wal`), the slot. */
 int barman_setup(struct lab_rt *rt, const struct lab_host_rt *b, const struct lab_host_rt *primary,
                  const struct lab_secrets *s);
+/* Waits until barman's WAL receiver streams from the primary (pg_stat_replication there).
+ * A new physical slot reserves no WAL until its first client: a WAL switch before
+ * receive-wal streams would be lost to barman. */
+int barman_wait_streaming(const struct lab_rt *rt, const struct lab_host_rt *primary,
+                          int timeout_ms);
 /* Forces a WAL switch, waits until it is archived, then takes a base backup. */
 int barman_first_backup(const struct lab_rt *rt, const struct lab_host_rt *b,
                         const struct lab_host_rt *primary);

@@ -279,6 +279,9 @@ static int check_hosts(struct run *r)
 {
 	struct doctor_report rep;
 
+	/* How the hosts are reached, kept for down, status and run. */
+	if (r->rt->lab->source && state_save_inventory(r->rt->lab_dir, r->rt->lab->source) < 0)
+		return -1;
 	if (doctor_check(r->rt, r->o->progress, &rep) < 0)
 		return -1;
 	/* The passwords the lab file gives, kept with the lab as for every lab. */

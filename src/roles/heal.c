@@ -204,75 +204,118 @@ static void say_archive(const struct lab_rt *rt, const struct lab_host_rt *b,
 	barman_archive_free(&a);
 }
 
-/* barman streams from the primary through a slot that lives on it: after a failover it
- * must be pointed at the new one. */
-static int barman_follow(struct lab_rt *rt, const struct lab_host_rt *p, const struct heal_log *log)
+/* barman's cron loop held and its WAL receiver ended, so that nothing restarts it while
+ * its position or slot changes. True when the cron is held (resume_barman lets it go). */
+static bool hold_barman(const struct lab_rt *rt, const struct lab_host_rt *b,
+                        struct host_proc *cron)
 {
-	const struct lab_host_rt *b = lab_rt_by_role(rt, ROLE_BARMAN);
-	char *text = NULL, *want;
-	char *reset_args[] = {"receive-wal", "--reset", rt->lab->barman.server_name, NULL};
-	char *slot_args[] = {"receive-wal", "--create-slot", rt->lab->barman.server_name, NULL};
-	char *drop_args[] = {"receive-wal", "--drop-slot", rt->lab->barman.server_name, NULL};
-	struct host_proc receiver, cron;
-	bool cron_held = false;
-	int rc = 0;
+	struct host_proc receiver;
+	bool held = false;
 
-	if (!b || !rt->lab->barman.follow_primary)
-		return 0;
-	want = barman_conf(rt, b, p);
-	if (host_get_file(rt, b, "conf/barman.conf", &text, NULL) == 0 && strcmp(text, want) == 0)
-		goto cleanup;
-	error_clear();
-	say_archive(rt, b, log, "before the failover's repair");
-	say(log, "pointing barman at the primary %s", p->def->name);
-	if (host_put_string(rt, b, "conf/barman.conf", want, 0640, "barman") < 0) {
-		rc = -1;
-		goto cleanup;
-	}
-	/* barman's cron would restart receive-wal at the old position while we reset it:
-	 * it waits, receive-wal ends, and only then is the position reset. */
-	if (procs_find(rt, b, "barman-cron", &cron))
-		cron_held = host_signal(rt, b, &cron, SIGSTOP) == 0;
+	if (procs_find(rt, b, "barman-cron", cron))
+		held = host_signal(rt, b, cron, SIGSTOP) == 0;
 	if (procs_find(rt, b, "receive-wal", &receiver) &&
 	    host_signal(rt, b, &receiver, SIGTERM) == 0)
 		host_proc_wait_end(rt, b, &receiver, 10000);
 	error_clear();
-	/* A slot left on this node from an earlier time it was primary keeps that time's
-	 * restart_lsn, and pg_receivewal starts there: at WAL the node recycled long ago
-	 * ("requested WAL segment ... has already been removed"), so barman never streams.
-	 * The old one goes (there may be none) and a fresh one starts from now. */
-	if (barman_cmd(rt, b, "barman receive-wal --drop-slot", drop_args, NULL) < 0)
-		error_clear();
-	if (barman_cmd(rt, b, "barman receive-wal --create-slot", slot_args, NULL) < 0) {
-		say(log, "barman receive-wal --create-slot failed: %s", error_last());
-		error_clear();
-	}
-	/* Without the reset barman asks the new primary for WAL from where the old one left
-	 * off, which the new primary may never have had or has recycled already. */
-	if (barman_cmd(rt, b, "barman receive-wal --reset", reset_args, NULL) < 0) {
-		say(log, "barman receive-wal --reset failed: %s", error_last());
-		error_clear();
-	}
-	if (cron_held && host_signal(rt, b, &cron, SIGCONT) < 0) {
+	return held;
+}
+
+static void resume_barman(const struct lab_rt *rt, const struct lab_host_rt *b,
+                          const struct host_proc *cron, bool held, const struct heal_log *log)
+{
+	if (held && host_signal(rt, b, cron, SIGCONT) < 0) {
 		say(log, "could not resume barman's cron: %s", error_last());
 		error_clear();
 	}
-	/* The archive has a gap where the new timeline began (the new slot reserves WAL only
-	 * from now on): until a new base backup, nothing after the failover restores. */
-	say(log, "taking a new base backup from %s", p->def->name);
-	rc = barman_first_backup(rt, b, p);
-	if (rc == 0)
-		say_archive(rt, b, log, "after it");
+}
+
+static void barman_try(const struct lab_rt *rt, const struct lab_host_rt *b, const char *step,
+                       char **args, const struct heal_log *log)
+{
+	if (barman_cmd(rt, b, step, args, NULL) < 0) {
+		say(log, "%s failed: %s", step, error_last());
+		error_clear();
+	}
+}
+
+/* barman streams from the primary through a slot that lives on it: after a failover it
+ * is pointed at the new one at once, before anything else of the heal (a rejoin checkpoints
+ * the primary, which may recycle WAL barman still needs). It resumes where it stopped: the
+ * new primary sends the old timeline up to the fork and then its own, and the archive has
+ * no gap. Only when that fails (barman was ahead of the fork, or the WAL is gone) is its
+ * position reset to the primary's current WAL, and the gap is said. 1: barman was
+ * re-pointed (a new base backup is due); 0: it already streamed from p. */
+static int barman_repoint(struct lab_rt *rt, const struct lab_host_rt *p,
+                          const struct heal_log *log)
+{
+	const struct lab_host_rt *b = lab_rt_by_role(rt, ROLE_BARMAN);
+	char *server = rt->lab->barman.server_name, *text = NULL, *want;
+	char *reset_args[] = {"receive-wal", "--reset", server, NULL};
+	char *slot_args[] = {"receive-wal", "--create-slot", server, NULL};
+	char *drop_args[] = {"receive-wal", "--drop-slot", server, NULL};
+	struct host_proc cron;
+	bool held;
+	int rc = 1;
+
+	if (!b || !rt->lab->barman.follow_primary)
+		return 0;
+	want = barman_conf(rt, b, p);
+	if (host_get_file(rt, b, "conf/barman.conf", &text, NULL) == 0 && strcmp(text, want) == 0) {
+		rc = 0;
+		goto cleanup;
+	}
+	error_clear();
+	say_archive(rt, b, log, "before the failover's repair");
+	say(log, "pointing barman at the primary %s", p->def->name);
+	held = hold_barman(rt, b, &cron);
+	if (host_put_string(rt, b, "conf/barman.conf", want, 0640, "barman") < 0) {
+		resume_barman(rt, b, &cron, held, log);
+		rc = -1;
+		goto cleanup;
+	}
+	/* A slot left on this node from an earlier time it was primary keeps that time's
+	 * restart_lsn: the old one goes (there may be none) and a fresh one reserves WAL
+	 * from now on. */
+	if (barman_cmd(rt, b, "barman receive-wal --drop-slot", drop_args, NULL) < 0)
+		error_clear();
+	barman_try(rt, b, "barman receive-wal --create-slot", slot_args, log);
+	resume_barman(rt, b, &cron, held, log);
+	if (barman_wait_streaming(rt, p, 15000) == 0) {
+		say(log, "barman streams from %s, from where it stopped: no WAL missed", p->def->name);
+		goto cleanup;
+	}
+	say(log, "barman cannot resume at its position on %s (%s): resetting it to the "
+	    "primary's current WAL; the WAL in between is missing from the archive",
+	    p->def->name, error_last());
+	error_clear();
+	held = hold_barman(rt, b, &cron);
+	barman_try(rt, b, "barman receive-wal --reset", reset_args, log);
+	resume_barman(rt, b, &cron, held, log);
 cleanup:
 	free(text);
 	free(want);
 	return rc;
 }
 
+/* After a re-point: a new base backup (retention then lets old backups and their WAL go,
+ * so restores stay short and barman's disk bounded) and what barman can restore now. */
+static int barman_backup_after(struct lab_rt *rt, const struct lab_host_rt *p,
+                               const struct heal_log *log)
+{
+	const struct lab_host_rt *b = lab_rt_by_role(rt, ROLE_BARMAN);
+
+	say(log, "taking a new base backup from %s", p->def->name);
+	if (barman_first_backup(rt, b, p) < 0)
+		return -1;
+	say_archive(rt, b, log, "after it");
+	return 0;
+}
+
 int heal_lab(struct lab_rt *rt, const struct heal_log *log, int timeout_ms, struct health *out)
 {
 	const struct lab_host_rt *p, *designated = lab_rt_by_role(rt, ROLE_PRIMARY);
-	int primaries;
+	int primaries, repointed;
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
@@ -294,6 +337,8 @@ int heal_lab(struct lab_rt *rt, const struct heal_log *log, int timeout_ms, stru
 		    "%d primaries: keeping %s (highest timeline), the others rejoin as standbys",
 		    primaries, p->def->name);
 	}
+	if ((repointed = barman_repoint(rt, p, log)) < 0)
+		return -1;
 	for (i = 0; i < rt->nhosts; i++) {
 		const struct lab_host_rt *h = &rt->hosts[i];
 
@@ -315,7 +360,7 @@ int heal_lab(struct lab_rt *rt, const struct heal_log *log, int timeout_ms, stru
 		if (rejoin_or_rebuild(rt, h, p, log) < 0)
 			return -1;
 	}
-	if (ensure_daemons(rt, log) < 0 || barman_follow(rt, p, log) < 0)
+	if (ensure_daemons(rt, log) < 0 || (repointed && barman_backup_after(rt, p, log) < 0))
 		return -1;
 	/* repmgrd makes standbys follow a new primary by itself; give it a moment first. */
 	if (health_wait(rt, 5000, out) == 0)

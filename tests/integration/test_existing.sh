@@ -8,7 +8,8 @@
 # reverts over SSH; a fault the lab does not allow. Host keys: unknown (refused, nothing
 # sent), accepted with --accept-new-host-keys, pinned, wrongly pinned, changed. Logins:
 # a user with sudo NOPASSWD, root, a refused key, sudo that asks for a password. An
-# address where nothing listens (inside the lab's subnet: no packet leaves this machine).
+# address where nothing listens (inside the lab's subnet: no packet leaves this machine),
+# a host where every command hangs, a host missing a tool its role needs.
 # `down` forgets the existing lab and leaves its hosts running.
 # Usage: test_existing.sh PGDRILL REPO_DIR
 set -u
@@ -26,6 +27,7 @@ SUDOERS=/etc/sudoers.d/pgdrill-it
 work=$(mktemp -d /tmp/pgdrill-it-existing-XXXXXX)
 EX_DIR=$STATE_DIR/labs/it-ex
 declare -A SSHD_PID
+SSHD_WRAP=(env)
 
 stop_sshd() { # host
 	local pid=${SSHD_PID[$1]:-}
@@ -48,12 +50,15 @@ start_sshd() { # host address
 		UsePAM yes
 		StrictModes no
 		Subsystem sftp internal-sftp
+		${SSHD_EXTRA:-}
 	EOF
 	# In the host's namespace, in the foreground (-D) so that its PID is ours to end. The
 	# log is appended to: only a line after the ones already there says this one listens.
 	local seen
 	seen=$(cat "$work/$1.log" 2>/dev/null | wc -l)
-	ip netns exec "pgd-it-ssh.$1" /usr/sbin/sshd -D -e -f "$work/$1.conf" 2>>"$work/$1.log" &
+	# SSHD_WRAP: a command that execs the rest (a mount namespace hiding a tool).
+	"${SSHD_WRAP[@]}" ip netns exec "pgd-it-ssh.$1" /usr/sbin/sshd -D -e -f "$work/$1.conf" \
+		2>>"$work/$1.log" &
 	SSHD_PID[$1]=$!
 	wait_until 10 bash -c "tail -n +$((seen + 1)) '$work/$1.log' | grep -q 'Server listening on $2'"
 }
@@ -199,9 +204,15 @@ check "haproxy has a pgdrill nftables table" bash -c \
 # $! is the background subshell; unshare is its child, and --kill-child takes pgdrill.
 kill -KILL $(pgrep -P $pid) $pid 2>/dev/null
 wait $pid 2>/dev/null
+# The lab file changes meanwhile (a user nobody logs in as): down reaches the hosts as
+# 'up' recorded them, from the lab's own directory.
+write_lab "user=nobody-here"
 guarded "$PGDRILL" down "$work/lab.yaml" >"$work/out" 2>&1
 rc=$?
 check "down after SIGKILL mid-fault: exit 0 (exit $rc)" test "$rc" = 0 || cat "$work/out"
+check "down: says the lab file changed and uses the recorded inventory" \
+	said "changed since 'up'; the hosts are reached as recorded then"
+write_lab
 for kind in fill_disk break_hba partition pause; do
 	check "down: says it reverts $kind" said "reverting $kind on"
 done
@@ -296,6 +307,37 @@ check "unreachable host: names it" said "host ghost ($LOGIN@$NET.99:22): cannot 
 check "unreachable host: the others were still checked" said "postgres2 .*reached, root"
 check "unreachable host: no lab directory is left" test ! -e "$EX_DIR"
 EXTRA_HOSTS=""
+
+# ---- a host where every command hangs (sshd runs 'sleep 30' whatever is asked) ----
+stop_sshd postgres2
+SSHD_EXTRA="ForceCommand sleep 30" start_sshd postgres2 "$NET.12"
+write_lab
+t0=$SECONDS
+up --accept-new-host-keys
+rc=$?
+took=$((SECONDS - t0))
+check "hanging host: exit 2 (exit $rc)" test "$rc" = 2
+check "hanging host: names the host and the deadline" said "postgres2 .*did not finish within"
+check "hanging host: up ended on the check's deadline, not the command's end ($took s)" \
+	test "$took" -lt 28
+check "hanging host: no lab directory is left" test ! -e "$EX_DIR"
+stop_sshd postgres2
+start_sshd postgres2 "$NET.12"
+
+# ---- a tool missing on a host (haproxy hidden from its sshd's sessions) ----
+stop_sshd haproxy
+hap=$(command -v haproxy)
+SSHD_WRAP=(unshare --mount sh -c 'mount --bind /dev/null "$0" && exec "$@"' "$hap")
+check "haproxy's sshd runs where haproxy is missing" start_sshd haproxy "$NET.14"
+SSHD_WRAP=(env)
+write_lab
+up --accept-new-host-keys
+check "missing tool: exit 2" test $? = 2
+check "missing tool: names the host, the tool and what it stops" \
+	said "host haproxy: 'haproxy' is not installed; it stops every drill"
+check "missing tool: no lab directory is left" test ! -e "$EX_DIR"
+stop_sshd haproxy
+start_sshd haproxy "$NET.14"
 
 # ---- bad inventory: file:line:col, exit 2 ----
 write_lab "postgres2.known_host_key=MD5:00:11"

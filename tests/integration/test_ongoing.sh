@@ -62,9 +62,12 @@ check "barman recover --target-tli latest of the oldest backup ($oldest)" \
 check "the restored server starts and ends recovery" "$PGDRILL" exec --user barman "$lab" barman -- \
 	pg_ctl -D "$target" -l "$target/it.log" -w -t 120 -o "-p 5498 -c listen_addresses= \
 	-c unix_socket_directories=$target -c primary_conninfo= -c shared_preload_libraries=" start
+# As barman, a superuser of the cluster, with its password (the restored pg_hba.conf is
+# the primary's: peer for postgres only, passwords for everyone else).
 restored_sql() {
-	"$PGDRILL" exec --user barman "$lab" barman -- psql -X -At -h "$target" -p 5498 -U postgres \
-		-d books -c "$1"
+	"$PGDRILL" exec --user barman "$lab" barman -- env \
+		PGPASSWORD="$(sed -n 's/^barman=//p' "$dir/secrets")" \
+		psql -X -At -h "$target" -p 5498 -U barman -d books -c "$1"
 }
 promoted() { [ "$(restored_sql "SELECT pg_is_in_recovery()" 2>/dev/null)" = f ]; }
 check "it leaves recovery within 120 s" wait_until 120 promoted

@@ -2,15 +2,12 @@
 -- green, the archive continuous, and the oldest backup barman keeps restores to a mark
 -- written now. A restore from the oldest backup replays every WAL segment since it, across
 -- every failover in between: a segment barman missed would stop it short of the mark.
+local kit = require("drillkit")
 drill.scenario{ name = "barman archive continuous" }
 drill.steady()
-local function client(sql)
-  local ok, res = check.client("write_tcp", sql)
-  if not ok then error("a write through haproxy failed: " .. tostring(res)) end
-  return res
-end
-client("CREATE TABLE IF NOT EXISTS continuity_marks (id serial PRIMARY KEY, at timestamptz DEFAULT now())")
-local mark = client("INSERT INTO continuity_marks DEFAULT VALUES RETURNING id")
+kit.must("write_tcp",
+  "CREATE TABLE IF NOT EXISTS continuity_marks (id serial PRIMARY KEY, at timestamptz DEFAULT now())")
+local mark = kit.must("write_tcp", "INSERT INTO continuity_marks DEFAULT VALUES RETURNING id")
 check.backups{}
 local spare = lab.by_role("spare")[1]
 local id = fault.barman_restore{ from = "oldest", host = spare }
