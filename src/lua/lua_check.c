@@ -108,17 +108,9 @@ static int c_new_primary(lua_State *L)
 	 * check's business, not this one's. */
 	for (;;) {
 		struct lab_status st;
-		size_t i;
 
 		status_collect_views(rt, &st, false);
-		found = NULL;
-		primaries = 0;
-		for (i = 0; i < st.count; i++)
-			if (st.hosts[i].reachable && st.hosts[i].in_recovery == 0 &&
-			    st.hosts[i].host != old) {
-				found = st.hosts[i].host;
-				primaries++;
-			}
+		found = status_primary_except(&st, old, &primaries);
 		status_free(&st);
 		if ((found && primaries == 1) || proc_now_ms() >= deadline)
 			break;

@@ -242,7 +242,6 @@ static int f_rejoin(lua_State *L)
 	struct drill_ctx *c;
 	const struct lab_host_rt *p = NULL;
 	struct lab_status st;
-	size_t i;
 
 	if (lua_istable(L, 2)) {
 		lua_getfield(L, 2, "rewind");
@@ -255,9 +254,7 @@ static int f_rejoin(lua_State *L)
 	allowed(L, "fault.rejoin", h);
 	c = ready(L, "fault.rejoin");
 	status_collect_views(c->rt, &st, false);
-	for (i = 0; i < st.count; i++)
-		if (st.hosts[i].reachable && st.hosts[i].in_recovery == 0 && st.hosts[i].host != h)
-			p = st.hosts[i].host;
+	p = status_primary_except(&st, h, NULL);
 	status_free(&st);
 	if (!p)
 		return luaL_error(L, "fault.rejoin: no other primary to rejoin");

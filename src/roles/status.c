@@ -165,21 +165,33 @@ static void collect_haproxy(const struct lab_rt *rt, struct lab_status *s)
 	free(csv);
 }
 
-const struct lab_host_rt *status_primary(const struct lab_status *s)
+const struct lab_host_rt *status_primary_except(const struct lab_status *s,
+                                                const struct lab_host_rt *except, int *count)
 {
 	const struct lab_host_rt *best = NULL;
 	long best_tl = -2;
+	int n = 0;
 	size_t i;
 
 	for (i = 0; i < s->count; i++) {
 		const struct host_status *h = &s->hosts[i];
 
-		if (h->reachable && h->in_recovery == 0 && h->timeline > best_tl) {
+		if (!h->reachable || h->in_recovery != 0 || h->host == except)
+			continue;
+		n++;
+		if (h->timeline > best_tl) {
 			best = h->host;
 			best_tl = h->timeline;
 		}
 	}
+	if (count)
+		*count = n;
 	return best;
+}
+
+const struct lab_host_rt *status_primary(const struct lab_status *s)
+{
+	return status_primary_except(s, NULL, NULL);
 }
 
 const struct lab_host_rt *status_current_primary(const struct lab_rt *rt, int *count)

@@ -42,6 +42,10 @@ void status_free(struct lab_status *s);
  * tie, the first in the lab file). NULL when none does. s->primaries says how many do:
  * callers that need exactly one check it. */
 const struct lab_host_rt *status_primary(const struct lab_status *s);
+/* The same rule with one server left out (the old primary, when asking who replaced it);
+ * *count (optional) gets how many of the others accept writes. */
+const struct lab_host_rt *status_primary_except(const struct lab_status *s,
+                                                const struct lab_host_rt *except, int *count);
 /* Collects the PostgreSQL views and answers the same; *count (optional) gets how many
  * servers accept writes. */
 const struct lab_host_rt *status_current_primary(const struct lab_rt *rt, int *count);
