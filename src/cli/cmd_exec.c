@@ -9,6 +9,9 @@
 #include "util/error.h"
 #include "util/strbuf.h"
 
+/* A command on a host reached over SSH ends within this. */
+#define EXEC_REMOTE_TIMEOUT_MS (30 * 60 * 1000)
+
 static const struct cli_option exec_options[] = {
     {"user", 'u', "USER", "run as this user (default: postgres)"},
     {0},
@@ -27,8 +30,12 @@ static int exec_run(const struct cli_args *args)
 
 	if (cli_require_root("exec") < 0 || cli_open_lab(&lab, &rt, args->pos[0]) < 0)
 		return EXIT_HARNESS;
-	if (cli_require_built("exec", &rt) < 0)
+	if (!rt.ops->builds_hosts && !args->rest[0]) {
+		fprintf(stderr, "pgdrill exec: lab '%s' is reached over SSH: give a command (an "
+		        "interactive shell is not available; use ssh)\n",
+		        lab.name);
 		goto cleanup;
+	}
 	if (!(h = lab_rt_host(&rt, args->pos[1]))) {
 		fprintf(stderr, "pgdrill exec: lab '%s' has no host '%s'\n", lab.name,
 		        args->pos[1]);
@@ -57,10 +64,18 @@ static int exec_run(const struct cli_args *args)
 	if (user && strcmp(user, "root") == 0)
 		spec.user = NULL;
 	spec.env = env;
-	spec.inherit_stdio = true;
+	/* Over SSH the command's output comes back whole when it ends (no terminal, no
+	 * input), within a deadline like every command pgdrill runs there. */
+	spec.inherit_stdio = rt.ops->builds_hosts;
+	if (!rt.ops->builds_hosts)
+		spec.timeout_ms = EXEC_REMOTE_TIMEOUT_MS;
 	if (host_run(&rt, h, &spec, &res) < 0) {
 		cli_report_error("exec");
 		goto cleanup;
+	}
+	if (!spec.inherit_stdio) {
+		fputs(res.out, stdout);
+		fputs(res.err, stderr);
 	}
 	rc = res.status;
 	proc_result_free(&res);
@@ -80,7 +95,8 @@ const struct cli_command cmd_exec = {
     .details = "The command runs in the host's network namespace with its /etc/hosts, as "
                "postgres unless --user says otherwise (--user root for root). PGHOST, PGPORT "
                "and PGPASSFILE are set so that plain 'psql' works. The exit code is the "
-               "command's.",
+               "command's. On hosts reached over SSH (existing labs) a command is required; "
+               "its output is printed when it ends, and it ends within 30 minutes.",
     .options = exec_options,
     .min_args = 2,
     .max_args = 2,

@@ -153,18 +153,6 @@ int cli_revert_left_faults(const char *cmd, struct lab_rt *rt, size_t *found)
 	return rc;
 }
 
-int cli_require_built(const char *cmd, const struct lab_rt *rt)
-{
-	if (rt->ops->builds_hosts)
-		return 0;
-	fprintf(stderr,
-	        "pgdrill %s: lab '%s' is made of existing hosts, reached over SSH: up, status, "
-	        "run and down work on it, but this version does not yet run '%s' on them (use "
-	        "ssh)\n",
-	        cmd, rt->lab->name, cmd);
-	return -1;
-}
-
 void cli_report_error(const char *cmd)
 {
 	fflush(stdout); /* progress first, then what went wrong */

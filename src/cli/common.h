@@ -21,9 +21,6 @@ int cli_lock_lab(const char *cmd, const struct lab_rt *rt, bool create);
  * reverted (each with the command that reverts it by hand), or -1 when the state file
  * cannot be trusted (reported); `found` (may be NULL) gets how many there were. */
 int cli_revert_left_faults(const char *cmd, struct lab_rt *rt, size_t *found);
-/* Commands that need a lab pgdrill built itself (exec, for now): says what is missing on
- * a lab of existing hosts and returns -1. */
-int cli_require_built(const char *cmd, const struct lab_rt *rt);
 /* Prints "pgdrill CMD: <last error>" to stderr. */
 void cli_report_error(const char *cmd);
 

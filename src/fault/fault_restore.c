@@ -15,6 +15,7 @@
 #include "roles/pg.h"
 #include "roles/procs.h"
 #include "roles/status.h"
+#include "util/argv.h"
 #include "util/error.h"
 #include "util/strbuf.h"
 
@@ -189,45 +190,68 @@ static int strip_standby_settings(const struct lab_rt *rt, const struct lab_host
 	return rc;
 }
 
+/* `barman recover` of `backup_id` into `dir` (to `target_time` when given). Without
+ * --target-tli barman copies only the WAL of the backup's own timeline: a backup from
+ * before a failover would stop at the failover, silently. */
+static int recover_into(const struct lab_rt *rt, const struct lab_host_rt *b,
+                        const char *target_time, const char *backup_id, const char *dir)
+{
+	struct argv args = ARGV_INIT;
+	int rc;
+
+	argv_add(&args, "recover");
+	argv_add(&args, "--target-tli");
+	argv_add(&args, "latest");
+	if (target_time) {
+		argv_add(&args, "--target-time");
+		argv_add(&args, target_time);
+		argv_add(&args, "--target-action");
+		argv_add(&args, "promote");
+	}
+	argv_add(&args, rt->lab->barman.server_name);
+	argv_add(&args, backup_id);
+	argv_add(&args, dir);
+	rc = barman_cmd(rt, b, "barman recover", argv_get(&args), NULL);
+	argv_free(&args);
+	return rc;
+}
+
+/* The restored server, as barman: on a spare host a server of the lab like any other,
+ * on its own address; on the barman host it stays on loopback, out of the lab's way. */
+static int start_restored(struct lab_rt *rt, const struct lab_host_rt *where, bool spare,
+                          const char *dir, const char *port, struct host_proc *proc)
+{
+	char *sock = host_path(where, restore_sock(where));
+	struct argv cmd = ARGV_INIT;
+	struct proc_spec spec = {.user = "barman"};
+	int rc;
+
+	argv_add(&cmd, "postgres");
+	argv_add(&cmd, "-D");
+	argv_add(&cmd, dir);
+	argv_add(&cmd, "-c");
+	argv_addf(&cmd, "port=%s", port);
+	argv_add(&cmd, "-c");
+	argv_add(&cmd, spare ? "listen_addresses=*" : "listen_addresses=127.0.0.1");
+	argv_add(&cmd, "-c");
+	argv_addf(&cmd, "unix_socket_directories=%s", sock);
+	argv_add(&cmd, "-c");
+	argv_add(&cmd, "shared_preload_libraries=");
+	argv_add(&cmd, "-c");
+	argv_add(&cmd, "cluster_name=restored");
+	spec.argv = argv_get(&cmd);
+	rc = host_spawn(rt, where, &spec, "restored-postgres", proc);
+	argv_free(&cmd);
+	free(sock);
+	return rc;
+}
+
 int fault_barman_restore(struct fault_set *fs, const char *target_time, bool from_oldest,
                          const struct lab_host_rt *spare)
 {
 	struct lab_rt *rt = fs->rt;
 	const struct lab_host_rt *b = lab_rt_by_role(rt, ROLE_BARMAN), *where = spare ? spare : b;
-	char *dir, *sock, *sockopt, *portopt, *how, port[16], state[64];
-	char backup_id[32];
-	/* Without --target-tli barman copies only the WAL of the backup's own timeline: a
-	 * backup from before a failover would stop at the failover, silently. */
-	char *rec_latest[] = {"recover",   "--target-tli", "latest", rt->lab->barman.server_name,
-	                      backup_id, NULL,           NULL};
-	char *rec_pitr[] = {"recover",
-	                    "--target-tli",
-	                    "latest",
-	                    "--target-time",
-	                    (char *)target_time,
-	                    "--target-action",
-	                    "promote",
-	                    rt->lab->barman.server_name,
-	                    backup_id,
-	                    NULL,
-	                    NULL};
-	/* On a spare host the restored server is a server of the lab like any other, on its
-	 * own address; on the barman host it stays on loopback, out of the lab's way. */
-	char *argv[] = {"postgres",
-	                "-D",
-	                NULL,
-	                "-c",
-	                NULL,
-	                "-c",
-	                spare ? "listen_addresses=*" : "listen_addresses=127.0.0.1",
-	                "-c",
-	                NULL,
-	                "-c",
-	                "shared_preload_libraries=",
-	                "-c",
-	                "cluster_name=restored",
-	                NULL};
-	struct proc_spec spec = {.argv = argv, .user = "barman"};
+	char *dir, *how, port[16], state[64], backup_id[32];
 	struct host_proc proc;
 	struct fault *f;
 	int rc = 0;
@@ -253,9 +277,6 @@ int fault_barman_restore(struct fault_set *fs, const char *target_time, bool fro
 	    host_mkdir(rt, where, restore_dir(where), 0700, "barman") < 0)
 		return fault_failed(fs, f);
 	dir = host_path(where, restore_dir(where));
-	sock = host_path(where, restore_sock(where));
-	rec_latest[5] = dir;
-	rec_pitr[9] = dir;
 	how = target_time ? xasprintf("barman recover --target-time '%s' from backup %s into %s "
 	                              "on %s, started on port %s",
 	                              target_time, backup_id, dir, where->def->name, port)
@@ -263,16 +284,10 @@ int fault_barman_restore(struct fault_set *fs, const char *target_time, bool fro
 	                              "started on port %s",
 	                              backup_id, from_oldest ? "oldest" : "newest", dir,
 	                              where->def->name, port);
-	if (barman_cmd(rt, b, "barman recover", target_time ? rec_pitr : rec_latest, NULL) < 0 ||
-	    strip_standby_settings(rt, where) < 0)
+	if (recover_into(rt, b, target_time, backup_id, dir) < 0 ||
+	    strip_standby_settings(rt, where) < 0 ||
+	    start_restored(rt, where, spare != NULL, dir, port, &proc) < 0)
 		rc = -1;
-	portopt = xasprintf("port=%s", port);
-	sockopt = xasprintf("unix_socket_directories=%s", sock);
-	argv[2] = dir;
-	argv[4] = portopt;
-	argv[8] = sockopt;
-	if (rc == 0)
-		rc = host_spawn(rt, where, &spec, "restored-postgres", &proc);
 	if (rc == 0) {
 		snprintf(state, sizeof(state), "%d %llu", (int)proc.pid, proc.start);
 		rc = fault_restate(fs, f, state);
@@ -281,8 +296,5 @@ int fault_barman_restore(struct fault_set *fs, const char *target_time, bool fro
 	             : fault_failed(fs, f);
 	free(how);
 	free(dir);
-	free(sock);
-	free(portopt);
-	free(sockopt);
 	return rc;
 }

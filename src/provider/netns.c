@@ -17,6 +17,7 @@
 #include "provider/host.h"
 #include "provider/netns_host.h"
 #include "provider/provider.h"
+#include "util/argv.h"
 #include "util/error.h"
 #include "util/fsutil.h"
 #include "util/pgshm.h"
@@ -25,15 +26,22 @@
 /* Runs one `ip -batch` (in namespace `ns` when given: batch lines take no -n). */
 static int run_ip_batch(const char *ns, const char *script, const char *what)
 {
-	char *argv[] = {"ip", "-n", (char *)ns, "-batch", "-", NULL};
-	struct proc_spec spec = {
-	    .argv = ns ? argv : argv + 2, .input = script, .timeout_ms = 30000};
+	struct argv cmd = ARGV_INIT;
+	struct proc_spec spec = {.input = script, .timeout_ms = 30000};
 	struct proc_result res;
 	int rc = 0;
 
-	if (!ns)
-		argv[2] = "ip";
-	if (proc_run(&spec, &res) < 0)
+	argv_add(&cmd, "ip");
+	if (ns) {
+		argv_add(&cmd, "-n");
+		argv_add(&cmd, ns);
+	}
+	argv_add(&cmd, "-batch");
+	argv_add(&cmd, "-");
+	spec.argv = argv_get(&cmd);
+	rc = proc_run(&spec, &res);
+	argv_free(&cmd);
+	if (rc < 0)
 		return -1;
 	if (res.status != 0) {
 		char *tail = proc_tail(res.err, 5);

@@ -22,12 +22,9 @@ static void step(struct steps *s, const struct lab_host_rt *h, const char *user,
                  const char *cmd)
 {
 	strbuf_printf(&s->sb, "  %d. %s\n", ++s->n, what);
-	if (s->rt->ops->builds_hosts)
-		strbuf_printf(&s->sb, "     pgdrill exec --user %s %s %s -- sh -c '%s'\n", user,
-		              s->lab_file, h->def->name, cmd);
-	else
-		strbuf_printf(&s->sb, "     on %s (%s) as %s: %s\n", h->def->name,
-		              h->def->ssh.host ? h->def->ssh.host : h->addr, user, cmd);
+	/* The same on every provider: exec reaches a host over SSH too. */
+	strbuf_printf(&s->sb, "     pgdrill exec --user %s %s %s -- sh -c '%s'\n", user, s->lab_file,
+	              h->def->name, cmd);
 }
 
 static void rejoin_steps(struct steps *s, const struct lab_host_rt *h, const struct lab_host_rt *p)

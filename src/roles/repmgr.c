@@ -7,6 +7,7 @@
 #include "roles/pg.h"
 #include "roles/postgres.h"
 #include "roles/step.h"
+#include "util/argv.h"
 #include "util/error.h"
 #include "util/strbuf.h"
 
@@ -146,7 +147,7 @@ int repmgr_cluster_show(const struct lab_rt *rt, const struct lab_host_rt *h, ch
 
 struct clone_job {
 	char *conf, *env0, *env[2];
-	char *argv[16];
+	struct argv argv; /* zeroed by calloc: empty */
 	struct proc_spec spec;
 	struct proc_handle handle;
 	struct proc_result res; /* when run to completion at once (remote hosts) */
@@ -171,21 +172,23 @@ int repmgr_clone_standbys(const struct lab_rt *rt, const struct lab_host_rt *pri
 		j->conf = host_path(h, "conf/repmgr.conf");
 		j->env0 = postgres_pgpass_env(h);
 		j->env[0] = j->env0;
-		j->argv[0] = "repmgr";
-		j->argv[1] = "-h";
-		j->argv[2] = (char *)primary->addr;
-		j->argv[3] = "-U";
-		j->argv[4] = "repmgr";
-		j->argv[5] = "-d";
-		j->argv[6] = "repmgr";
-		j->argv[7] = "-f";
-		j->argv[8] = j->conf;
-		j->argv[9] = "standby";
-		j->argv[10] = "clone";
+		argv_add(&j->argv, "repmgr");
+		argv_add(&j->argv, "-h");
+		argv_add(&j->argv, primary->addr);
+		argv_add(&j->argv, "-U");
+		argv_add(&j->argv, "repmgr");
+		argv_add(&j->argv, "-d");
+		argv_add(&j->argv, "repmgr");
+		argv_add(&j->argv, "-f");
+		argv_add(&j->argv, j->conf);
+		argv_add(&j->argv, "standby");
+		argv_add(&j->argv, "clone");
 		/* Without a fast checkpoint the clone waits for the next spread one (~95 s). */
-		j->argv[11] = "--fast-checkpoint";
-		j->spec = (struct proc_spec){
-		    .argv = j->argv, .user = "postgres", .env = j->env, .timeout_ms = 180000};
+		argv_add(&j->argv, "--fast-checkpoint");
+		j->spec = (struct proc_spec){.argv = argv_get(&j->argv),
+		                             .user = "postgres",
+		                             .env = j->env,
+		                             .timeout_ms = 180000};
 		/* In parallel where the provider starts local processes; one after the other
 		 * on remote hosts. */
 		if (host_can_start(rt)) {
@@ -214,12 +217,13 @@ int repmgr_clone_standbys(const struct lab_rt *rt, const struct lab_host_rt *pri
 			else
 				proc_finish(&j->handle, &res);
 			if (res.status != 0 && rc == 0)
-				rc = step_fail(rt, standbys[i], "repmgr standby clone", j->argv,
-				               &res, NULL);
+				rc = step_fail(rt, standbys[i], "repmgr standby clone",
+				               argv_get(&j->argv), &res, NULL);
 			proc_result_free(&res);
 		}
 		free(j->conf);
 		free(j->env0);
+		argv_free(&j->argv);
 	}
 	free(jobs);
 	return rc;

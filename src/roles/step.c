@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/argv.h"
 #include "util/error.h"
 #include "util/strbuf.h"
 
@@ -41,35 +42,26 @@ int step_fail(const struct lab_rt *rt, const struct lab_host_rt *h, const char *
 int step_run(const struct lab_rt *rt, const struct lab_host_rt *h, const char *step,
              const struct step_cmd *c, char **out)
 {
-	char **joined = NULL;
+	struct argv cmd = ARGV_INIT;
 	struct proc_spec spec = {
-	    .argv = c->argv,
 	    .user = c->user,
 	    .env = c->env,
 	    .input = c->input,
 	    .timeout_ms = c->timeout_ms ? c->timeout_ms : 60000,
 	};
 	struct proc_result res;
-	size_t n = 0, i;
 	int rc = 0;
 
-	if (c->args) {
-		while (c->argv[n])
-			n++;
-		for (i = 0; c->args[i]; i++)
-			;
-		joined = xcalloc(n + i + 1, sizeof(*joined));
-		memcpy(joined, c->argv, n * sizeof(*joined));
-		memcpy(joined + n, c->args, i * sizeof(*joined));
-		spec.argv = joined;
-	}
+	argv_add_all(&cmd, c->argv);
+	argv_add_all(&cmd, c->args);
+	spec.argv = argv_get(&cmd);
 	if (host_run(rt, h, &spec, &res) < 0) {
 		char *why = xstrdup(error_last());
 
 		error_clear();
 		error_set("host %s, step '%s': %s", h->def->name, step, why);
 		free(why);
-		free(joined);
+		argv_free(&cmd);
 		return -1;
 	}
 	if (c->status && res.status >= 0)
@@ -81,6 +73,6 @@ int step_run(const struct lab_rt *rt, const struct lab_host_rt *h, const char *s
 		res.out = NULL;
 	}
 	proc_result_free(&res);
-	free(joined);
+	argv_free(&cmd);
 	return rc;
 }

@@ -164,9 +164,17 @@ check "status: exit 0 with the known keys" test $? = 0
 check "status: no key is accepted again" bash -c "! grep -q accepted '$work/out'"
 up
 check "up again: already up" said "already up"
-"$PGDRILL" exec "$work/lab.yaml" postgres1 -- true >"$work/out" 2>&1
-check "exec on an existing lab: exit 2 (not available yet)" test $? = 2
-check "exec on an existing lab: says so" said "does not yet run 'exec'"
+# exec over SSH: psql as postgres on the node, over its own socket there.
+check "exec: psql on postgres1 over SSH says it is the primary" test \
+	"$("$PGDRILL" exec "$work/lab.yaml" postgres1 -- psql -X -At -c 'SELECT pg_is_in_recovery()')" = f
+"$PGDRILL" exec --user root "$work/lab.yaml" postgres2 -- sh -c 'id -u; echo err >&2; exit 3' \
+	>"$work/out" 2>"$work/err"
+check "exec: the command's exit status comes back (3)" test $? = 3
+check "exec: its stdout and stderr come back apart, as root" \
+	bash -c "test \"\$(cat '$work/out')\" = 0 && test \"\$(cat '$work/err')\" = err"
+"$PGDRILL" exec "$work/lab.yaml" postgres1 >"$work/out" 2>&1
+check "exec without a command over SSH: exit 2" test $? = 2
+check "exec without a command over SSH: says to give one" said "give a command"
 
 # ---- the standard drills, purely over SSH ----
 check "the guard hides the hosts' files" bash -c \
