@@ -14,7 +14,7 @@ bin=${PGDRILL:-build/pgdrill}
 out=$(mktemp)
 name=$($bin show --json "$lab" | python3 -c 'import json,sys; print(json.load(sys.stdin)["name"])')
 labdir=/var/lib/pgdrill/labs/$name
-trap 'rm -f "$out" "$out".*; $bin down "$lab" >/dev/null 2>&1 || true' EXIT
+trap '$bin down "$lab" >/dev/null 2>&1 || true; rm -rf "$out" "$out".*' EXIT
 
 $bin down "$lab" >/dev/null
 $bin up -q "$lab"

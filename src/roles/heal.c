@@ -46,9 +46,11 @@ static bool streams_from(const struct lab_rt *rt, const struct lab_host_rt *h,
 	bool ok = false;
 
 	status_collect_views(rt, &st, false);
+	/* Both ends say so (see health.c): a receiver the primary refuses flickers. */
 	ok = st.hosts[h->index].reachable &&
 	     strcmp(st.hosts[h->index].wal_receiver, "streaming") == 0 &&
-	     strcmp(st.hosts[h->index].upstream, p->addr) == 0;
+	     strcmp(st.hosts[h->index].upstream, p->addr) == 0 &&
+	     st.hosts[h->index].sender_streaming;
 	status_free(&st);
 	return ok;
 }
@@ -371,11 +373,13 @@ int heal_lab(struct lab_rt *rt, const struct heal_log *log, int timeout_ms, stru
 		if (!is_pg_node(h) || h == p || streams_from(rt, h, p))
 			continue;
 		say(log, "making %s follow %s", h->def->name, p->def->name);
-		if (repmgr_standby_follow(rt, h, p) < 0) {
+		if (repmgr_standby_follow(rt, h, p) < 0 || !wait_streaming(rt, h, p, 15000)) {
 			/* A standby that replayed WAL of the old primary's timeline past the point
 			 * where the new one forked off (a paused primary's walsenders kept
-			 * streaming) cannot follow: it is rewound, or rebuilt. */
-			say(log, "%s cannot follow %s: %s", h->def->name, p->def->name, error_last());
+			 * streaming) cannot follow; one that needs WAL the new primary has
+			 * recycled follows and never streams. It is rewound, or rebuilt. */
+			say(log, "%s cannot follow %s: %s", h->def->name, p->def->name,
+			    error_pending() ? error_last() : "it does not stream");
 			error_clear();
 			postgres_stop(rt, h);
 			if (rejoin_or_rebuild(rt, h, p, log) < 0)

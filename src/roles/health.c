@@ -48,13 +48,16 @@ static void assess(const struct lab_rt *rt, struct health *out, bool survivors)
 			         h->host->def->name);
 			goto done;
 		}
+		/* Both ends: a receiver that the primary refuses (the WAL it asks for is gone)
+		 * says 'streaming' for a moment every second, and the primary never does. */
 		if (strcmp(h->wal_receiver, "streaming") != 0 ||
-		    strcmp(h->upstream, out->primary->addr) != 0) {
+		    strcmp(h->upstream, out->primary->addr) != 0 || !h->sender_streaming) {
 			snprintf(
 			    out->why, sizeof(out->why),
-			    "%s is not streaming from the primary %s (receiver '%s' from '%s')",
+			    "%s is not streaming from the primary %s (receiver '%s' from '%s'%s)",
 			    h->host->def->name, out->primary->def->name, h->wal_receiver,
-			    h->upstream);
+			    h->upstream,
+			    h->sender_streaming ? "" : "; the primary does not see it streaming");
 			goto done;
 		}
 	}

@@ -50,8 +50,15 @@ bool procs_find(const struct lab_rt *rt, const struct lab_host_rt *h, const char
 		found = find_one(rt, h, "repmgrd", NULL, out);
 	else if (strcmp(what, "haproxy") == 0)
 		found = find_one(rt, h, "haproxy", NULL, out);
-	else if (strcmp(what, "agent") == 0)
-		found = find_one(rt, h, "pgdrill", " agent ", out);
+	else if (strcmp(what, "agent") == 0) {
+		/* By its command line (cluster_start_agent's), whatever pgdrill's binary is
+		 * called: an agent of a binary installed under another name was never found,
+		 * and every heal started one that could not listen. */
+		char *arg = xasprintf(" agent --listen %s ", h->addr);
+
+		found = find_one(rt, h, NULL, arg, out);
+		free(arg);
+	}
 	else if (strcmp(what, "receive-wal") == 0)
 		found = find_one(rt, h, "pg_receivewal", NULL, out);
 	else if (strcmp(what, "barman-cron") == 0)

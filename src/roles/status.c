@@ -31,7 +31,8 @@ static const char node_sql[] =
 
 static const char lag_sql[] = "SELECT application_name,"
                               " pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint,"
-                              " coalesce(extract(epoch FROM replay_lag), 0)"
+                              " coalesce(extract(epoch FROM replay_lag), 0),"
+                              " state = 'streaming'"
                               " FROM pg_stat_replication";
 
 static void collect_node(const struct lab_rt *rt, struct host_status *hs)
@@ -78,6 +79,7 @@ static void collect_lag(const struct lab_rt *rt, struct lab_status *s, struct ho
 			s->hosts[k].lag_bytes =
 			    PQgetisnull(r, i, 1) ? -1 : atoll(PQgetvalue(r, i, 1));
 			s->hosts[k].lag_s = atof(PQgetvalue(r, i, 2));
+			s->hosts[k].sender_streaming = PQgetvalue(r, i, 3)[0] == 't';
 		}
 	}
 	PQclear(r);

@@ -20,6 +20,7 @@ struct host_status {
 	char wal_receiver[16]; /* standby: wal receiver state, "" when none */
 	long long lag_bytes;   /* behind the primary, -1 unknown */
 	double lag_s;          /* replay lag as the primary reports it, -1 unknown */
+	bool sender_streaming; /* the primary's walsender to it says 'streaming' */
 	char repmgr_role[16];  /* from cluster show: primary, standby, witness; "" unknown */
 	char repmgr_state[16]; /* running, unreachable, failed... */
 	char haproxy[STATUS_MAX_LISTENERS][16]; /* per listener: UP, DOWN, ... */

@@ -15,3 +15,9 @@ local rows, err = check.restored("SELECT count(*) AS n FROM continuity_marks WHE
 check.that("the oldest backup restores to the mark written now", rows and rows[1].n == "1",
   rows and ("mark " .. mark .. ": " .. rows[1].n .. " rows") or tostring(err))
 fault.revert(id)
+
+-- A target before every backup barman keeps is in no recoverable window: refused before
+-- anything is restored, with barman's windows named.
+local ok, err = pcall(fault.barman_restore, { target_time = "2001-01-01 00:00:00+00", host = spare })
+check.that("a target in no recoverable window is refused with the windows named",
+  not ok and tostring(err):find("PITR possible from", 1, true) ~= nil, tostring(err))
