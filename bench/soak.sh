@@ -10,6 +10,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-10}
 lab=${2:-labs/tutorial.yaml}
+if [ "$n" -lt 2 ]; then
+	echo "bench/soak.sh: N is at least 2 (one round is a plain 'pgdrill run')" >&2
+	exit 2
+fi
 bin=${PGDRILL:-build/pgdrill}
 out=$(mktemp)
 name=$($bin show --json "$lab" | python3 -c 'import json,sys; print(json.load(sys.stdin)["name"])')
@@ -52,25 +56,36 @@ PY
 }
 used_mb() { df -B1M --output=used "$@" 2>/dev/null | awk 'NR > 1 {s += $1} END {print s + 0}'; }
 
+# One row: the round's line from pgdrill, the harness's memory (RSS and peak, or what the
+# caller says), the lab's disk use and barman's archive as they are now.
+print_round() { # round rss peak
+	local line
+	line=$(grep "^round $1 of $n:" "$out")
+	printf '%-6s %-8s %8s %8s %8s %9s %9s  %s\n' "$1" \
+		"$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")/7" \
+		"$(sed -E 's/.*, ([0-9.]+) s$/\1/' <<<"$line")" "$2" "$3" \
+		"$(used_mb $(awk -v d="$labdir/hosts/" 'index($2, d) == 1 {print $2}' /proc/mounts))" \
+		"$(used_mb "$labdir/hosts/barman")" "$(archive)"
+}
+
 printf '%-6s %-8s %8s %8s %8s %9s %9s  %s\n' round passed wall_s rss_MB peak_MB lab_MB barman_MB \
 	"barman archive"
 seen=0
 while kill -0 $pid 2>/dev/null; do
-	done_rounds=$(grep -c "^round [0-9]* of $n:" "$out" || true)
-	if [ "$done_rounds" -gt "$seen" ]; then
-		seen=$done_rounds
-		line=$(grep "^round $seen of $n:" "$out")
-		rss=$(awk '/VmRSS/ {print int($2 / 1024)}' /proc/$pid/status 2>/dev/null || echo -)
-		hwm=$(awk '/VmHWM/ {print int($2 / 1024)}' /proc/$pid/status 2>/dev/null || echo -)
-		printf '%-6s %-8s %8s %8s %8s %9s %9s  %s\n' "$seen" \
-			"$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")/7" \
-			"$(sed -E 's/.*, ([0-9.]+) s$/\1/' <<<"$line")" "$rss" "$hwm" \
-			"$(used_mb $(awk -v d="$labdir/hosts/" 'index($2, d) == 1 {print $2}' /proc/mounts))" \
-			"$(used_mb "$labdir/hosts/barman")" "$(archive)"
+	if [ "$(grep -c "^round [0-9]* of $n:" "$out" || true)" -gt "$seen" ]; then
+		seen=$((seen + 1))
+		print_round "$seen" "$(awk '/VmRSS/ {print int($2 / 1024)}' /proc/$pid/status 2>/dev/null)" \
+			"$(awk '/VmHWM/ {print int($2 / 1024)}' /proc/$pid/status 2>/dev/null)"
+	else
+		sleep 1
 	fi
-	sleep 1
 done
 wait $pid && rc=0 || rc=$?
+# The last round ends with the process: its row, without the memory of a process gone.
+while [ "$seen" -lt "$(grep -c "^round [0-9]* of $n:" "$out" || true)" ]; do
+	seen=$((seen + 1))
+	print_round "$seen" "(ended)" "-"
+done
 grep -E "^round [0-9]+ of" "$out" | python3 -c '
 import re, sys
 rows = [re.search(r"(\d+) passed, (\d+) failed, (\d+) in error, ([\d.]+) s", l).groups()

@@ -30,12 +30,6 @@ static int exec_run(const struct cli_args *args)
 
 	if (cli_require_root("exec") < 0 || cli_open_lab(&lab, &rt, args->pos[0]) < 0)
 		return EXIT_HARNESS;
-	if (!rt.ops->builds_hosts && !args->rest[0]) {
-		fprintf(stderr, "pgdrill exec: lab '%s' is reached over SSH: give a command (an "
-		        "interactive shell is not available; use ssh)\n",
-		        lab.name);
-		goto cleanup;
-	}
 	if (!(h = lab_rt_host(&rt, args->pos[1]))) {
 		fprintf(stderr, "pgdrill exec: lab '%s' has no host '%s'\n", lab.name,
 		        args->pos[1]);
@@ -96,7 +90,8 @@ const struct cli_command cmd_exec = {
                "postgres unless --user says otherwise (--user root for root). PGHOST, PGPORT "
                "and PGPASSFILE are set so that plain 'psql' works. The exit code is the "
                "command's. On hosts reached over SSH (existing labs) a command is required; "
-               "its output is printed when it ends, and it ends within 30 minutes.",
+               "its output is printed when it ends, it gets no input, and it ends within 30 "
+               "minutes (for a shell there, use ssh).",
     .options = exec_options,
     .min_args = 2,
     .max_args = 2,
