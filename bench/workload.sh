@@ -18,7 +18,7 @@ clients=${2:-4}
 seconds=${3:-15}
 rounds=${4:-3}
 memory_seconds=${MEMORY_SECONDS:-0}
-bin=$PWD/build/pgdrill
+bin=${PGDRILL:-$PWD/build/pgdrill}
 work=$(mktemp -d)
 trap 'rm -rf "$work"; $bin down "$lab" >/dev/null 2>&1 || true' EXIT
 name=$($bin show "$lab" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["name"])')

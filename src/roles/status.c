@@ -35,15 +35,39 @@ static const char lag_sql[] = "SELECT application_name,"
                               " state = 'streaming'"
                               " FROM pg_stat_replication";
 
-static void collect_node(const struct lab_rt *rt, struct host_status *hs)
+/* The admin connection to a host: the kept one when the caller keeps them (`slot`), else
+ * a new one. */
+static PGconn *node_conn(const struct lab_rt *rt, const struct lab_host_rt *h, PGconn **slot)
 {
-	PGconn *c = pg_admin_connect(rt, hs->host, "postgres", 2);
+	PGconn *c;
+
+	if (slot && *slot)
+		return *slot;
+	c = pg_admin_connect(rt, h, "postgres", 2);
+	error_clear(); /* no connection: not reachable */
+	if (slot)
+		*slot = c;
+	return c;
+}
+
+/* Done with a query on `c`: a kept connection stays unless the query failed (then it is
+ * of no further use); any other is closed. */
+static void node_done(PGconn **slot, PGconn *c, bool answered)
+{
+	if (slot && answered)
+		return;
+	PQfinish(c);
+	if (slot)
+		*slot = NULL;
+}
+
+static void collect_node(const struct lab_rt *rt, struct host_status *hs, PGconn **slot)
+{
+	PGconn *c = node_conn(rt, hs->host, slot);
 	PGresult *r;
 
-	if (!c) {
-		error_clear();
+	if (!c)
 		return;
-	}
 	r = pg_query_within(c, node_sql, 5000);
 	error_clear(); /* no answer: not reachable */
 	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
@@ -54,22 +78,21 @@ static void collect_node(const struct lab_rt *rt, struct host_status *hs)
 		copy(hs->upstream, sizeof(hs->upstream), PQgetvalue(r, 0, 3));
 		copy(hs->wal_receiver, sizeof(hs->wal_receiver), PQgetvalue(r, 0, 4));
 	}
+	node_done(slot, c, hs->reachable);
 	PQclear(r);
-	PQfinish(c);
 }
 
 /* Lag as the primary sees each standby (by application_name = cluster_name = host). */
-static void collect_lag(const struct lab_rt *rt, struct lab_status *s, struct host_status *p)
+static void collect_lag(const struct lab_rt *rt, struct lab_status *s, struct host_status *p,
+                        PGconn **slot)
 {
-	PGconn *c = pg_admin_connect(rt, p->host, "postgres", 2);
+	PGconn *c = node_conn(rt, p->host, slot);
 	PGresult *r;
 	int i;
 	size_t k;
 
-	if (!c) {
-		error_clear();
+	if (!c)
 		return;
-	}
 	r = pg_query_within(c, lag_sql, 5000);
 	error_clear(); /* no answer: no lag figures */
 	for (i = 0; PQresultStatus(r) == PGRES_TUPLES_OK && i < PQntuples(r); i++) {
@@ -82,8 +105,8 @@ static void collect_lag(const struct lab_rt *rt, struct lab_status *s, struct ho
 			s->hosts[k].sender_streaming = PQgetvalue(r, i, 3)[0] == 't';
 		}
 	}
+	node_done(slot, c, PQresultStatus(r) == PGRES_TUPLES_OK);
 	PQclear(r);
-	PQfinish(c);
 }
 
 void status_apply_repmgr_csv(const struct lab_rt *rt, struct lab_status *s, const char *csv)
@@ -214,7 +237,8 @@ int status_collect(const struct lab_rt *rt, struct lab_status *out)
 	return status_collect_views(rt, out, true);
 }
 
-int status_collect_views(const struct lab_rt *rt, struct lab_status *out, bool with_repmgr)
+/* The PostgreSQL views of every node and the primary's view of its standbys. */
+static void collect_pg(const struct lab_rt *rt, struct lab_status *out, struct status_conns *keep)
 {
 	size_t i;
 
@@ -230,18 +254,45 @@ int status_collect_views(const struct lab_rt *rt, struct lab_status *out, bool w
 		hs->lag_bytes = -1;
 		hs->lag_s = -1;
 		if (lab_host_is_postgres(hs->host->def))
-			collect_node(rt, hs);
+			collect_node(rt, hs, keep ? &keep->conns[i] : NULL);
 	}
 	for (i = 0; i < out->count; i++) {
 		if (out->hosts[i].reachable && out->hosts[i].in_recovery == 0) {
 			out->primaries++;
-			collect_lag(rt, out, &out->hosts[i]);
+			collect_lag(rt, out, &out->hosts[i], keep ? &keep->conns[i] : NULL);
 		}
 	}
+}
+
+int status_collect_views(const struct lab_rt *rt, struct lab_status *out, bool with_repmgr)
+{
+	collect_pg(rt, out, NULL);
 	if (with_repmgr)
 		collect_repmgr(rt, out);
 	collect_haproxy(rt, out);
 	return 0;
+}
+
+void status_conns_init(struct status_conns *keep, const struct lab_rt *rt)
+{
+	keep->count = rt->nhosts;
+	keep->conns = xcalloc(rt->nhosts ? rt->nhosts : 1, sizeof(*keep->conns));
+}
+
+void status_conns_close(struct status_conns *keep)
+{
+	size_t i;
+
+	for (i = 0; i < keep->count; i++)
+		if (keep->conns[i])
+			PQfinish(keep->conns[i]);
+	free(keep->conns);
+	memset(keep, 0, sizeof(*keep));
+}
+
+void status_collect_pg(const struct lab_rt *rt, struct lab_status *out, struct status_conns *keep)
+{
+	collect_pg(rt, out, keep);
 }
 
 void status_free(struct lab_status *s)

@@ -38,6 +38,19 @@ int status_collect(const struct lab_rt *rt, struct lab_status *out);
 /* Without repmgr's view (a process per call): for polling. */
 int status_collect_views(const struct lab_rt *rt, struct lab_status *out, bool with_repmgr);
 void status_free(struct lab_status *s);
+
+/* Admin connections one poller keeps from one collection to the next, so that a poll
+ * costs a few queries, not a new backend per host (on a busy 2-core machine, reconnecting
+ * every 500 ms cost a flat-out workload a quarter of its throughput). One thread's. */
+struct status_conns {
+	struct pg_conn **conns; /* per host of the lab; NULL: connect at the next poll */
+	size_t count;
+};
+void status_conns_init(struct status_conns *keep, const struct lab_rt *rt);
+void status_conns_close(struct status_conns *keep);
+/* Only PostgreSQL's views (roles, timelines, LSNs, lag), over `keep`'s connections: a
+ * connection whose query failed is closed and made again at the next call. */
+void status_collect_pg(const struct lab_rt *rt, struct lab_status *out, struct status_conns *keep);
 /* The one answer to "who is primary now": among the servers that accept writes, the one
  * on the highest timeline (the one the cluster went on with after a split brain; on a
  * tie, the first in the lab file). NULL when none does. s->primaries says how many do:

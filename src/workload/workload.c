@@ -433,13 +433,13 @@ static void *client_main(void *arg)
 	return NULL;
 }
 
-static void sample_lag(struct workload *w)
+static void sample_lag(struct workload *w, struct status_conns *keep)
 {
 	struct lab_status st;
 	size_t i;
 	double t = (double)(workload_now_us() - w->o.t0_us) / 1e6;
 
-	status_collect_views(w->rt, &st, false);
+	status_collect_pg(w->rt, &st, keep);
 	pthread_mutex_lock(&w->mu);
 	for (i = 0; i < st.count; i++) {
 		const struct host_status *h = &st.hosts[i];
@@ -465,12 +465,15 @@ static void *sampler_main(void *arg)
 {
 	struct workload *w = arg;
 	int64_t next = workload_now_us();
+	struct status_conns keep;
 
+	status_conns_init(&keep, w->rt);
 	while (!atomic_load(&w->stop)) {
-		sample_lag(w);
+		sample_lag(w, &keep);
 		next += w->o.lag_every_ms * 1000;
 		nap_until(w, next);
 	}
+	status_conns_close(&keep);
 	return NULL;
 }
 
