@@ -48,6 +48,19 @@ void check_gap(const struct history *h, int kind, int64_t after_us, struct gap *
 				out->from_us = ends[i];
 				out->to_us = ends[i + 1];
 			}
+		/* Attempts that failed after the last success: the operations never came back
+		 * before the workload stopped (a second fault, say), and that gap is still open
+		 * however short the ones before it were. */
+		for (i = 0; i < h->count; i++) {
+			const struct op_record *r = &h->ops[i];
+
+			if (r->kind == kind && r->outcome != OP_OK && r->start_us >= ends[n - 1]) {
+				out->recovered = false;
+				out->from_us = ends[n - 1];
+				out->to_us = last_end;
+				break;
+			}
+		}
 	}
 	free(ends);
 	if (first_start < 0) { /* no operation of this kind at all */
@@ -93,7 +106,12 @@ void check_rto_verdict(const struct history *h, int64_t fault_us, int64_t max_us
 	         w.recovered ? "" : "at least ", secs(gap_us(&w)), secs(w.from_us),
 	         w.recovered ? "first ok again" : "still failing", secs(w.to_us), reads,
 	         secs(max_us));
-	if (!w.recovered)
+	if (!w.recovered && w.from_us > fault_us)
+		snprintf(v->detail, sizeof(v->detail),
+		         "writes failed again after %.3f s and never came back before the workload "
+		         "stopped; %zu attempts failed or went unanswered",
+		         secs(w.from_us), w.failed_inside);
+	else if (!w.recovered)
 		snprintf(
 		    v->detail, sizeof(v->detail),
 		    "no write succeeded after the fault; %zu attempts failed or went unanswered",

@@ -281,6 +281,32 @@ static void test_never_recovered(void **state)
 	history_free(&h);
 }
 
+/* A short blip at the first fault, then a second fault after which writes never came
+ * back: the RTO is the open gap, not the blip. */
+static void test_second_fault_never_recovered(void **state)
+{
+	struct history h = {0};
+	struct verdict v;
+	struct continuity c;
+	int64_t t;
+
+	(void)state;
+	writes(&h, 0, 2 * S, A, 1);
+	op(&h, OP_WRITE, 2 * S, 2 * S + 19 * MS, OP_FAILED, 0, 0, "conn");
+	writes(&h, 2030 * MS, 3 * S, A, 1);
+	for (t = 3 * S; t < 50 * S; t += 100 * MS)
+		op(&h, OP_WRITE, t, t + 2 * S, OP_INDETERMINATE, 0, 0, "lost");
+	check_rto_verdict(&h, 2 * S, 60 * S, &v);
+	assert_false(v.passed);
+	/* From the last ok (2.991 s) to the last attempt's end (51.9 s). */
+	assert_non_null(strstr(v.figure, "at least 48.909 s"));
+	assert_non_null(strstr(v.figure, "still failing at 51.900 s"));
+	assert_non_null(strstr(v.detail, "never came back"));
+	check_continuity(&h, &c);
+	assert_false(c.write_gap.recovered);
+	history_free(&h);
+}
+
 static void test_empty_history(void **state)
 {
 	struct history h = {0};
@@ -396,6 +422,7 @@ int main(void)
 	    cmocka_unit_test(test_switch_back_is_not_split_brain),
 	    cmocka_unit_test(test_gap_exactly_at_the_objective),
 	    cmocka_unit_test(test_never_recovered),
+	    cmocka_unit_test(test_second_fault_never_recovered),
 	    cmocka_unit_test(test_empty_history),
 	    cmocka_unit_test(test_writes_routed_to_a_standby),
 	    cmocka_unit_test(test_percentiles),
