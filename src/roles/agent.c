@@ -49,6 +49,7 @@ static int local_recovery_state(const struct agent_options *o)
 
 	snprintf(port, sizeof(port), "%d", o->pg_port);
 	c = PQconnectdbParams(keys, vals, 0);
+	pg_quiet(c);
 	if (PQstatus(c) == CONNECTION_OK) {
 		r = pg_query_within(c, "select pg_is_in_recovery()", 5000);
 		error_clear(); /* no answer: not reachable */

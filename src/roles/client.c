@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "provider/host.h"
+#include "roles/pg.h"
 
 PGconn *client_connect(const struct lab_rt *rt, const struct client_target *t)
 {
@@ -23,6 +24,7 @@ PGconn *client_connect(const struct lab_rt *rt, const struct client_target *t)
 		return NULL;
 	/* The socket is created there and stays in the lab's network for its whole life. */
 	c = PQconnectdbParams(keys, vals, 0);
+	pg_quiet(c);
 	lab_client_leave(rt, back);
 	return c;
 }

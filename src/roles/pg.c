@@ -22,12 +22,11 @@ struct admin_reach {
 	int back; /* the thread's own network namespace, while in the lab's */
 };
 
-static int reach_begin(const struct lab_rt *rt, const struct lab_host_rt *h,
-                       const char *sock_rel, long port, const char *db, int timeout_s,
-                       struct admin_reach *a)
+static int reach_begin(const struct lab_rt *rt, const struct lab_host_rt *h, const char *sock_rel,
+                       long port, const char *db, int timeout_s, struct admin_reach *a)
 {
-	static const char *const keys[] = {"host",     "port",   "user",     "dbname",
-	                                   "connect_timeout", "application_name", "password"};
+	static const char *const keys[] = {
+	    "host", "port", "user", "dbname", "connect_timeout", "application_name", "password"};
 	size_t i;
 
 	memset(a, 0, sizeof(*a));
@@ -63,8 +62,20 @@ static void reach_end(const struct lab_rt *rt, struct admin_reach *a)
 	free(a->where);
 }
 
-PGconn *pg_connect_node(const struct lab_rt *rt, const struct lab_host_rt *h,
-                        const char *sock_rel, long port, const char *db, int timeout_s)
+static void drop_notice(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+void pg_quiet(PGconn *c)
+{
+	if (c)
+		PQsetNoticeProcessor(c, drop_notice, NULL);
+}
+
+PGconn *pg_connect_node(const struct lab_rt *rt, const struct lab_host_rt *h, const char *sock_rel,
+                        long port, const char *db, int timeout_s)
 {
 	struct admin_reach a;
 	PGconn *c;
@@ -82,6 +93,7 @@ PGconn *pg_connect_node(const struct lab_rt *rt, const struct lab_host_rt *h,
 		PQfinish(c);
 		return NULL;
 	}
+	pg_quiet(c);
 	return c;
 }
 
@@ -210,8 +222,8 @@ int pg_run_once(const struct lab_rt *rt, const struct lab_host_rt *h, const char
 	return rc;
 }
 
-int pg_wait_ready(const struct lab_rt *rt, const struct lab_host_rt *h,
-                  const struct host_proc *pm, int timeout_ms)
+int pg_wait_ready(const struct lab_rt *rt, const struct lab_host_rt *h, const struct host_proc *pm,
+                  int timeout_ms)
 {
 	long long deadline = proc_now_ms() + timeout_ms;
 	struct admin_reach a;

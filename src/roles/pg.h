@@ -18,8 +18,8 @@ PGresult *pg_query_within(PGconn *c, const char *sql, int timeout_ms);
 /* PostgreSQL on host `h` as postgres: over its socket directory `sock_rel` (relative to
  * the host's root) and `port` where pgdrill reaches it locally, or over the network at the
  * host's address with the superuser's password where the provider says so. */
-PGconn *pg_connect_node(const struct lab_rt *rt, const struct lab_host_rt *h,
-                        const char *sock_rel, long port, const char *db, int timeout_s);
+PGconn *pg_connect_node(const struct lab_rt *rt, const struct lab_host_rt *h, const char *sock_rel,
+                        long port, const char *db, int timeout_s);
 PGconn *pg_admin_connect(const struct lab_rt *rt, const struct lab_host_rt *h, const char *db,
                          int timeout_s);
 /* The SQL as an error message may show it, a password literal hidden. Owned. */
@@ -29,11 +29,16 @@ char *pg_sql_for_display(const char *sql);
 int pg_exec(const struct lab_host_rt *h, PGconn *c, const char *sql);
 /* First column of the first row as an owned string (NULL for SQL NULL); -1 on error. */
 int pg_value(const struct lab_host_rt *h, PGconn *c, const char *sql, char **out);
+/* Notices and the server's messages to an idle session ("terminating connection due to
+ * unexpected postmaster exit") are not printed on pgdrill's stderr: a harness whose
+ * servers die on purpose reads failures from results, not from libpq's default printer.
+ * Every connection pgdrill makes gets it. */
+void pg_quiet(PGconn *c);
 /* Connects as admin, runs one statement, disconnects. */
 int pg_run_once(const struct lab_rt *rt, const struct lab_host_rt *h, const char *sql);
 /* Polls until the node accepts connections or `timeout_ms` passes; gives up at once when
  * the postmaster `pm` (NULL: unknown) has exited. */
-int pg_wait_ready(const struct lab_rt *rt, const struct lab_host_rt *h,
-                  const struct host_proc *pm, int timeout_ms);
+int pg_wait_ready(const struct lab_rt *rt, const struct lab_host_rt *h, const struct host_proc *pm,
+                  int timeout_ms);
 
 #endif
