@@ -99,7 +99,8 @@ static char *workload_dir_for(lua_State *L, struct drill_ctx *c)
 }
 
 /* wl = workload.start{kind="books", clients=, rate=, listener=, readers=, read_rate=,
- *                     read_listener=, backoff=, timeout=, lag_every=} */
+ *                     read_listener=, backoff=, timeout=, lag_every=,
+ *                     probe_every=} */
 static int w_start(lua_State *L)
 {
 	struct drill_ctx *c = ctx_get(L);
@@ -131,6 +132,7 @@ static int w_start(lua_State *L)
 	o.backoff_ms = opt_duration_field(L, 1, "backoff", d->reconnect_backoff, "workload.start");
 	o.timeout_ms = opt_duration_field(L, 1, "timeout", d->statement_timeout, "workload.start");
 	o.lag_every_ms = opt_duration_field(L, 1, "lag_every", 500, "workload.start");
+	o.probe_every_ms = opt_duration_field(L, 1, "probe_every", 5, "workload.start");
 	if (o.timeout_ms < 100)
 		return luaL_error(L, "bad argument to 'workload.start' (field 'timeout': at least "
 		                     "100ms)");

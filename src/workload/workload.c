@@ -12,6 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,35 +24,11 @@
 #include "provider/host.h"
 #include "util/error.h"
 #include "util/strbuf.h"
+#include "workload/internal.h"
 
-struct client {
-	struct workload *w;
-	int index; /* among the threads of its kind */
-	int kind;
-	pthread_t thread;
-	bool started;
-};
-
-struct workload {
-	struct lab_rt *rt;
-	struct workload_options o;
-	char *dir, *history_path, *lag_path;
-	char *proxy_addr, *password, write_port[16], read_port[16];
-	int64_t run_id;
-	pthread_mutex_t mu;
-	FILE *history, *lag;
-	struct workload_stats st; /* under mu */
-	atomic_bool stop;
-	atomic_llong last_acked_id;
-	struct client *clients;
-	size_t nclients;
-	pthread_t sampler;
-	bool sampler_started, stopped;
-	int64_t started_us;
-};
-
-static const char WRITE_SQL[] = "INSERT INTO books (run, id, client, title) VALUES ($1, $2, $3, $4)"
-                                " RETURNING host(inet_server_addr()), pgdrill_timeline()";
+const char WORKLOAD_WRITE_SQL[] =
+    "INSERT INTO books (run, id, client, title) VALUES ($1, $2, $3, $4)"
+    " RETURNING host(inet_server_addr()), pgdrill_timeline()";
 static const char READ_SQL[] = "SELECT host(inet_server_addr()), pgdrill_timeline(),"
                                " (SELECT count(*) FROM books WHERE run = $1 AND id = $2)";
 static const char WHO_SQL[] = "SELECT host(inet_server_addr()), pgdrill_timeline()";
@@ -226,6 +205,45 @@ static void ask_who(PGconn *c, struct op_record *r, int64_t deadline_us)
 	PQclear(res);
 }
 
+bool workload_classify(struct workload *w, PGconn *c, PGresult *res, bool sent, bool timed_out,
+                       struct op_record *r, char *msg, size_t msg_len, int64_t who_deadline_us)
+{
+	const char *sqlstate;
+	bool live = true;
+
+	if (timed_out) {
+		r->outcome = r->kind == OP_WRITE ? OP_INDETERMINATE : OP_FAILED;
+		snprintf(r->error, sizeof(r->error), OP_ERR_TIMEOUT);
+		snprintf(msg, msg_len, "no answer within %" PRId64 " ms", w->o.timeout_ms);
+		return false;
+	}
+	if (!sent || !res) {
+		/* Not sent: certainly not applied. Sent, and the connection ended without an
+		 * answer: it may have committed. */
+		r->outcome = sent && r->kind == OP_WRITE ? OP_INDETERMINATE : OP_FAILED;
+		snprintf(r->error, sizeof(r->error), OP_ERR_LOST);
+		first_line(msg, msg_len, PQerrorMessage(c));
+		return false;
+	}
+	if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+		r->outcome = OP_OK;
+		read_answer(r, res);
+		return true;
+	}
+	sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	first_line(msg, msg_len, PQresultErrorMessage(res));
+	snprintf(r->error, sizeof(r->error), "%s", sqlstate ? sqlstate : OP_ERR_LOST);
+	if (ends_session(c, sqlstate)) {
+		r->outcome = r->kind == OP_WRITE ? OP_INDETERMINATE : OP_FAILED;
+		live = false;
+	} else {
+		r->outcome = OP_FAILED;
+		if (who_deadline_us > 0)
+			ask_who(c, r, who_deadline_us);
+	}
+	return live;
+}
+
 /* Runs one operation on an open connection; returns false when the connection is done. */
 static bool run_op(struct client *cl, PGconn *c, struct op_record *r, char *msg, size_t msg_len)
 {
@@ -233,9 +251,8 @@ static bool run_op(struct client *cl, PGconn *c, struct op_record *r, char *msg,
 	char run[24], id[24], client[16], title[48];
 	const char *vals[4] = {run, id, client, title};
 	int64_t deadline = workload_now_us() + w->o.timeout_ms * 1000;
-	bool timed_out, sent, live = true;
+	bool timed_out, sent, live;
 	PGresult *res;
-	const char *sqlstate;
 
 	snprintf(run, sizeof(run), "%" PRId64, w->run_id);
 	if (cl->kind == OP_WRITE) {
@@ -250,43 +267,14 @@ static bool run_op(struct client *cl, PGconn *c, struct op_record *r, char *msg,
 	snprintf(id, sizeof(id), "%" PRId64, r->id);
 	res = exec_until(c, STMT, NULL, cl->kind == OP_WRITE ? 4 : 2, vals, deadline, &timed_out,
 	                 &sent);
-	if (timed_out) {
-		r->outcome = cl->kind == OP_WRITE ? OP_INDETERMINATE : OP_FAILED;
-		snprintf(r->error, sizeof(r->error), OP_ERR_TIMEOUT);
-		snprintf(msg, msg_len, "no answer within %" PRId64 " ms", w->o.timeout_ms);
-		return false;
-	}
-	if (!sent || !res) {
-		/* Not sent: certainly not applied. Sent, and the connection ended without an
-		 * answer: it may have committed. */
-		r->outcome = sent && cl->kind == OP_WRITE ? OP_INDETERMINATE : OP_FAILED;
-		snprintf(r->error, sizeof(r->error), OP_ERR_LOST);
-		first_line(msg, msg_len, PQerrorMessage(c));
-		return false;
-	}
-	if (PQresultStatus(res) == PGRES_TUPLES_OK) {
-		r->outcome = OP_OK;
-		read_answer(r, res);
-		PQclear(res);
-		return true;
-	}
-	sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	first_line(msg, msg_len, PQresultErrorMessage(res));
-	snprintf(r->error, sizeof(r->error), "%s", sqlstate ? sqlstate : OP_ERR_LOST);
-	if (ends_session(c, sqlstate)) {
-		r->outcome = cl->kind == OP_WRITE ? OP_INDETERMINATE : OP_FAILED;
-		live = false;
-	} else {
-		r->outcome = OP_FAILED;
-		ask_who(c, r, deadline);
-	}
+	live = workload_classify(w, c, res, sent, timed_out, r, msg, msg_len, deadline);
 	PQclear(res);
 	return live;
 }
 
 /* --- the threads ----------------------------------------------------------------------- */
 
-static void record(struct workload *w, struct op_record *r, const char *msg)
+void workload_record(struct workload *w, struct op_record *r, const char *msg)
 {
 	struct workload_stats *st = &w->st;
 
@@ -302,8 +290,27 @@ static void record(struct workload *w, struct op_record *r, const char *msg)
 			st->last_ok_write_us = r->end_us;
 	}
 	pthread_mutex_unlock(&w->mu);
-	if (r->kind == OP_WRITE && r->outcome == OP_OK)
+	if (r->kind != OP_WRITE)
+		return;
+	if (r->outcome == OP_OK) {
 		atomic_store(&w->last_acked_id, r->id);
+		atomic_store(&w->outage, false);
+	} else if (!atomic_exchange(&w->outage, true) && w->wake >= 0) {
+		uint64_t one = 1;
+
+		if (write(w->wake, &one, sizeof(one)) < 0) {
+			/* the prober polls on its own too: a lost wake-up only delays it */
+		}
+	}
+}
+
+void workload_thread_priority(void)
+{
+	/* Per thread on Linux: the thread's own id as the "process". Not fatal: an
+	 * unprivileged run keeps the default. */
+	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), WORKLOAD_NICE) < 0) {
+		/* the timings then carry the scheduler's delays too */
+	}
 }
 
 /* Sleeps until `until_us` or until the workload stops. */
@@ -334,11 +341,9 @@ static int64_t next_slot(int64_t phase, int64_t step, int64_t earliest)
 	return phase + (earliest - phase + step - 1) / step * step;
 }
 
-static PGconn *connect_listener(struct client *cl, char *msg, size_t msg_len)
+void workload_listener_params(struct workload *w, int kind, struct listener_params *p)
 {
-	struct workload *w = cl->w;
 	const struct lab_credentials *cr = &w->rt->lab->credentials;
-	char timeout[24], user_timeout[24];
 	const char *keys[] = {"host",
 	                      "port",
 	                      "user",
@@ -348,26 +353,39 @@ static PGconn *connect_listener(struct client *cl, char *msg, size_t msg_len)
 	                      "tcp_user_timeout",
 	                      "application_name",
 	                      NULL};
-	const char *vals[] = {
-	    w->proxy_addr, cl->kind == OP_WRITE ? w->write_port : w->read_port,
-	    cr->app_user,  cr->app_database,
-	    w->password,   timeout,
-	    user_timeout,  cl->kind == OP_WRITE ? "pgdrill-books-writer" : "pgdrill-books-reader",
-	    NULL};
+	const char *vals[] = {w->proxy_addr,
+	                      kind == OP_WRITE ? w->write_port : w->read_port,
+	                      cr->app_user,
+	                      cr->app_database,
+	                      w->password,
+	                      p->timeout,
+	                      p->user_timeout,
+	                      kind == OP_WRITE ? "pgdrill-books-writer" : "pgdrill-books-reader",
+	                      NULL};
 
-	snprintf(timeout, sizeof(timeout), "%" PRId64, (w->o.timeout_ms + 999) / 1000);
+	snprintf(p->timeout, sizeof(p->timeout), "%" PRId64, (w->o.timeout_ms + 999) / 1000);
+	snprintf(p->user_timeout, sizeof(p->user_timeout), "%" PRId64, w->o.timeout_ms);
+	memcpy(p->keys, keys, sizeof(keys));
+	memcpy(p->vals, vals, sizeof(vals));
+}
+
+static PGconn *connect_listener(struct client *cl, char *msg, size_t msg_len)
+{
+	struct workload *w = cl->w;
+	struct listener_params lp;
 	PGconn *c;
 	PGresult *res;
 	bool timed_out;
 
-	snprintf(user_timeout, sizeof(user_timeout), "%" PRId64, w->o.timeout_ms);
-	c = PQconnectdbParams(keys, vals, 0);
+	workload_listener_params(w, cl->kind, &lp);
+	c = PQconnectdbParams(lp.keys, lp.vals, 0);
+	pg_quiet(c);
 	if (PQstatus(c) != CONNECTION_OK) {
 		first_line(msg, msg_len, PQerrorMessage(c));
 		PQfinish(c);
 		return NULL;
 	}
-	res = PQsendPrepare(c, STMT, cl->kind == OP_WRITE ? WRITE_SQL : READ_SQL,
+	res = PQsendPrepare(c, STMT, cl->kind == OP_WRITE ? WORKLOAD_WRITE_SQL : READ_SQL,
 	                    cl->kind == OP_WRITE ? 4 : 2, NULL)
 	          ? wait_result(c, workload_now_us() + w->o.timeout_ms * 1000, &timed_out)
 	          : NULL;
@@ -388,7 +406,10 @@ static void *client_main(void *arg)
 	double rate = cl->kind == OP_WRITE ? w->o.rate : w->o.read_rate;
 	int peers = cl->kind == OP_WRITE ? w->o.clients : w->o.readers;
 	int64_t interval = rate > 0 ? (int64_t)(1e6 * peers / rate) : 0;
-	int64_t phase = workload_now_us() + interval * cl->index / (peers ? peers : 1);
+	/* The grid starts at the workload's start, not at this thread's: threads start (and
+	 * connect) at different moments, and phases taken from their own clocks bunched the
+	 * clients' writes, leaving 15 ms with no write under way in a 5 ms schedule. */
+	int64_t phase = w->started_us + interval * cl->index / (peers ? peers : 1);
 	int64_t next = phase;
 	PGconn *c = NULL;
 	bool live;
@@ -397,6 +418,7 @@ static void *client_main(void *arg)
 		fprintf(stderr, "pgdrill: workload client: %s\n", error_last());
 		return NULL;
 	}
+	workload_thread_priority();
 	while (!atomic_load(&w->stop)) {
 		struct op_record r = {.client = (uint16_t)cl->index, .kind = (uint8_t)cl->kind};
 		char msg[200] = "";
@@ -412,7 +434,7 @@ static void *client_main(void *arg)
 				r.outcome = OP_FAILED;
 				snprintf(r.error, sizeof(r.error), OP_ERR_CONNECT);
 				r.end_us = workload_now_us() - w->o.t0_us;
-				record(w, &r, msg);
+				workload_record(w, &r, msg);
 				next = next_slot(phase, interval / 2,
 				                 workload_now_us() + w->o.backoff_ms * 1000);
 				continue;
@@ -424,7 +446,7 @@ static void *client_main(void *arg)
 			c = NULL;
 		}
 		r.end_us = workload_now_us() - w->o.t0_us;
-		record(w, &r, msg);
+		workload_record(w, &r, msg);
 		/* Late: the missed slots are skipped, no burst to catch up. */
 		next = next_slot(phase, live ? interval : interval / 2, workload_now_us());
 	}
@@ -543,6 +565,10 @@ static int start_threads(struct workload *w)
 		rc = start_thread(&w->sampler, sampler_main, w);
 		w->sampler_started = rc == 0;
 	}
+	if (rc == 0 && w->o.probe_every_ms > 0) {
+		rc = start_thread(&w->prober, workload_prober_main, w);
+		w->prober_started = rc == 0;
+	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return rc;
 }
@@ -601,6 +627,12 @@ struct workload *workload_start(struct lab_rt *rt, const struct workload_options
 	w->st.worst_lag_s = -1;
 	w->started_us = workload_now_us();
 	pthread_mutex_init(&w->mu, NULL);
+	w->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (w->wake < 0) {
+		error_set("workload: eventfd: %s", strerror(errno));
+		workload_free(w);
+		return NULL;
+	}
 	if (open_files(w) < 0 || start_threads(w) < 0) {
 		workload_free(w);
 		return NULL;
@@ -620,6 +652,14 @@ void workload_stop(struct workload *w)
 			pthread_join(w->clients[i].thread, NULL);
 	if (w->sampler_started)
 		pthread_join(w->sampler, NULL);
+	if (w->prober_started) {
+		uint64_t one = 1;
+
+		if (write(w->wake, &one, sizeof(one)) < 0) {
+			/* the prober looks at the stop flag every 50 ms on its own */
+		}
+		pthread_join(w->prober, NULL);
+	}
 	if (w->history)
 		fflush(w->history);
 	if (w->lag)
@@ -693,6 +733,8 @@ void workload_free(struct workload *w)
 	if (w->lag)
 		fclose(w->lag);
 	pthread_mutex_destroy(&w->mu);
+	if (w->wake >= 0)
+		close(w->wake);
 	free(w->clients);
 	free(w->dir);
 	free(w->history_path);

@@ -23,6 +23,7 @@ struct workload_options {
 	int64_t backoff_ms;         /* after a failed connect */
 	int64_t timeout_ms;         /* a statement without an answer by then is indeterminate */
 	int64_t lag_every_ms;       /* lag sampling period; 0: no sampler */
+	int64_t probe_every_ms;     /* during an outage, a probe write this often; 0: none */
 	const char *dir;            /* where history.tsv and lag.tsv go */
 	int64_t t0_us;              /* the run's monotonic start: record times count from it */
 };

@@ -85,6 +85,26 @@ oks=$(observer_oks)
 rows=$(node_sql "$sync" "$(primaries "$sync")" "SELECT count(*) FROM observer")
 check "every observer insert that returned ok is on the new primary ($oks ok, $rows rows)" \
 	test "${rows:-0}" -ge "$oks"
+check "the outage prober wrote during the outage and only while writes failed" python3 - \
+	"$history" <<'PY'
+import sys
+ops = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if not l.startswith("#")]
+writes = [(int(o[0]), int(o[1]), int(o[2]), o[5]) for o in ops if o[3] == "write"]
+prober = max(c for _, _, c, _ in writes)  # the writers are 0..clients-1, the prober next
+clients = {c for _, _, c, _ in writes if c != prober}
+probes = sorted(s for s, _, c, _ in writes if c == prober)
+if clients != set(range(prober)) or not probes:
+    sys.exit(f"no prober rows (clients {sorted(clients)}, prober {prober}, {len(probes)} rows)")
+fails = sorted(e for _, e, _, r in writes if r != "ok")
+oks = sorted(e for _, e, _, r in writes if r == "ok")
+# A probe starts while the last write that ended before it failed (20 ms of slack for an
+# ok being recorded while the prober starts its next attempt).
+for s in probes:
+    before = [e for e in fails if e <= s]
+    if not before or any(before[-1] < e <= s - 20000 for e in oks):
+        sys.exit(f"a probe started at {s / 1e6:.3f} s while writes went through")
+print(f"{len(probes)} probes, all while writes failed")
+PY
 check "the RTO agrees with the observer's view of the outage" python3 - \
 	"$(ls "$runs"/sync/*/journal.json)" "$runs/observer.log" <<'PY'
 import json, re, sys

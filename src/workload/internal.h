@@ -1,0 +1,77 @@
+/* What the workload's own files share: the workload's state, one operation's answer
+ * classified, the connection parameters of a listener, and recording. Not for callers of
+ * the workload (workload/workload.h is). */
+#ifndef PGDRILL_WORKLOAD_INTERNAL_H
+#define PGDRILL_WORKLOAD_INTERNAL_H
+
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "workload/workload.h"
+
+struct client {
+	struct workload *w;
+	int index; /* among the threads of its kind */
+	int kind;
+	pthread_t thread;
+	bool started;
+};
+
+struct workload {
+	struct lab_rt *rt;
+	struct workload_options o;
+	char *dir, *history_path, *lag_path;
+	char *proxy_addr, *password, write_port[16], read_port[16];
+	int64_t run_id;
+	pthread_mutex_t mu;
+	FILE *history, *lag;
+	struct workload_stats st; /* under mu */
+	atomic_bool stop;
+	atomic_llong last_acked_id;
+	/* Writes are failing: set by the first failed write, cleared by the next ok one.
+	 * The prober runs while it is set; `wake` (an eventfd) tells it so at once. */
+	atomic_bool outage;
+	int wake;
+	struct client *clients;
+	size_t nclients;
+	pthread_t sampler, prober;
+	bool sampler_started, prober_started, stopped;
+	int64_t started_us;
+};
+
+/* The INSERT every write runs: $1 run, $2 id, $3 client, $4 title. */
+extern const char WORKLOAD_WRITE_SQL[];
+
+/* The libpq keywords and values that reach a listener of kind OP_WRITE or OP_READ. */
+struct listener_params {
+	const char *keys[9];
+	const char *vals[9];
+	char timeout[24], user_timeout[24];
+};
+void workload_listener_params(struct workload *w, int kind, struct listener_params *p);
+
+/* Fills r's outcome, error and server from what an operation got back (`res`, or NULL
+ * when it was not sent or the connection broke or it timed out) and a one-line message;
+ * returns whether the session can go on. `who_deadline_us` > 0: on a refusal, ask the
+ * session which server refused, until then. */
+bool workload_classify(struct workload *w, PGconn *c, PGresult *res, bool sent, bool timed_out,
+                       struct op_record *r, char *msg, size_t msg_len, int64_t who_deadline_us);
+
+/* Appends one operation to the history and the counters (any thread). */
+void workload_record(struct workload *w, struct op_record *r, const char *msg);
+
+/* The nice value of the client and prober threads. They share two cores with the cluster
+ * they measure; at the default priority a burst of backend forks (a status query before a
+ * fault) delayed a client's next write by 14 ms, so the moment writes stopped was seen
+ * that late. Ahead of the cluster's processes, the clients' times are the cluster's.
+ * bench/workload.sh runs pgbench at the same value. */
+#define WORKLOAD_NICE -10
+void workload_thread_priority(void);
+
+/* The outage prober's thread (workload/prober.c). */
+void *workload_prober_main(void *arg);
+
+#endif
