@@ -39,14 +39,28 @@ function kit.must(listener, sql)
   return res
 end
 
--- Writes `rows` rows of `size` bytes each through a listener (creating the table).
+-- Writes `rows` rows of `size` bytes each through a listener (creating the table). The
+-- rows are stored as they are, not compressed (a repeated character compresses to almost
+-- nothing): `rows * size` bytes of table and of WAL.
 function kit.write_ballast_rows(listener, rows, size)
   local ok, err = check.client(listener,
-    "CREATE TABLE IF NOT EXISTS drill_rows (id bigserial PRIMARY KEY, pad text)")
+    "CREATE TABLE IF NOT EXISTS drill_rows (id bigserial PRIMARY KEY, pad text);" ..
+    " ALTER TABLE drill_rows ALTER pad SET STORAGE EXTERNAL")
   if not ok then return nil, err end
   return check.client(listener, string.format(
     "INSERT INTO drill_rows (pad) SELECT repeat('x', %d) FROM generate_series(1, %d)",
     size, rows))
+end
+
+-- How many bytes of WAL `standby` has not received from `primary`, as the two servers
+-- say themselves, and the standby's receive position (nil when either does not answer).
+function kit.wal_behind(primary, standby)
+  local r = standby:sql("SELECT pg_last_wal_receive_lsn()::text AS lsn")
+  local lsn = r and r[1] and r[1].lsn
+  if not lsn or not lsn:match("^%x+/%x+$") then return nil end
+  local p = primary:sql("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '" .. lsn ..
+    "')::bigint AS behind")
+  return p and p[1] and tonumber(p[1].behind), lsn
 end
 
 return kit

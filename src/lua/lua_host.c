@@ -1,10 +1,12 @@
 /* Host objects: `host.name`, `host.address`, `host.role`, `host:exec`, `host:sql`,
- * `host:file_read`, `host:file_write`, `host:is_primary`. */
+ * `host:file_read`, `host:file_write`, `host:is_primary`, `host:start`. */
 #include <libpq-fe.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lua/context.h"
+#include "journal/journal.h"
+#include "roles/heal.h"
 #include "roles/pg.h"
 #include "util/error.h"
 #include "util/strbuf.h"
@@ -43,7 +45,8 @@ static int h_exec(lua_State *L)
 
 	/* 0 would mean no limit at all, and a day does not fit the process layer's int. */
 	if (timeout < 1 || timeout > 3600000)
-		return luaL_error(L, "bad argument to 'exec' (field 'timeout': between 1ms and 1h)");
+		return luaL_error(L,
+		                  "bad argument to 'exec' (field 'timeout': between 1ms and 1h)");
 	char *argv[] = {"sh", "-c", (char *)cmd, NULL};
 	struct proc_spec spec = {.argv = argv,
 	                         .user = strcmp(user, "root") == 0 ? NULL : user,
@@ -197,6 +200,27 @@ static int h_is_primary(lua_State *L)
 	return 1;
 }
 
+/* host:start(): PostgreSQL on a standby that stopped (a full disk, a crash), started again
+ * as a DBA would: true, or nil and why (it runs already; not a standby; did not start). */
+static int h_start(lua_State *L)
+{
+	const struct lab_host_rt *h = lua_host_check(L, 1);
+	struct drill_ctx *c = ctx_get(L);
+	struct lab_rt *rt = ctx_rt(L, "host:start");
+
+	if (heal_start_standby(rt, h) < 0) {
+		lua_pushnil(L);
+		lua_pushstring(L, error_last());
+		error_clear();
+		return 2;
+	}
+	if (c->j)
+		journal_event(c->j, "note", NULL,
+		              "started PostgreSQL on %s, a standby that had stopped", h->def->name);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
 static int h_index(lua_State *L)
 {
 	const struct lab_host_rt *h = lua_host_check(L, 1);
@@ -242,6 +266,7 @@ void lua_host_register(lua_State *L)
 	    {"file_read", h_file_read},
 	    {"file_write", h_file_write},
 	    {"is_primary", h_is_primary},
+	    {"start", h_start},
 	    {NULL, NULL},
 	};
 

@@ -101,6 +101,21 @@ static void restart_repmgrd(const struct lab_rt *rt, const struct lab_host_rt *h
 		procs_stop(rt, h, &d, SIGTERM, 2000);
 }
 
+int heal_start_standby(struct lab_rt *rt, const struct lab_host_rt *h)
+{
+	if (!is_pg_node(h))
+		return error_set("%s runs no PostgreSQL", h->def->name);
+	if (procs_running(rt, h, "postgres"))
+		return error_set("PostgreSQL runs on %s already", h->def->name);
+	if (!host_exists(rt, h, "data/standby.signal"))
+		return error_set("%s is not a standby (no standby.signal): started as it is, it "
+		                 "would accept writes beside the primary; rejoin it instead",
+		                 h->def->name);
+	procs_end_all(rt, h, "postgres", 5000); /* backends a dead postmaster left */
+	host_release_pg_shm(rt, h, "data");
+	return postgres_start(rt, h);
+}
+
 /* A stopped node back as a standby of p: `repmgr node rejoin` with pg_rewind, and when
  * it does not stream after that, a fresh clone. */
 static int rejoin_or_rebuild(struct lab_rt *rt, const struct lab_host_rt *h,
@@ -284,10 +299,12 @@ static int barman_repoint(struct lab_rt *rt, const struct lab_host_rt *p,
 	barman_try(rt, b, "barman receive-wal --create-slot", slot_args, log);
 	resume_barman(rt, b, &cron, held, log);
 	if (barman_wait_streaming(rt, p, 15000) == 0) {
-		say(log, "barman streams from %s, from where it stopped: no WAL missed", p->def->name);
+		say(log, "barman streams from %s, from where it stopped: no WAL missed",
+		    p->def->name);
 		goto cleanup;
 	}
-	say(log, "barman cannot resume at its position on %s (%s): resetting it to the "
+	say(log,
+	    "barman cannot resume at its position on %s (%s): resetting it to the "
 	    "primary's current WAL; the WAL in between is missing from the archive",
 	    p->def->name, error_last());
 	error_clear();
@@ -357,6 +374,17 @@ int heal_lab(struct lab_rt *rt, const struct heal_log *log, int timeout_ms, stru
 			if (!primary_too)
 				continue;
 			say(log, "stopping %s, a second primary", h->def->name);
+			postgres_stop(rt, h);
+		}
+		/* A standby that stopped on its own is started first: a rejoin of a standby that
+		 * did not shut down cleanly ends in a fresh clone. A wrong upstream is mended
+		 * by the follow below. */
+		if (host_exists(rt, h, "data/standby.signal")) {
+			say(log, "starting %s, a standby that had stopped", h->def->name);
+			if (heal_start_standby(rt, h) == 0)
+				continue;
+			say(log, "%s did not start: %s", h->def->name, error_last());
+			error_clear();
 			postgres_stop(rt, h);
 		}
 		if (rejoin_or_rebuild(rt, h, p, log) < 0)

@@ -12,6 +12,12 @@ struct heal_log {
 	void *ud;
 };
 
+/* PostgreSQL on a standby that stopped on its own (a full disk ends its startup process;
+ * a crash), started again the way a DBA does: it recovers from its last restartpoint and
+ * streams from its slot, no rejoin. -1 with the error set when it runs already, is not a
+ * standby (no standby.signal: started, it would be a second primary) or does not start. */
+int heal_start_standby(struct lab_rt *rt, const struct lab_host_rt *h);
+
 /* 0 when the lab is healthy again within timeout_ms; `out` says how it ended. */
 int heal_lab(struct lab_rt *rt, const struct heal_log *log, int timeout_ms, struct health *out);
 

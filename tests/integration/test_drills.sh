@@ -103,6 +103,8 @@ def checks(name): return {c["name"]: c for c in s[name]["checks"]}
 def events(name, kind): return [e["text"] for e in s[name]["events"] if e["kind"] == kind]
 fd = s["fill_disk"]
 assert fd["outcome"] == "passed", fd
+bit = [c for n, c in checks("fill_disk").items() if n.startswith("the full disk stopped replication")]
+assert bit and bit[0]["passed"], bit  # the fault bit, as the two servers' WAL positions say
 assert any("fill_disk" in t and "reverted" in t for t in events("fill_disk", "revert"))
 bh = checks("break_pg_hba")
 assert bh["http-agent keeps routing to the refusing primary (asks over the local socket)"]["passed"]
@@ -112,6 +114,9 @@ assert br["the latest restore has every mark"]["passed"], br
 assert br["the point-in-time restore stops between the marks"]["passed"], br
 PY
 check "the fill_disk ballast bit: the journal shows it" grep -Eq "fault +#[0-9]+ fill_disk" "$runs/std.out"
+standby_logs=$STATE_DIR/labs/it-drills/logs
+check "the standby's own log says its disk was full" \
+	bash -c "cat $standby_logs/postgres*/postgres.log | grep -q 'No space left on device'"
 check "the restore ran on the spare host" grep -q "barman_restore on restore" "$runs/std.out"
 check "the restored server is gone" test ! -e "$hosts/restore/data"
 check "no ballast file is left on any disk" bash -c "! ls $hosts/*/pgdrill-ballast-* 2>/dev/null"
