@@ -8,6 +8,7 @@
 
 #include "lua/context.h"
 #include "roles/client.h"
+#include "roles/diagnose.h"
 #include "roles/haproxy.h"
 #include "roles/health.h"
 #include "roles/pg.h"
@@ -245,7 +246,8 @@ static int through(struct lab_rt *rt, const struct lab_listener *l, const char *
 		if (!r) {
 			snprintf(err, err_len, "%s", error_last());
 			error_clear();
-		} else if (PQresultStatus(r) == PGRES_TUPLES_OK || PQresultStatus(r) == PGRES_COMMAND_OK) {
+		} else if (PQresultStatus(r) == PGRES_TUPLES_OK ||
+		           PQresultStatus(r) == PGRES_COMMAND_OK) {
 			rc = 0;
 			if (server && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0)
 				snprintf(server, server_len, "%s", PQgetvalue(r, 0, 0));
@@ -311,13 +313,20 @@ static int c_writes(lua_State *L)
 			break;
 		ctx_sleep_ms(L, 100);
 	}
-	if (ok)
+	if (ok) {
 		snprintf(fig, sizeof(fig), "writes through %s commit (on %s) after %.2f s", name,
 		         server, (double)(proc_now_ms() - t0) / 1000.0);
-	else
+		verdict(L, "writes", ok, fig, "");
+	} else {
+		struct strbuf why = {0};
+
 		snprintf(fig, sizeof(fig), "no write through %s within %.1f s", name,
 		         (double)within / 1000.0);
-	verdict(L, "writes", ok, fig, ok ? "" : err);
+		strbuf_printf(&why, "%s; ", err);
+		diagnose_writes(rt, l, &why);
+		verdict(L, "writes", ok, fig, strbuf_str(&why));
+		strbuf_free(&why);
+	}
 	lua_pushboolean(L, ok);
 	return 1;
 }

@@ -143,6 +143,19 @@ history=$(ls "$runs"/sync-lag/*/workload-*/history.tsv)
 out=$(acked_writes_present "$sync" "$history")
 check "after lagging_failover every acknowledged write is on the new primary ($out)" \
 	acked_writes_present "$sync" "$history"
+# A standby killed, then the primary: the survivor is promoted and cannot commit. The
+# drill fails, the write check names the cause, the RTO is "not recovered", not the short
+# gap at the first fault; the heal brings the lab back.
+"$PGDRILL" run --keep --runs-dir "$runs/last-sync" "$sync" "$SRC/tests/lua/last_sync_standby.lua" \
+	>"$runs/last-sync.out" 2>&1
+rc=$?
+check "losing the last synchronous standby fails the drill (exit $rc)" test "$rc" = 1
+[ "$rc" = 1 ] || tail -30 "$runs/last-sync.out"
+check "the write check says the primary waits for synchronous standbys" \
+	grep -q "check FAIL writes.*waiting for synchronous standbys" "$runs/last-sync.out"
+check "the RTO says writes never came back" \
+	grep -q "check FAIL rto: writes unavailable at least" "$runs/last-sync.out"
+check_healthy "the heal brings the synchronous lab back" "$sync"
 check "the lab's processes are recorded" record_lab_pids it-sync
 check "down the synchronous lab" "$PGDRILL" down "$sync"
 assert_no_debris it-sync 10.231.10.0/24
