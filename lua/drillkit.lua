@@ -52,6 +52,14 @@ function kit.write_ballast_rows(listener, rows, size)
     size, rows))
 end
 
+-- Drops the ballast rows' table (through a listener, as it was made) and checkpoints the
+-- primary, so that the WAL they made is recycled.
+function kit.drop_ballast_rows(listener)
+  check.client(listener, "DROP TABLE IF EXISTS drill_rows")
+  local primary = lab.primary()
+  if primary then primary:sql("CHECKPOINT") end
+end
+
 -- How many bytes of WAL `standby` has not received from `primary`, as the two servers
 -- say themselves, and the standby's receive position (nil when either does not answer).
 function kit.wal_behind(primary, standby)
