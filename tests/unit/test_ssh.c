@@ -67,7 +67,10 @@ static int start_sshd(void)
 	    xasprintf("ListenAddress 127.0.0.1\nPort %d\nHostKey %s\nPidFile %s/sshd.pid\n"
 	              "AuthorizedKeysFile %s/authorized_keys\nPermitRootLogin prohibit-password\n"
 	              "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n"
-	              "StrictModes no\nSubsystem sftp internal-sftp\n",
+	              "StrictModes no\nSubsystem sftp internal-sftp\n"
+	              /* A session whose client went away behind the partition test ends in
+	               * 3 s instead of staying behind in the deleted namespace. */
+	              "ClientAliveInterval 1\nClientAliveCountMax 3\n",
 	              port, host_key, dir, dir);
 	fs_write_string(conf, text, 0600, NULL);
 	free(text);
