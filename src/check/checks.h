@@ -11,11 +11,31 @@
 
 #include "workload/history.h"
 
+#define VERDICT_MAX_NUMBERS 12
+
 struct verdict {
 	bool passed;
 	char figure[256];
 	char detail[768];
+	/* The figure as data (the journal's "measure"): `value` in `unit` against `objective`,
+	 * a maximum (NAN: none), measured as `method` says; further named numbers beside it.
+	 * unit NULL: the check measured nothing. Every verdict function fills these. */
+	const char *unit;
+	double value, objective;
+	const char *method;
+	struct {
+		const char *name;
+		double value;
+	} numbers[VERDICT_MAX_NUMBERS];
+	size_t nnumbers;
 };
+
+/* Starts a verdict: no figure, no measure. */
+void verdict_begin(struct verdict *v);
+void verdict_measure(struct verdict *v, double value, const char *unit, double objective,
+                     const char *method);
+/* A further named number; beyond VERDICT_MAX_NUMBERS it is left out. */
+void verdict_number(struct verdict *v, const char *name, double value);
 
 /* qsort order of int64_t (the checkers sort times and ids). */
 int check_cmp_i64(const void *a, const void *b);

@@ -61,6 +61,7 @@ void check_continuity_verdict(const struct history *h, const struct continuity *
 	const size_t *w = c->ops[OP_WRITE], *r = c->ops[OP_READ];
 	size_t i;
 
+	verdict_begin(v);
 	v->passed = w[OP_OK] > 0 && c->write_gap.recovered && gap_us(&c->write_gap) <= max_gap_us &&
 	            c->read_only == 0;
 	snprintf(v->figure, sizeof(v->figure),
@@ -71,7 +72,19 @@ void check_continuity_verdict(const struct history *h, const struct continuity *
 	         r[OP_FAILED] + r[OP_INDETERMINATE], c->reconnects,
 	         (double)gap_us(&c->write_gap) / 1e6, (double)max_gap_us / 1e6, ms(c->p50_us),
 	         ms(c->p95_us), ms(c->p99_us), ms(c->max_us));
-	v->detail[0] = '\0';
+	verdict_measure(v, (double)gap_us(&c->write_gap) / 1e6, "s", (double)max_gap_us / 1e6,
+	                "the longest stretch of the whole workload without an ok write");
+	verdict_number(v, "writes_ok", (double)w[OP_OK]);
+	verdict_number(v, "writes_failed", (double)w[OP_FAILED]);
+	verdict_number(v, "writes_indeterminate", (double)w[OP_INDETERMINATE]);
+	verdict_number(v, "reads_ok", (double)r[OP_OK]);
+	verdict_number(v, "reads_failed", (double)(r[OP_FAILED] + r[OP_INDETERMINATE]));
+	verdict_number(v, "reconnects", (double)c->reconnects);
+	verdict_number(v, "writes_to_standby", (double)c->read_only);
+	verdict_number(v, "latency_p50_ms", ms(c->p50_us));
+	verdict_number(v, "latency_p95_ms", ms(c->p95_us));
+	verdict_number(v, "latency_p99_ms", ms(c->p99_us));
+	verdict_number(v, "latency_max_ms", ms(c->max_us));
 	if (c->read_only)
 		snprintf(
 		    v->detail, sizeof(v->detail),

@@ -86,6 +86,7 @@ void check_rto_verdict(const struct history *h, int64_t fault_us, int64_t max_us
 	struct gap w, r;
 	char reads[96] = "";
 
+	verdict_begin(v);
 	check_gap(h, OP_WRITE, fault_us, &w);
 	check_gap(h, OP_READ, fault_us, &r);
 	if (r.any_ok || r.failed_inside)
@@ -95,12 +96,23 @@ void check_rto_verdict(const struct history *h, int64_t fault_us, int64_t max_us
 	if (!w.any_ok) {
 		v->passed = false;
 		snprintf(v->figure, sizeof(v->figure), "no write ever succeeded%s", reads);
+		verdict_number(v, "recovered", 0);
 		snprintf(v->detail, sizeof(v->detail),
 		         "the workload could not write at all; see the errors in the continuity "
 		         "check and the history");
 		return;
 	}
 	v->passed = w.recovered && gap_us(&w) <= max_us;
+	verdict_measure(v, secs(gap_us(&w)), "s", secs(max_us),
+	                "the longest write gap after the fault: from the last ok write before it "
+	                "to the first ok write after it");
+	verdict_number(v, "recovered", w.recovered);
+	verdict_number(v, "from_s", secs(w.from_us));
+	verdict_number(v, "to_s", secs(w.to_us));
+	verdict_number(v, "fault_s", secs(fault_us));
+	verdict_number(v, "failed_in_gap", (double)w.failed_inside);
+	if (r.any_ok || r.failed_inside)
+		verdict_number(v, "read_gap_s", secs(gap_us(&r)));
 	snprintf(v->figure, sizeof(v->figure),
 	         "writes unavailable %s%.3f s (last ok at %.3f s, %s at %.3f s)%s (max %.3f s)",
 	         w.recovered ? "" : "at least ", secs(gap_us(&w)), secs(w.from_us),

@@ -66,7 +66,20 @@ void check_lost_verdict(const struct lost_writes *l, int64_t rpo_us, struct verd
 {
 	size_t i, used;
 
+	verdict_begin(v);
 	v->passed = rpo_us == 0 ? l->lost == 0 : l->window_us <= rpo_us;
+	if (rpo_us == 0)
+		verdict_measure(v, (double)l->lost, "writes", 0,
+		                "acknowledged writes missing on the primary afterwards (RPO 0)");
+	else
+		verdict_measure(v, (double)l->window_us / 1e6, "s", (double)rpo_us / 1e6,
+		                "the span of the acknowledged writes missing on the primary "
+		                "afterwards, from the first one's start to the last one's end");
+	verdict_number(v, "acknowledged", (double)l->acked);
+	verdict_number(v, "lost", (double)l->lost);
+	verdict_number(v, "indeterminate", (double)l->indeterminate);
+	verdict_number(v, "committed_indeterminate", (double)l->indeterminate_present);
+	verdict_number(v, "failed_but_committed", (double)l->failed_present);
 	snprintf(v->figure, sizeof(v->figure),
 	         "%zu of %zu acknowledged writes lost; %zu indeterminate (%zu of them committed)",
 	         l->lost, l->acked, l->indeterminate, l->indeterminate_present);

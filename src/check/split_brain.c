@@ -85,8 +85,12 @@ void check_split_brain_verdict(const struct split_brain *s, struct verdict *v)
 {
 	char a[16], b[16];
 
+	verdict_begin(v);
 	v->passed = !s->found;
-	v->detail[0] = '\0';
+	verdict_measure(v, s->found, "overlaps", 0,
+	                "per server and timeline, the span from its first acknowledged write to "
+	                "the start of its last; two spans overlapping is a split brain");
+	verdict_number(v, "spans", (double)s->nspans);
 	if (!s->found) {
 		snprintf(v->figure, sizeof(v->figure),
 		         "one server at a time acknowledged writes (%zu server/timeline span%s)",

@@ -53,5 +53,6 @@ extern const struct cli_command cmd_exec;
 extern const struct cli_command cmd_down;
 extern const struct cli_command cmd_agent;
 extern const struct cli_command cmd_run;
+extern const struct cli_command cmd_report;
 
 #endif

@@ -9,10 +9,13 @@
 #include "fault/fault.h"
 #include "journal/journal.h"
 #include "lua/engine.h"
+#include "report/report.h"
 #include "roles/cluster.h"
 #include "roles/heal.h"
 #include "roles/heal_manual.h"
+#include "roles/provenance.h"
 #include "util/error.h"
+#include "util/fsutil.h"
 #include "util/strbuf.h"
 
 static volatile sig_atomic_t interrupted;
@@ -179,6 +182,20 @@ struct round {
 	int scenarios, errors, failures;
 };
 
+/* report.html beside the journal, rendered from it as `pgdrill report` would. */
+static void write_report(struct journal *j)
+{
+	struct report_run run = {.dir = j->dir, .journal = j->root};
+	struct strbuf html = STRBUF_INIT;
+	char *path = xasprintf("%s/report.html", j->dir);
+
+	report_html(&run, 1, &html);
+	if (fs_write_string(path, strbuf_str(&html), 0644, NULL) < 0)
+		cli_report_error("run");
+	strbuf_free(&html);
+	free(path);
+}
+
 /* Every scenario once, into a run directory of its own, with the verdicts printed. */
 static int run_round(struct lab_rt *rt, const struct cli_args *args, const char *runs,
                      struct round *r)
@@ -195,6 +212,7 @@ static int run_round(struct lab_rt *rt, const struct cli_args *args, const char 
 		return -1;
 	}
 	journal_open(&j, dir, rt->lab->name, stdout);
+	journal_set(&j, "provenance", provenance_collect(rt, args->pos[0]));
 	for (i = 1; i < args->npos && !interrupted; i++) {
 		enum outcome o = run_one(rt, &j, args->pos[0], args->pos[i]);
 
@@ -204,6 +222,8 @@ static int run_round(struct lab_rt *rt, const struct cli_args *args, const char 
 	}
 	if (journal_write(&j) < 0)
 		cli_report_error("run");
+	else
+		write_report(&j);
 	printf("\nverdicts:\n");
 	for (i = 0; i < (int)json_object_array_length(j.scenarios); i++) {
 		json_object *s = json_object_array_get_idx(j.scenarios, i);
@@ -211,7 +231,8 @@ static int run_round(struct lab_rt *rt, const struct cli_args *args, const char 
 		printf("  %-22s %s\n", json_object_get_string(json_object_object_get(s, "name")),
 		       json_object_get_string(json_object_object_get(s, "outcome")));
 	}
-	printf("journal: %s/journal.json\njunit:   %s/junit.xml\n", dir, dir);
+	printf("journal: %s/journal.json\njunit:   %s/junit.xml\nreport:  %s/report.html\n", dir,
+	       dir, dir);
 	journal_free(&j);
 	free(dir);
 	return 0;

@@ -1,5 +1,6 @@
 #include "journal/journal.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,11 +26,15 @@ int journal_open(struct journal *j, const char *run_dir, const char *lab, FILE *
 	char when[32];
 
 	memset(j, 0, sizeof(*j));
+	/* Figures with 15 significant digits: 3.212, not 3.2120000000000002 (a double's
+	 * noise), and still the millisecond of a time since the epoch. */
+	json_c_set_serialization_double_format("%.15g", JSON_C_OPTION_GLOBAL);
 	j->root = json_object_new_object();
 	j->scenarios = json_object_new_array();
 	j->t0_ms = proc_now_ms();
 	j->live = live;
 	j->dir = xstrdup(run_dir);
+	json_object_object_add(j->root, "format", json_object_new_int(JOURNAL_FORMAT));
 	json_object_object_add(j->root, "lab", json_object_new_string(lab));
 	json_object_object_add(j->root, "started",
 	                       json_object_new_string(iso_now(when, sizeof(when))));
@@ -128,22 +133,101 @@ void journal_event(struct journal *j, const char *kind, json_object *data, const
 	}
 }
 
+json_object *journal_measure(double value, const char *unit, double objective,
+                             const char *method)
+{
+	json_object *m = json_object_new_object();
+
+	json_object_object_add(m, "value", json_object_new_double(value));
+	json_object_object_add(m, "unit", json_object_new_string(unit));
+	if (!isnan(objective)) {
+		json_object_object_add(m, "objective", json_object_new_double(objective));
+		json_object_object_add(m, "margin", json_object_new_double(objective - value));
+	}
+	if (method)
+		json_object_object_add(m, "method", json_object_new_string(method));
+	return m;
+}
+
+void journal_set(struct journal *j, const char *key, json_object *value)
+{
+	json_object_object_add(j->root, key, value);
+}
+
+void journal_loop_begin(struct journal *j)
+{
+	json_object *checks = scenario_array(j, "checks");
+
+	if (j->loop_depth++ == 0)
+		j->loop_mark = checks ? json_object_array_length(checks) : 0;
+}
+
+/* The loop's verdicts on the timeline, once each, now that they are final. */
+void journal_loop_end(struct journal *j)
+{
+	json_object *checks = scenario_array(j, "checks");
+	size_t i, n = checks ? json_object_array_length(checks) : 0;
+
+	if (j->loop_depth == 0 || --j->loop_depth > 0)
+		return;
+	for (i = j->loop_mark; i < n; i++) {
+		json_object *c = json_object_array_get_idx(checks, i), *e = NULL;
+		int times = json_object_object_get_ex(c, "evaluations", &e) ? json_object_get_int(e) : 1;
+		bool passed = json_object_get_boolean(json_object_object_get(c, "passed"));
+
+		if (times > 1)
+			journal_event(j, passed ? "check ok" : "check FAIL", NULL,
+			              "%s: %s (the last of %d evaluations)",
+			              json_object_get_string(json_object_object_get(c, "name")),
+			              json_object_get_string(json_object_object_get(c, "figure")), times);
+	}
+}
+
+/* Inside a loop: the index of this check's earlier verdict in the loop, or -1. */
+static int loop_earlier(struct journal *j, json_object *checks, const char *name)
+{
+	size_t i, n = json_object_array_length(checks);
+
+	if (j->loop_depth == 0)
+		return -1;
+	for (i = j->loop_mark; i < n; i++)
+		if (strcmp(json_object_get_string(json_object_object_get(
+		               json_object_array_get_idx(checks, i), "name")),
+		           name) == 0)
+			return (int)i;
+	return -1;
+}
+
 void journal_check(struct journal *j, const char *name, bool passed, const char *figure,
-                   const char *detail)
+                   const char *detail, json_object *measure)
 {
 	json_object *c = json_object_new_object(), *checks = scenario_array(j, "checks");
+	int earlier = checks ? loop_earlier(j, checks, name) : -1;
 
 	json_object_object_add(c, "t", json_object_new_double(journal_now(j)));
 	json_object_object_add(c, "name", json_object_new_string(name));
 	json_object_object_add(c, "passed", json_object_new_boolean(passed));
 	json_object_object_add(c, "figure", json_object_new_string(figure ? figure : ""));
 	json_object_object_add(c, "detail", json_object_new_string(detail ? detail : ""));
+	if (measure)
+		json_object_object_add(c, "measure", measure);
+	if (!passed)
+		j->failed_checks++;
+	if (earlier >= 0) {
+		json_object *old = json_object_array_get_idx(checks, (size_t)earlier), *e = NULL;
+		int times = json_object_object_get_ex(old, "evaluations", &e) ? json_object_get_int(e)
+		                                                               : 1;
+
+		if (!json_object_get_boolean(json_object_object_get(old, "passed")))
+			j->failed_checks--;
+		json_object_object_add(c, "evaluations", json_object_new_int(times + 1));
+		json_object_array_put_idx(checks, (size_t)earlier, c);
+		return;
+	}
 	if (checks)
 		json_object_array_add(checks, c);
 	else
 		json_object_put(c);
-	if (!passed)
-		j->failed_checks++;
 	journal_event(j, passed ? "check ok" : "check FAIL", NULL, "%s: %s%s%s", name,
 	              figure ? figure : "", detail && *detail ? " - " : "", detail ? detail : "");
 }
@@ -152,6 +236,7 @@ void journal_end_scenario(struct journal *j, const char *outcome, const char *me
 {
 	if (!j->scenario)
 		return;
+	j->loop_depth = 0;
 	json_object_object_add(j->scenario, "end", json_object_new_double(journal_now(j)));
 	json_object_object_add(j->scenario, "outcome", json_object_new_string(outcome));
 	if (message)
@@ -195,6 +280,65 @@ static const char *str_field(json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
 }
 
+static double num_field(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_double(v) : 0.0;
+}
+
+/* The check's name, made unique in its scenario: a second "lag" is "lag #2". */
+static char *unique_name(json_object *checks, size_t k)
+{
+	const char *name = str_field(json_object_array_get_idx(checks, k), "name");
+	size_t i, same = 0;
+
+	for (i = 0; i <= k; i++)
+		same += strcmp(str_field(json_object_array_get_idx(checks, i), "name"), name) == 0;
+	return same > 1 ? xasprintf("%s #%zu", name, same) : xstrdup(name);
+}
+
+/* One testcase: its time is from the verdict before it (or the scenario's start) to its
+ * own; the figure goes to system-out, the measure as properties. */
+static void junit_case(struct strbuf *sb, const char *suite, json_object *checks, size_t k,
+                       double since)
+{
+	json_object *c = json_object_array_get_idx(checks, k), *m = NULL;
+	char *name = unique_name(checks, k);
+
+	strbuf_puts(sb, "    <testcase classname=\"");
+	xml_escaped(sb, suite);
+	strbuf_puts(sb, "\" name=\"");
+	xml_escaped(sb, name);
+	strbuf_printf(sb, "\" time=\"%.3f\">", num_field(c, "t") - since);
+	if (json_object_object_get_ex(c, "measure", &m)) {
+		strbuf_puts(sb, "<properties>");
+		json_object_object_foreach(m, key, val)
+		{
+			if (json_object_is_type(val, json_type_array) ||
+			    json_object_is_type(val, json_type_object))
+				continue;
+			strbuf_puts(sb, "<property name=\"");
+			xml_escaped(sb, key);
+			strbuf_puts(sb, "\" value=\"");
+			xml_escaped(sb, json_object_get_string(val));
+			strbuf_puts(sb, "\"/>");
+		}
+		strbuf_puts(sb, "</properties>");
+	}
+	if (!json_object_get_boolean(json_object_object_get(c, "passed"))) {
+		strbuf_puts(sb, "<failure message=\"");
+		xml_escaped(sb, str_field(c, "figure"));
+		strbuf_puts(sb, "\">");
+		xml_escaped(sb, str_field(c, "detail"));
+		strbuf_puts(sb, "</failure>");
+	}
+	strbuf_puts(sb, "<system-out>");
+	xml_escaped(sb, str_field(c, "figure"));
+	strbuf_puts(sb, "</system-out></testcase>\n");
+	free(name);
+}
+
 /* One testsuite per scenario, one testcase per check, and one for the scenario itself
  * so that a script error shows up even when no check ran. */
 static char *junit_xml(struct journal *j)
@@ -207,6 +351,7 @@ static char *junit_xml(struct journal *j)
 	for (i = 0; i < n; i++) {
 		json_object *s = json_object_array_get_idx(j->scenarios, i), *checks = NULL;
 		const char *name = str_field(s, "name"), *outcome = str_field(s, "outcome");
+		double since = num_field(s, "start");
 		size_t nc, failures = 0;
 
 		json_object_object_get_ex(s, "checks", &checks);
@@ -216,28 +361,17 @@ static char *junit_xml(struct journal *j)
 			    json_object_object_get(json_object_array_get_idx(checks, k), "passed"));
 		strbuf_puts(&sb, "  <testsuite name=\"");
 		xml_escaped(&sb, name);
-		strbuf_printf(&sb, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%d\">\n", nc + 1,
-		              failures, strcmp(outcome, "error") == 0);
+		strbuf_printf(&sb, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%d\" time=\"%.3f\">\n",
+		              nc + 1, failures, strcmp(outcome, "error") == 0,
+		              num_field(s, "end") - num_field(s, "start"));
 		for (k = 0; k < nc; k++) {
-			json_object *c = json_object_array_get_idx(checks, k);
-
-			strbuf_puts(&sb, "    <testcase classname=\"");
-			xml_escaped(&sb, name);
-			strbuf_puts(&sb, "\" name=\"");
-			xml_escaped(&sb, str_field(c, "name"));
-			strbuf_puts(&sb, "\">");
-			if (!json_object_get_boolean(json_object_object_get(c, "passed"))) {
-				strbuf_puts(&sb, "<failure message=\"");
-				xml_escaped(&sb, str_field(c, "figure"));
-				strbuf_puts(&sb, "\">");
-				xml_escaped(&sb, str_field(c, "detail"));
-				strbuf_puts(&sb, "</failure>");
-			}
-			strbuf_puts(&sb, "</testcase>\n");
+			junit_case(&sb, name, checks, k, since);
+			since = num_field(json_object_array_get_idx(checks, k), "t");
 		}
 		strbuf_puts(&sb, "    <testcase classname=\"");
 		xml_escaped(&sb, name);
-		strbuf_puts(&sb, "\" name=\"scenario\">");
+		strbuf_printf(&sb, "\" name=\"scenario\" time=\"%.3f\">",
+		              num_field(s, "end") - since > 0 ? num_field(s, "end") - since : 0.0);
 		if (strcmp(outcome, "error") == 0) {
 			strbuf_puts(&sb, "<error message=\"");
 			xml_escaped(&sb, str_field(s, "message"));
@@ -253,8 +387,13 @@ int journal_write(struct journal *j)
 {
 	char *json_path = xasprintf("%s/journal.json", j->dir);
 	char *junit_path = xasprintf("%s/junit.xml", j->dir), *xml = junit_xml(j);
-	const char *text = json_object_to_json_string_ext(j->root, JSON_C_TO_STRING_PRETTY);
+	const char *text;
+	char when[32];
 	int rc = 0;
+
+	json_object_object_add(j->root, "ended", json_object_new_string(iso_now(when, sizeof(when))));
+	json_object_object_add(j->root, "duration_s", json_object_new_double(journal_now(j)));
+	text = json_object_to_json_string_ext(j->root, JSON_C_TO_STRING_PRETTY);
 
 	if (fs_write_string(json_path, text, 0644, NULL) < 0 ||
 	    fs_write_string(junit_path, xml, 0644, NULL) < 0)

@@ -7,6 +7,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+/* journal.json's format: 2 added figures as data, provenance and the workloads' timelines
+ * (docs/journal.md). */
+#define JOURNAL_FORMAT 2
+
 struct journal {
 	json_object *root;
 	json_object *scenarios;
@@ -16,6 +20,8 @@ struct journal {
 	char *dir;             /* run directory */
 	int failed_checks;     /* in the current scenario */
 	long events;           /* in the current scenario, held to JOURNAL_MAX_EVENTS */
+	int loop_depth;        /* inside wait_until: a check repeated replaces its last verdict */
+	size_t loop_mark;      /* the checks recorded before the outermost loop began */
 };
 
 /* A scenario's timeline keeps at most this many events (a drill printing in a loop
@@ -29,9 +35,20 @@ double journal_now(const struct journal *j);
 /* An event on the timeline; `data` (owned, may be NULL) goes into the JSON as is. */
 void journal_event(struct journal *j, const char *kind, json_object *data, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-/* A check's verdict against an objective. */
+/* A check's figure as data: the measured value, its unit, the objective it is held to
+ * (a maximum; NAN for none, then no margin either) and how it was measured. Callers add
+ * further numbers to the object. Owned by the caller until given to journal_check. */
+json_object *journal_measure(double value, const char *unit, double objective,
+                             const char *method);
+/* A check's verdict against an objective; `measure` (owned, may be NULL) is its figure as
+ * data. Inside a loop (journal_loop_begin), a check of a name already recorded in the
+ * loop replaces that verdict: one verdict per check, the last, with its count. */
 void journal_check(struct journal *j, const char *name, bool passed, const char *figure,
-                   const char *detail);
+                   const char *detail, json_object *measure);
+void journal_loop_begin(struct journal *j);
+void journal_loop_end(struct journal *j);
+/* Run-level facts (provenance, the resolved lab) under `key`; `value` owned. */
+void journal_set(struct journal *j, const char *key, json_object *value);
 /* Where scenario-level facts go (objectives, name). Borrowed. */
 json_object *journal_scenario(struct journal *j);
 /* outcome: "passed", "failed" (an objective missed) or "error" (the harness or script). */

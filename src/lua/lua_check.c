@@ -2,6 +2,7 @@
  * journal as passed or failed with its figure. A failed check does not stop the drill;
  * it makes the run exit 1. */
 #include <libpq-fe.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,14 +18,41 @@
 #include "util/error.h"
 #include "util/proc.h"
 
-static void verdict(lua_State *L, const char *name, bool ok, const char *figure, const char *detail)
+/* Records a verdict; `measure` (owned, may be NULL) is its figure as data. */
+static void verdict(lua_State *L, const char *name, bool ok, const char *figure, const char *detail,
+                    json_object *measure)
 {
 	struct drill_ctx *c = ctx_get(L);
 
-	if (c && c->ended)
+	if (c && c->ended) {
+		json_object_put(measure);
 		luaL_error(L, "check: the drill has ended (a finalizer cannot record a verdict)");
+	}
 	if (c && c->j)
-		journal_check(c->j, name, ok, figure, detail);
+		journal_check(c->j, name, ok, figure, detail, measure);
+	else
+		json_object_put(measure);
+}
+
+/* Seconds since the drill's latest fault began, or NAN when it has none (yet). */
+static double since_last_fault(const struct drill_ctx *c)
+{
+	return c && c->j && c->faults.count
+	           ? journal_now(c->j) - c->faults.items[c->faults.count - 1].start
+	           : NAN;
+}
+
+/* A measure of seconds waited against a deadline, with the time since the latest fault. */
+static json_object *waited(const struct drill_ctx *c, long long t0, int64_t within_ms,
+                           const char *method)
+{
+	json_object *m = journal_measure((double)(proc_now_ms() - t0) / 1000.0, "s",
+	                                 (double)within_ms / 1000.0, method);
+	double since = since_last_fault(c);
+
+	if (!isnan(since))
+		json_object_object_add(m, "since_fault_s", json_object_new_double(since));
+	return m;
 }
 
 /* ok = check.that(name, condition [, figure [, detail]]) */
@@ -35,7 +63,8 @@ static int c_that(lua_State *L)
 
 	luaL_checkany(L, 2);
 	ok = lua_toboolean(L, 2);
-	verdict(L, name, ok, luaL_optstring(L, 3, ok ? "true" : "false"), luaL_optstring(L, 4, ""));
+	verdict(L, name, ok, luaL_optstring(L, 3, ok ? "true" : "false"), luaL_optstring(L, 4, ""),
+	        NULL);
 	lua_pushboolean(L, ok);
 	return 1;
 }
@@ -69,7 +98,10 @@ static int healthy_as(lua_State *L, const char *name, const char *fn, bool survi
 	if (strcmp(name, "recovery") == 0 && c->j && c->faults.count)
 		snprintf(fig + n, sizeof(fig) - n, " (%.2f s after the first fault)",
 		         journal_now(c->j) - c->faults.items[0].start);
-	verdict(L, name, h.healthy, fig, h.why);
+	verdict(L, name, h.healthy, fig, h.why,
+	        waited(c, t0, within,
+	               "from the check's start until one primary, every standby streaming from "
+	               "it and haproxy routing writes to it"));
 	lua_pushboolean(L, h.healthy);
 	return 1;
 }
@@ -125,12 +157,40 @@ static int c_new_primary(lua_State *L)
 		if (primaries > 1)
 			snprintf(detail, sizeof(detail), "%d servers accept writes", primaries);
 	}
-	verdict(L, "new primary", found && primaries == 1, fig, detail);
+	verdict(L, "new primary", found && primaries == 1, fig, detail,
+	        waited(ctx_get(L), t0, within,
+	               "from the check's start until exactly one server other than the old "
+	               "primary accepts writes"));
 	if (found && primaries == 1)
 		lua_host_push(L, found);
 	else
 		lua_pushnil(L);
 	return 1;
+}
+
+/* The lag check's measure: the worst replay lag now, and the worst the workload's sampler
+ * saw during the drill when the check was given the workload. */
+static json_object *lag_measure(lua_State *L, long long worst, uint64_t max)
+{
+	json_object *m = journal_measure((double)worst, "bytes", (double)max,
+	                                 "the largest replay lag among the standbys, as the "
+	                                 "primary's pg_stat_replication reports it");
+
+	if (lua_istable(L, 1) && lua_getfield(L, 1, "workload") != LUA_TNIL) {
+		struct workload_stats ws;
+
+		workload_stats(lua_workload_check(L, lua_gettop(L), "check.lag"), &ws);
+		if (ws.worst_lag_bytes >= 0) {
+			json_object_object_add(m, "during_bytes",
+			                       json_object_new_int64(ws.worst_lag_bytes));
+			json_object_object_add(m, "during_seconds",
+			                       json_object_new_double(ws.worst_lag_s));
+			json_object_object_add(m, "samples",
+			                       json_object_new_int64((int64_t)ws.lag_samples));
+		}
+	}
+	lua_settop(L, 1);
+	return m;
 }
 
 /* ok, worst = check.lag{max = "16MB", within = "30s"}: every standby's replay lag (as the
@@ -177,7 +237,7 @@ static int c_lag(lua_State *L)
 			break;
 		ctx_sleep_ms(L, 250);
 	}
-	snprintf(fig, sizeof(fig), "worst standby lag %lld bytes (max %llu)", worst,
+	snprintf(fig, sizeof(fig), "worst standby lag %lld bytes (max %llu)", (long long)worst,
 	         (unsigned long long)max);
 	if (lua_istable(L, 1) && lua_getfield(L, 1, "workload") != LUA_TNIL) {
 		struct workload_stats ws;
@@ -191,8 +251,8 @@ static int c_lag(lua_State *L)
 			         ws.worst_lag_bytes, ws.worst_lag_host, ws.worst_lag_s,
 			         ws.lag_samples);
 	}
-	verdict(L, "lag", ok, fig,
-	        ok ? "" : "a standby is missing from pg_stat_replication or behind");
+	verdict(L, "lag", ok, fig, ok ? "" : "a standby is missing from pg_stat_replication or behind",
+	        lag_measure(L, worst, max));
 	lua_pushboolean(L, ok);
 	lua_pushinteger(L, worst);
 	return 2;
@@ -281,6 +341,9 @@ static int c_client(lua_State *L)
 	return 2;
 }
 
+#define WRITES_METHOD                                                                              \
+	"from the check's start until a write through the listener commits"
+
 /* ok = check.writes{listener = "write_tcp", within = "30s"}: a write commits through the
  * listener within the deadline; the figure is how long that took. */
 static int c_writes(lua_State *L)
@@ -316,7 +379,8 @@ static int c_writes(lua_State *L)
 	if (ok) {
 		snprintf(fig, sizeof(fig), "writes through %s commit (on %s) after %.2f s", name,
 		         server, (double)(proc_now_ms() - t0) / 1000.0);
-		verdict(L, "writes", ok, fig, "");
+		verdict(L, "writes", ok, fig, "",
+		        waited(ctx_get(L), t0, within, WRITES_METHOD));
 	} else {
 		struct strbuf why = {0};
 
@@ -324,7 +388,8 @@ static int c_writes(lua_State *L)
 		         (double)within / 1000.0);
 		strbuf_printf(&why, "%s; ", err);
 		diagnose_writes(rt, l, &why);
-		verdict(L, "writes", ok, fig, strbuf_str(&why));
+		verdict(L, "writes", ok, fig, strbuf_str(&why),
+		        waited(ctx_get(L), t0, within, WRITES_METHOD));
 		strbuf_free(&why);
 	}
 	lua_pushboolean(L, ok);

@@ -30,8 +30,15 @@ static int k_backups(lua_State *L)
 		backups_report_free(&r);
 		ctx_sleep_ms(L, 2000);
 	}
-	if (c->j)
-		journal_check(c->j, "backups", r.ok, r.figure, r.detail);
+	if (c->j) {
+		json_object *m = journal_measure(r.newest_age_s, "s", (double)max_age / 1000.0,
+		                                 "the age of barman's newest backup; the check also "
+		                                 "needs barman check green and no WAL gap");
+
+		json_object_object_add(m, "backups", json_object_new_int64((int64_t)r.backups));
+		json_object_object_add(m, "wal_gaps", json_object_new_int64((int64_t)r.wal_gaps));
+		journal_check(c->j, "backups", r.ok, r.figure, r.detail, m);
+	}
 	lua_pushboolean(L, r.ok);
 	lua_pushstring(L, r.figure);
 	backups_report_free(&r);

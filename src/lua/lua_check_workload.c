@@ -2,6 +2,7 @@
  * check.split_brain, check.continuity. Each stops the workload first (its history must
  * be complete), records its verdict in the journal and returns pass, figure. */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -24,15 +25,61 @@ static void load(lua_State *L, struct workload *w, struct history *h, const char
 	}
 }
 
-static int finish(lua_State *L, const char *name, const struct verdict *v)
+/* The verdict's figure as data for the journal. */
+static json_object *measure_of(const struct verdict *v)
+{
+	json_object *m;
+	size_t i;
+
+	if (!v->unit)
+		return NULL;
+	m = journal_measure(v->value, v->unit, v->objective, v->method);
+	for (i = 0; i < v->nnumbers; i++) {
+		double x = v->numbers[i].value;
+
+		/* Counts as integers. */
+		json_object_object_add(m, v->numbers[i].name,
+		                       x == floor(x) && fabs(x) < 9e15 ? json_object_new_int64((int64_t)x)
+		                                                       : json_object_new_double(x));
+	}
+	return m;
+}
+
+/* Records the verdict with one more field `key` (value owned, may be NULL) in its measure,
+ * and returns pass, figure to Lua. */
+static int finish_with(lua_State *L, const char *name, const struct verdict *v, const char *key,
+                       json_object *value)
 {
 	struct drill_ctx *c = ctx_get(L);
+	json_object *m = measure_of(v);
 
+	if (value && m)
+		json_object_object_add(m, key, value);
+	else
+		json_object_put(value);
 	if (c->j)
-		journal_check(c->j, name, v->passed, v->figure, v->detail);
+		journal_check(c->j, name, v->passed, v->figure, v->detail, m);
+	else
+		json_object_put(m);
 	lua_pushboolean(L, v->passed);
 	lua_pushstring(L, v->figure);
 	return 2;
+}
+
+static int finish(lua_State *L, const char *name, const struct verdict *v)
+{
+	return finish_with(L, name, v, NULL, NULL);
+}
+
+/* The lost ids as a JSON array, the first `max` of them. */
+static json_object *lost_ids_json(const struct lost_writes *l, size_t max)
+{
+	json_object *a = json_object_new_array();
+	size_t i;
+
+	for (i = 0; i < l->lost && i < max; i++)
+		json_object_array_add(a, json_object_new_int64(l->lost_ids[i]));
+	return a;
 }
 
 /* The first fault of the drill, in µs since the run started; -1 when none. */
@@ -86,12 +133,14 @@ static int k_lost_writes(lua_State *L)
 	struct history h = {0};
 	struct lost_writes l;
 	struct verdict v;
+	json_object *ids_json;
 	int64_t *ids = NULL;
 	size_t n = 0;
 
 	load(L, w, &h, "check.lost_writes");
 	while (workload_read_back(w, &ids, &n) < 0) {
 		if (proc_now_ms() >= deadline) {
+			verdict_begin(&v);
 			v.passed = false;
 			snprintf(v.figure, sizeof(v.figure), "the writes could not be read back");
 			snprintf(v.detail, sizeof(v.detail), "%s", error_last());
@@ -106,10 +155,11 @@ static int k_lost_writes(lua_State *L)
 	check_lost_verdict(&l, rpo * 1000, &v);
 	if (l.lost)
 		write_lost_ids(w, &l);
+	ids_json = lost_ids_json(&l, 1000);
 	lost_writes_free(&l);
 	free(ids);
 	history_free(&h);
-	return finish(L, "lost writes", &v);
+	return finish_with(L, "lost writes", &v, "lost_ids", ids_json);
 }
 
 /* ok, figure = check.split_brain(wl) */

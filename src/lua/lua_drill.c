@@ -134,23 +134,33 @@ static int t_now(lua_State *L)
  * "timeout after N s". */
 static int t_wait_until(lua_State *L)
 {
+	struct drill_ctx *c = ctx_get(L);
 	int64_t timeout, interval;
+	bool found;
 	long long deadline;
 
 	luaL_checktype(L, 1, LUA_TFUNCTION);
 	timeout = arg_duration(L, 2, "wait_until");
 	interval = lua_isnoneornil(L, 3) ? 200 : arg_duration(L, 3, "wait_until");
 	deadline = proc_now_ms() + timeout;
+	/* A check evaluated in the loop records one verdict, the last: the loop ends in the
+	 * journal also when fn raises (the scenario's end resets it). */
+	if (c && c->j)
+		journal_loop_begin(c->j);
 	for (;;) {
 		lua_pushvalue(L, 1);
 		lua_call(L, 0, 1);
-		if (lua_toboolean(L, -1))
-			return 1;
+		if ((found = lua_toboolean(L, -1)))
+			break;
 		lua_pop(L, 1);
 		if (proc_now_ms() >= deadline)
 			break;
 		ctx_sleep_ms(L, interval);
 	}
+	if (c && c->j)
+		journal_loop_end(c->j);
+	if (found)
+		return 1;
 	lua_pushnil(L);
 	lua_pushfstring(L, "timeout after %f s", (double)timeout / 1000.0);
 	return 2;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "journal/timeline.h"
 #include "lua/context.h"
 #include "util/error.h"
 #include "util/strbuf.h"
@@ -19,6 +20,23 @@ struct workload *lua_workload_check(lua_State *L, int arg, const char *fn)
 		luaL_error(L, "bad argument #%d to '%s' (workload expected, got %s)", arg, fn,
 		           luaL_typename(L, arg));
 	return *p;
+}
+
+/* The workload's series for the report; left out (with a word why) when the history
+ * cannot be read back. */
+static void add_timeline(json_object *o, struct workload *w)
+{
+	char *lag = xasprintf("%s/lag.tsv", workload_dir(w));
+	struct history h = {0};
+
+	if (history_load(&h, workload_history_path(w)) == 0) {
+		json_object_object_add(o, "timeline", timeline_build(&h, lag));
+	} else {
+		json_object_object_add(o, "timeline_error", json_object_new_string(error_last()));
+		error_clear();
+	}
+	history_free(&h);
+	free(lag);
 }
 
 static void journal_stopped(struct drill_ctx *c, struct workload *w)
@@ -44,6 +62,7 @@ static void journal_stopped(struct drill_ctx *c, struct workload *w)
 	    json_object_new_int64((int64_t)(n[OP_READ][OP_FAILED] + n[OP_READ][OP_INDETERMINATE])));
 	json_object_object_add(o, "reconnects", json_object_new_int64((int64_t)s.reconnects));
 	json_object_object_add(o, "seconds", json_object_new_double((double)s.elapsed_us / 1e6));
+	add_timeline(o, w);
 	journal_event(
 	    c->j, "workload", o,
 	    "workload stopped after %.1f s: writes %zu ok, %zu failed, %zu indeterminate; "

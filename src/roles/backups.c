@@ -76,6 +76,9 @@ int backups_assess(const struct lab_rt *rt, double max_age_s, struct backups_rep
 		              why.len ? "; " : "", a.have_wal ? a.last_wal : "(nothing)", current);
 	}
 	out->ok = why.len == 0;
+	out->backups = a.nbackups;
+	out->newest_age_s = a.nbackups ? now - a.backups[a.nbackups - 1].end_time : -1;
+	out->wal_gaps = a.ngaps;
 	out->figure = barman_archive_describe(&a, now);
 	out->detail = strbuf_detach(&why);
 	free(current);

@@ -12,6 +12,9 @@ struct backups_report {
 	bool ok;
 	char *figure; /* owned: backups, their age, the recoverable windows */
 	char *detail; /* owned: what is wrong, "" when nothing */
+	size_t backups;
+	double newest_age_s; /* -1 when there is no backup */
+	size_t wal_gaps;
 };
 
 /* -1 (error set) only when barman could not be asked at all; a bad answer is a report
