@@ -23,9 +23,11 @@ fi
 packages=(
 	# build
 	gcc make cmake pkg-config clang libclang-rt-14-dev
-	libyaml-dev liblua5.4-dev libpq-dev libjson-c-dev libssh-dev libvirt-dev
+	libyaml-dev liblua5.4-dev libpq-dev libjson-c-dev libssh-dev libssl-dev libvirt-dev
 	# tests
 	libcmocka-dev python3 valgrind bc
+	# tests: reports rendered in a real browser; journals validated against their schema
+	chromium-headless-shell python3-jsonschema
 	# run time: the cluster and the machinery of a lab
 	postgresql-15 postgresql-client-15 postgresql-15-repmgr barman barman-cli haproxy
 	iproute2 nftables e2fsprogs util-linux procps

@@ -193,7 +193,7 @@ static void check_rows(struct strbuf *sb, json_object *checks)
 /* The lost-writes check's ids, or "none", and the split-brain evidence when found. */
 static void losses(struct strbuf *sb, json_object *checks)
 {
-	size_t i, k;
+	size_t i, k, shown;
 
 	for (i = 0; i < field_len(checks); i++) {
 		json_object *c = field_at(checks, i), *m = field_of(c, "measure", json_type_object);
@@ -206,9 +206,10 @@ static void losses(struct strbuf *sb, json_object *checks)
 			              field_num(m, "lost", 0));
 			if (!field_len(ids))
 				strbuf_puts(sb, "none");
-			for (k = 0; k < field_len(ids); k++)
-				strbuf_printf(sb, "%s%lld", k ? ", " : "",
-				              (long long)json_object_get_int64(field_at(ids, k)));
+			for (k = 0, shown = 0; k < field_len(ids); k++)
+				if (json_object_is_type(field_at(ids, k), json_type_int))
+					strbuf_printf(sb, "%s%lld", shown++ ? ", " : "",
+					              (long long)json_object_get_int64(field_at(ids, k)));
 			strbuf_printf(sb, " <span class=\"muted\">(of %.0f acknowledged; %.0f "
 			                  "indeterminate, %.0f of them committed)</span></p>\n",
 			              field_num(m, "acknowledged", 0), field_num(m, "indeterminate", 0),

@@ -160,8 +160,8 @@ static void lane(struct strbuf *sb, const struct axis *a, json_object *tl, const
 		x1 = fmax(x_of(a, start + step * (double)(i + 1)), x0 + 0.8);
 		strbuf_printf(sb, "M%.1f %.1fh%.1fv%.1fh%.1fz", x0, top + LANE - h, x1 - x0, h, x0 - x1);
 	}
-	strbuf_printf(sb, "\"/><text x=\"%.1f\" y=\"%.1f\" fill=\"" C_MUTED "\">max %.0f/bucket</text>\n",
-	              W - RIGHT - 90, top + 10, max);
+	strbuf_printf(sb, "\"/><text x=\"4\" y=\"%.1f\" fill=\"" C_MUTED "\">top %.0f per %g s</text>\n",
+	              top + 31, max, step);
 }
 
 /* A polyline of [t, value] points (value null: a break) scaled to `max` in a chart. */

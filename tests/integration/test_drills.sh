@@ -7,10 +7,12 @@
 PGDRILL=$1
 SRC=$2
 source "$SRC/tests/integration/lib.sh"
+source "$SRC/tests/report/browser.sh"
 lab=$SRC/tests/labs/integration/drills.yaml
 manual=$SRC/tests/labs/integration/manual_failover.yaml
 cleanup_labs+=("$lab" "$manual")
 runs=$(mktemp -d)
+artifacts=$(dirname "$PGDRILL")/test-artifacts
 trap 'rm -rf "$runs"; on_exit' EXIT
 S=$SRC/scenarios
 hosts=$STATE_DIR/labs/it-drills/hosts
@@ -87,6 +89,19 @@ check "the old primary $before is a standby again" \
 	test "$(node_sql "$lab" "$before" "SELECT pg_is_in_recovery()")" = t
 check "and streams on the new timeline" test "$(node_timeline "$lab" "$before")" = "$tl_after"
 check_healthy "the lab is healthy after kill_primary" "$lab"
+
+# --- its report: rendered by the run, shown in a real browser, the journal's figures.
+kill_dir=$(dirname "$(journal_of "$runs/kill")")
+check "the run wrote report.html and said where" grep -q "^report:  $kill_dir/report.html" "$runs/kill.out"
+check "the kill_primary report renders in Chromium: no console message, script or outside reference" \
+	browse_report "$kill_dir/report.html" "$artifacts" kill_primary
+check "the page's verdicts, measured values, lost writes and readiness are the journal's" \
+	python3 "$SRC/tests/report/verify_dom.py" "$kill_dir/journal.json" "$artifacts/kill_primary.dom"
+check "the journal is valid against schema/journal.schema.json" \
+	python3 "$SRC/tests/report/validate_journal.py" "$SRC/schema/journal.schema.json" "$kill_dir/journal.json"
+check "the JUnit testcases carry their time and figure" \
+	grep -q '<testcase classname="kill_primary" name="rto" time="[0-9.]*"><properties><property name="value"' \
+	"$kill_dir/junit.xml"
 
 # --- fill_disk, break_pg_hba, barman_restore: their own verdicts, then the lab itself.
 "$PGDRILL" run --keep --runs-dir "$runs/std" "$lab" $S/fill_disk.lua $S/break_pg_hba.lua \
@@ -196,6 +211,13 @@ assert_no_debris it-drills 10.231.8.0/24
 rc=$?
 check "kill_primary without automatic failover exits 1 (got $rc)" test "$rc" = 1
 check "and names the failed check" grep -q "check FAIL new primary" "$runs/m.out"
+m_dir=$(dirname "$(journal_of "$runs/manual")")
+check "the failed drill's report renders in Chromium" \
+	browse_report "$m_dir/report.html" "$artifacts" manual_failover
+check "and shows the failed verdicts as the journal has them" \
+	python3 "$SRC/tests/report/verify_dom.py" "$m_dir/journal.json" "$artifacts/manual_failover.dom"
+check "its Markdown summary marks the drill FAILED" \
+	bash -c "'$PGDRILL' report --md '$m_dir' | grep -qF '| kill\\_primary | (drill) | **FAILED** |'"
 check_healthy "the lab was healed afterwards" "$manual"
 
 # SIGKILL in the middle of a fault: down still removes everything.

@@ -1,0 +1,41 @@
+# Renders a report in headless Chromium without a network (its own empty network
+# namespace) and checks what any report must satisfy. Sourced by the report tests.
+#   browse_report HTML OUTDIR NAME: OUTDIR/NAME.dom (the DOM after loading),
+#   OUTDIR/NAME.png (a screenshot, A4-ish width), OUTDIR/NAME.console (Chromium's log).
+# Returns 1, saying why, when Chromium fails, logs a console message, or the page holds a
+# script or refers to anything outside itself (a link, a source, a stylesheet).
+browse_report() {
+	local html=$1 out=$2 name=$3 browser
+	browser=$(command -v chromium-headless-shell || command -v chromium || true)
+	if [ -z "$browser" ]; then
+		echo "no chromium-headless-shell or chromium: scripts/install-deps.sh installs it" >&2
+		return 1
+	fi
+	mkdir -p "$out"
+	local flags=(--no-sandbox --disable-gpu --enable-logging=stderr --v=0
+		--user-data-dir="$out/.chromium-$name")
+	if ! timeout 120 unshare -n "$browser" "${flags[@]}" --dump-dom "file://$html" \
+		>"$out/$name.dom" 2>"$out/$name.console"; then
+		echo "chromium could not render $html:" >&2
+		tail -5 "$out/$name.console" >&2
+		return 1
+	fi
+	timeout 120 unshare -n "$browser" "${flags[@]}" --window-size=1100,2600 \
+		--screenshot="$out/$name.png" "file://$html" >/dev/null 2>>"$out/$name.console" ||
+		{ echo "chromium could not take a screenshot of $html" >&2; return 1; }
+	rm -rf "$out/.chromium-$name"
+	if grep -a "CONSOLE" "$out/$name.console" >&2; then
+		echo "the page logged to the console (above)" >&2
+		return 1
+	fi
+	if grep -aqi "<script" "$html" "$out/$name.dom"; then
+		echo "the report holds a script element" >&2
+		return 1
+	fi
+	# Outside references: a link, source or stylesheet that is not an anchor in the page.
+	if grep -aoiE "(href|src|action|srcset|data)=\"[^#\"][^\"]*\"|url\(|@import" "$out/$name.dom" >&2; then
+		echo "the report refers to something outside itself (above)" >&2
+		return 1
+	fi
+	test -s "$out/$name.png" || { echo "no screenshot" >&2; return 1; }
+}
