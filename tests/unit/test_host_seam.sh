@@ -27,6 +27,10 @@ roles/secrets.c|fs_read_file|the lab'"'"'s generated passwords in its state dire
 roles/secrets.c|fs_write_string|the lab'"'"'s generated passwords in its state directory
 roles/cluster.c|fs_exists|whether the lab'"'"'s state directory exists
 lab/lab.c|open(|the lab file itself
+journal/timeline.c|fopen(|lag.tsv of a workload in the run directory
+report/report.c|fs_read_file|journal.json of a run directory the user named
+cli/cmd_run.c|fs_write_string|report.html in the run directory
+cli/cmd_report.c|fs_write_string|the report where the user asked for it
 cli/cmd_show.c|fs_mkdir_p|show --configs: the directory the user named
 cli/cmd_show.c|fs_write_string|show --configs: rendered files into the directory the user named
 '
