@@ -7,7 +7,7 @@
 #include "report/fields.h"
 #include "report/report.h"
 
-static void cell(struct strbuf *sb, const char *s)
+void report_md_cell(struct strbuf *sb, const char *s)
 {
 	for (; s && *s; s++) {
 		unsigned char c = (unsigned char)*s;
@@ -34,7 +34,7 @@ static void value(struct strbuf *sb, json_object *m, const char *key)
 	}
 	strbuf_printf(sb, strcmp(unit, "s") == 0 ? "%.3f" : "%.0f", field_num(m, key, 0));
 	strbuf_puts(sb, " ");
-	cell(sb, unit);
+	report_md_cell(sb, unit);
 }
 
 void report_markdown(const struct report_run *runs, size_t n, struct strbuf *out)
@@ -44,7 +44,7 @@ void report_markdown(const struct report_run *runs, size_t n, struct strbuf *out
 
 	report_readiness(runs, n, &rd);
 	strbuf_puts(out, "## pgdrill: ");
-	cell(out, n ? field_str(runs[0].journal, "lab", "?") : "no runs");
+	report_md_cell(out, n ? field_str(runs[0].journal, "lab", "?") : "no runs");
 	strbuf_printf(out,
 	              "\n\n**%zu of %zu drills** met every objective; readiness score **%.0f** "
 	              "(checks passed / checks run × 100 = %zu / %zu × 100)\n\n",
@@ -61,7 +61,7 @@ void report_markdown(const struct report_run *runs, size_t n, struct strbuf *out
 			const char *outcome = field_str(s, "outcome", "error");
 
 			strbuf_puts(out, "| ");
-			cell(out, field_str(s, "name", "?"));
+			report_md_cell(out, field_str(s, "name", "?"));
 			strbuf_puts(out, " | (drill) | ");
 			strbuf_puts(out, strcmp(outcome, "passed") == 0   ? "passed"
 			                 : strcmp(outcome, "failed") == 0 ? "**FAILED**"
@@ -72,7 +72,7 @@ void report_markdown(const struct report_run *runs, size_t n, struct strbuf *out
 				json_object *m = field_of(c, "measure", json_type_object);
 
 				strbuf_puts(out, "| | ");
-				cell(out, field_str(c, "name", "?"));
+				report_md_cell(out, field_str(c, "name", "?"));
 				strbuf_puts(out, field_bool(c, "passed", false) ? " | passed | "
 				                                                : " | **FAILED** | ");
 				value(out, m, "value");

@@ -328,8 +328,7 @@ static void provenance(struct strbuf *sb, const struct report_run *run)
 	strbuf_puts(sb, "</details>\n");
 }
 
-/* The page template with its placeholders filled; the body is already escaped. */
-static void page(struct strbuf *out, const char *title, const char *body)
+void report_page(struct strbuf *out, const char *title, const char *body)
 {
 	const char *p = report_page_html;
 
@@ -385,7 +384,7 @@ void report_html(const struct report_run *runs, size_t n, struct strbuf *out)
 		strbuf_puts(&body, "<h2>Provenance</h2>\n");
 		provenance(&body, &runs[r]);
 	}
-	page(out, strbuf_str(&title), strbuf_str(&body));
+	report_page(out, strbuf_str(&title), strbuf_str(&body));
 	strbuf_free(&body);
 	strbuf_free(&title);
 }

@@ -18,6 +18,12 @@ json_object *report_load_journal(const char *run_dir);
 void report_html(const struct report_run *runs, size_t n, struct strbuf *out);
 void report_markdown(const struct report_run *runs, size_t n, struct strbuf *out);
 
+/* The page template (reports/page.html, reports/style.css) around `body`, which is
+ * escaped already; `title` is escaped here. */
+void report_page(struct strbuf *out, const char *title, const char *body);
+/* Text made safe for a Markdown table cell. */
+void report_md_cell(struct strbuf *sb, const char *s);
+
 /* Shared by both renderers: what the readiness summary counts. */
 struct readiness {
 	size_t drills, drills_passed, checks, checks_passed;
