@@ -199,7 +199,13 @@ static void losses(struct strbuf *sb, json_object *checks)
 		json_object *c = field_at(checks, i), *m = field_of(c, "measure", json_type_object);
 		const char *name = field_str(c, "name", "");
 
-		if (strcmp(name, "lost writes") == 0) {
+		if (strcmp(name, "lost writes") == 0 && !field_has_num(m, "lost")) {
+			/* The check could not count them (the writes could not be read back). */
+			strbuf_puts(sb, "<p class=\"lost-unknown\"><strong>Lost writes:</strong> "
+			                "unknown: ");
+			html_text(sb, field_str(c, "figure", ""));
+			strbuf_puts(sb, "</p>\n");
+		} else if (strcmp(name, "lost writes") == 0) {
 			json_object *ids = field_of(m, "lost_ids", json_type_array);
 
 			strbuf_printf(sb, "<p id=\"lost\" data-lost=\"%.0f\"><strong>Lost writes:</strong> ",
