@@ -9,6 +9,7 @@
 
 #include "report/fields.h"
 #include "report/html.h"
+#include "report/phases.h"
 #include "report/svg.h"
 #include "util/error.h"
 #include "util/fsutil.h"
@@ -247,10 +248,11 @@ static void event_list(struct strbuf *sb, json_object *events)
 	strbuf_puts(sb, "</tbody></table></details>\n");
 }
 
-static void drill(struct strbuf *sb, json_object *s, size_t r, size_t i)
+static void drill(struct strbuf *sb, json_object *s, json_object *provenance, size_t r, size_t i)
 {
 	const char *outcome = field_str(s, "outcome", "error");
 	json_object *checks = field_of(s, "checks", json_type_array);
+	struct rto_phases phases;
 
 	strbuf_printf(sb, "<section class=\"drill\" id=\"drill-%zu-%zu\" data-outcome=\"", r, i);
 	html_token(sb, outcome);
@@ -270,6 +272,8 @@ static void drill(struct strbuf *sb, json_object *s, size_t r, size_t i)
 	}
 	check_rows(sb, checks);
 	losses(sb, checks);
+	rto_phases(s, provenance, &phases);
+	rto_phases_html(sb, &phases);
 	svg_timeline(sb, s);
 	strbuf_puts(sb,
 	            "<p class=\"legend muted\">"
@@ -386,7 +390,8 @@ void report_html(const struct report_run *runs, size_t n, struct strbuf *out)
 		json_object *sc = field_of(runs[r].journal, "scenarios", json_type_array);
 
 		for (i = 0; i < field_len(sc); i++)
-			drill(&body, field_at(sc, i), r, i);
+			drill(&body, field_at(sc, i),
+			      field_of(runs[r].journal, "provenance", json_type_object), r, i);
 		strbuf_puts(&body, "<h2>Provenance</h2>\n");
 		provenance(&body, &runs[r]);
 	}

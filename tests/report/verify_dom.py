@@ -14,6 +14,7 @@ class Report(HTMLParser):
         self.checks = []      # per drill: [(name, passed, value or None)]
         self.lost = []        # data-lost of each lost-writes line
         self.readiness = None
+        self.phases_rto = []  # data-rto of each RTO phase table
         self._row = None
 
     def handle_starttag(self, tag, attrs):
@@ -28,6 +29,8 @@ class Report(HTMLParser):
             self._row[2] = float(a["data-value"])
         elif tag == "p" and a.get("id") == "lost":
             self.lost.append(float(a["data-lost"]))
+        elif tag == "table" and a.get("id") == "rto-phases":
+            self.phases_rto.append(float(a["data-rto"]))
         elif tag == "p" and a.get("id") == "readiness":
             self.readiness = {k: int(a["data-" + k]) for k in
                               ("drills", "drills-passed", "checks", "checks-passed")}
@@ -66,6 +69,11 @@ def main():
     if page.readiness != want_ready:
         errors.append(f"readiness: page {page.readiness}, journal {want_ready}")
     rto = [c for c in checks if c["name"] == "rto"]
+    want_phases = [c["measure"]["value"] for c in rto
+                   if c["passed"] or c.get("measure", {}).get("recovered") == 1]
+    if any(abs(a - b) > 1e-9 for a, b in zip(page.phases_rto, want_phases)) or \
+            len(page.phases_rto) > len(want_phases):
+        errors.append(f"RTO phases: page {page.phases_rto}, journal {want_phases}")
     print(f"{len(scenarios)} drills, {len(checks)} checks compared"
           + (f"; RTO {rto[0]['measure']['value']:.3f} s" if rto and "measure" in rto[0] else ""))
     for e in errors:

@@ -1,0 +1,238 @@
+#include "report/phases.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/fields.h"
+#include "report/html.h"
+
+/* The difference beyond which observed and predicted disagree. */
+#define PHASE_TOLERANCE_S 1.0
+
+static json_object *check_named(json_object *scenario, const char *name)
+{
+	json_object *checks = field_of(scenario, "checks", json_type_array);
+	size_t i;
+
+	for (i = 0; i < field_len(checks); i++)
+		if (strcmp(field_str(field_at(checks, i), "name", ""), name) == 0)
+			return field_at(checks, i);
+	return NULL;
+}
+
+/* When a standby streamed again after `after`: the lag sampler's window, from the last
+ * sample that saw no standby streaming to the first that saw one (NAN, NAN: never). */
+static void standby_streaming_after(json_object *scenario, double after, double *lo, double *hi)
+{
+	json_object *events = field_of(scenario, "events", json_type_array);
+	size_t i, k;
+
+	*lo = *hi = NAN;
+	for (i = 0; i < field_len(events); i++) {
+		json_object *tl = field_of(field_of(field_at(events, i), "data", json_type_object),
+		                           "timeline", json_type_object);
+		json_object *lag = field_of(tl, "lag_bytes", json_type_object);
+
+		if (!lag)
+			continue;
+		json_object_object_foreach(lag, name, points)
+		{
+			double before = after;
+
+			(void)name;
+			for (k = 0; k < field_len(points); k++) {
+				json_object *p = field_at(points, k), *t = field_at(p, 0), *v = field_at(p, 1);
+				double ts = t ? json_object_get_double(t) : NAN;
+
+				if (!(ts > after))
+					continue;
+				if (!v || !json_object_is_type(v, json_type_int)) {
+					before = ts;
+					continue;
+				}
+				if (isnan(*hi) || ts < *hi) {
+					*hi = ts;
+					*lo = before;
+				}
+				break;
+			}
+		}
+	}
+}
+
+/* The first write listener's check timers in the resolved lab. */
+static json_object *write_listener(json_object *lab)
+{
+	json_object *ls = field_of(field_of(lab, "haproxy", json_type_object), "listeners",
+	                           json_type_array);
+	size_t i;
+
+	for (i = 0; i < field_len(ls); i++)
+		if (strcmp(field_str(field_at(ls, i), "target", ""), "primary") == 0)
+			return field_at(ls, i);
+	return NULL;
+}
+
+static void predict(json_object *provenance, struct rto_phases *p)
+{
+	json_object *lab = field_of(provenance, "lab_resolved", json_type_object);
+	json_object *repmgr = field_of(lab, "repmgr", json_type_object);
+	json_object *listener = write_listener(lab);
+	json_object *wl = field_of(lab, "workload", json_type_object);
+	double mi, ri, ra, ci, rise;
+
+	if (!repmgr || !listener || !field_has_num(repmgr, "reconnect_attempts"))
+		return;
+	mi = field_num(repmgr, "monitor_interval_ms", 1000) / 1000.0;
+	ri = field_num(repmgr, "reconnect_interval_ms", 1000) / 1000.0;
+	ra = field_num(repmgr, "reconnect_attempts", 3);
+	ci = field_num(listener, "check_interval_ms", 1000) / 1000.0;
+	rise = field_num(listener, "rise", 1);
+	p->detect_lo = ra * ri;
+	p->detect_hi = mi + ra * ri;
+	p->route_hi = rise * ci;
+	p->client = field_num(wl, "reconnect_backoff_ms", 0) / 1000.0;
+	p->predicted_lo = p->detect_lo + p->client;
+	p->predicted_hi = p->detect_hi + p->route_hi + p->client;
+	p->predicted = true;
+}
+
+void rto_phases(json_object *scenario, json_object *provenance, struct rto_phases *p)
+{
+	json_object *rto = check_named(scenario, "rto"), *m;
+	json_object *np = check_named(scenario, "new primary");
+
+	memset(p, 0, sizeof(*p));
+	p->promoted = p->standby_lo = p->standby_hi = NAN;
+	m = field_of(rto, "measure", json_type_object);
+	if (!m || !field_has_num(m, "fault_s") || field_num(m, "fault_s", -1) < 0 ||
+	    !field_has_num(m, "to_s") || field_num(m, "recovered", 0) != 1)
+		return;
+	p->have = true;
+	p->fault = field_num(m, "fault_s", 0);
+	p->last_ok = field_num(m, "from_s", p->fault);
+	p->first_ok = field_num(m, "to_s", p->fault);
+	p->rto = field_num(m, "value", p->first_ok - p->last_ok);
+	if (np && field_bool(np, "passed", false))
+		p->promoted = field_num(np, "t", NAN);
+	standby_streaming_after(scenario, isnan(p->promoted) ? p->fault : p->promoted,
+	                        &p->standby_lo, &p->standby_hi);
+	predict(provenance, p);
+}
+
+static void row(struct strbuf *sb, const char *phase, double from, double to, const char *pred,
+                const char *evidence)
+{
+	strbuf_puts(sb, "<tr><td>");
+	strbuf_puts(sb, phase);
+	strbuf_puts(sb, "</td><td class=\"num\">");
+	if (isnan(from) || isnan(to))
+		strbuf_puts(sb, "-");
+	else
+		html_value(sb, to - from, "s");
+	strbuf_puts(sb, "</td><td class=\"num\">");
+	strbuf_puts(sb, pred);
+	strbuf_puts(sb, "</td><td class=\"detail\">");
+	strbuf_puts(sb, evidence);
+	strbuf_puts(sb, "</td></tr>\n");
+}
+
+static char *range(double lo, double hi)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (lo == hi)
+		strbuf_printf(&sb, "%.1f&#160;s", hi);
+	else
+		strbuf_printf(&sb, "%.1f&#8211;%.1f&#160;s", lo, hi);
+	return strbuf_detach(&sb);
+}
+
+void rto_phases_html(struct strbuf *sb, const struct rto_phases *p)
+{
+	double promoted = isnan(p->promoted) ? p->fault : p->promoted;
+	/* The writes came back while a standby was coming back: the sampler's window holds
+	 * the first ok write (its samples are half a second apart). */
+	bool with_standby = !isnan(p->standby_hi) && p->first_ok >= p->standby_lo &&
+	                    p->first_ok <= p->standby_hi + 0.1;
+	char *detect = p->predicted ? range(p->detect_lo, p->detect_hi) : NULL;
+	char *route = p->predicted ? range(0, p->route_hi + p->client) : NULL;
+	char *total = p->predicted ? range(p->predicted_lo, p->predicted_hi) : NULL;
+	char standby[160] = "-";
+
+	if (!p->have)
+		goto done;
+	if (!isnan(p->standby_hi))
+		snprintf(standby, sizeof(standby), "between %.1f and %.1f&#160;s after the promotion",
+		         fmax(p->standby_lo - promoted, 0), p->standby_hi - promoted);
+	strbuf_printf(sb, "<h3>The RTO in phases</h3>\n<table class=\"phases\" id=\"rto-phases\" "
+	                  "data-rto=\"%.17g\"",
+	              p->rto);
+	if (p->predicted)
+		strbuf_printf(sb, " data-predicted-lo=\"%.17g\" data-predicted-hi=\"%.17g\"",
+		              p->predicted_lo, p->predicted_hi);
+	strbuf_puts(sb, "><thead><tr><th>phase</th><th>observed</th><th>predicted from the lab's "
+	                "timers</th><th>evidence</th></tr></thead><tbody>\n");
+	row(sb, "from the last ok write to the fault", p->last_ok, p->fault, "0&#160;s",
+	    "negative: a write in flight when the fault struck was acknowledged after it");
+	row(sb, "detection and promotion", p->fault, isnan(p->promoted) ? NAN : p->promoted,
+	    detect ? detect : "?",
+	    "to the new primary accepting writes (check.new_primary); predicted: repmgrd's "
+	    "reconnect_attempts &#215; reconnect_interval after it notices, within one "
+	    "monitor_interval, plus the promotion itself");
+	row(sb, "re-routing and reconnection", promoted, p->first_ok, route ? route : "?",
+	    "to the first ok write through haproxy; predicted: rise &#215; check_interval of "
+	    "the write listener, plus the clients' reconnect backoff");
+	strbuf_printf(sb, "<tr><td>(a standby streams again)</td><td class=\"num\">%s</td><td "
+	                  "class=\"num\">-</td><td class=\"detail\">the lag sampler's samples "
+	                  "around it; with synchronous replication the new primary's commits "
+	                  "wait for it</td></tr>\n",
+	              standby);
+	strbuf_puts(sb, "<tr><th>RTO</th><td class=\"num\"><strong>");
+	html_value(sb, p->rto, "s");
+	strbuf_printf(sb, "</strong></td><td class=\"num\">%s</td><td></td></tr>\n</tbody></table>\n",
+	              total ? total : "?");
+	if (p->predicted && (p->rto > p->predicted_hi + PHASE_TOLERANCE_S ||
+	                     p->rto < p->predicted_lo - PHASE_TOLERANCE_S)) {
+		double detect_obs = promoted - p->fault, rest = p->first_ok - promoted;
+
+		strbuf_printf(sb, "<p class=\"phase-note\" data-disagree=\"true\"><strong>Observed "
+		                  "and predicted disagree</strong> by more than %.0f&#160;s. ",
+		              PHASE_TOLERANCE_S);
+		if (detect_obs > p->detect_hi + PHASE_TOLERANCE_S / 2)
+			strbuf_printf(sb, "Detection and promotion took %.3f&#160;s, more than repmgrd's "
+			                  "timers allow (%.1f&#160;s): the promotion itself, or the "
+			                  "election, was slow. ",
+			              detect_obs, p->detect_hi);
+		if (rest > p->route_hi + p->client + PHASE_TOLERANCE_S / 2) {
+			strbuf_printf(sb, "Re-routing took %.3f&#160;s against %.1f&#160;s from haproxy's "
+			                  "check timers. ",
+			              rest, p->route_hi + p->client);
+			if (with_standby)
+				strbuf_printf(sb, "Writes came back within the half second in which a "
+				                  "standby streamed from the new primary again (%s), which "
+				                  "suggests they waited for it: with synchronous replication "
+				                  "the new primary's commits wait for a standby, and "
+				                  "repmgrd's follow of the other standby, which restarts "
+				                  "it, is on no haproxy timer. ",
+				              standby);
+			else
+				strbuf_puts(sb, "Clients waited on connections haproxy held (its connect "
+				                "timeout) or on commits: see the continuity check's errors. ");
+		}
+		if (p->rto < p->predicted_lo - PHASE_TOLERANCE_S)
+			strbuf_puts(sb, "The failover was faster than repmgrd's timers predict: was the "
+			                "primary's loss noticed by other means (a fenced node, a manual "
+			                "promote)? ");
+		strbuf_puts(sb, "</p>\n");
+	} else if (p->predicted) {
+		strbuf_puts(sb, "<p class=\"phase-note\" data-disagree=\"false\">The observed RTO is "
+		                "within the prediction from the lab's timers.</p>\n");
+	}
+done:
+	free(detect);
+	free(route);
+	free(total);
+}
