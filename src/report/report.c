@@ -270,10 +270,6 @@ static void drill(struct strbuf *sb, json_object *s, json_object *provenance, si
 	} else {
 		strbuf_puts(sb, "</p>\n");
 	}
-	check_rows(sb, checks);
-	losses(sb, checks);
-	rto_phases(s, provenance, &phases);
-	rto_phases_html(sb, &phases);
 	svg_timeline(sb, s);
 	strbuf_puts(sb,
 	            "<p class=\"legend muted\">"
@@ -284,6 +280,10 @@ static void drill(struct strbuf *sb, json_object *s, json_object *provenance, si
 	            "<span><i class=\"swatch\" style=\"background:#9a6700\"></i>indeterminate</span>"
 	            "<span><i class=\"swatch\" style=\"border:2px solid #0550ae\"></i>RTO window</span>"
 	            "<span>&#9660; an event (hover or see the list)</span></p>\n");
+	check_rows(sb, checks);
+	losses(sb, checks);
+	rto_phases(s, provenance, &phases);
+	rto_phases_html(sb, &phases);
 	event_list(sb, field_of(s, "events", json_type_array));
 	strbuf_puts(sb, "</section>\n");
 }

@@ -20,7 +20,7 @@ browse_report() {
 		tail -5 "$out/$name.console" >&2
 		return 1
 	fi
-	timeout 120 unshare -n "$browser" "${flags[@]}" --window-size=1100,2600 \
+	timeout 120 unshare -n "$browser" "${flags[@]}" --window-size=1000,1900 \
 		--screenshot="$out/$name.png" "file://$html" >/dev/null 2>>"$out/$name.console" ||
 		{ echo "chromium could not take a screenshot of $html" >&2; return 1; }
 	rm -rf "$out/.chromium-$name"
