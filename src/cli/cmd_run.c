@@ -101,6 +101,31 @@ static int heal_after_left_faults(struct lab_rt *rt, const char *lab_file)
 	return 0;
 }
 
+/* A command a fault or the heal ran, into the journal: the runbook the drill proved.
+ * A value after "password=" is not written down. */
+static void journal_command(void *ud, const char *phase, const struct lab_host_rt *h,
+                            const struct proc_spec *spec, const struct proc_result *res,
+                            double seconds)
+{
+	char *cmd = proc_argv_string(spec->argv), *p = cmd;
+	json_object *d = json_object_new_object();
+
+	while ((p = strstr(p, "password="))) {
+		p += strlen("password=");
+		while (*p && *p != ' ' && *p != '\'')
+			*p++ = '*';
+	}
+	json_object_object_add(d, "phase", json_object_new_string(phase));
+	json_object_object_add(d, "host", json_object_new_string(h->def->name));
+	json_object_object_add(d, "user", json_object_new_string(spec->user ? spec->user : "root"));
+	json_object_object_add(d, "command", json_object_new_string(cmd));
+	json_object_object_add(d, "seconds", json_object_new_double(seconds));
+	json_object_object_add(d, "status", json_object_new_int(res->status));
+	journal_event(ud, "command", d, "%s on %s as %s: %s (%.2f s, exit %d)", phase,
+	              h->def->name, spec->user ? spec->user : "root", cmd, seconds, res->status);
+	free(cmd);
+}
+
 enum outcome { PASSED, FAILED, ERRORED };
 
 static enum outcome run_one(struct lab_rt *rt, struct journal *j, const char *lab_file,
@@ -109,12 +134,15 @@ static enum outcome run_one(struct lab_rt *rt, struct journal *j, const char *la
 	struct engine_limits lim = ENGINE_DEFAULT_LIMITS;
 	struct drill_ctx ctx = {.rt = rt, .j = j, .interrupted = &interrupted};
 	struct heal_log log = {heal_say, j};
+	struct command_recorder commands = {journal_command, j, NULL};
 	char *name = scenario_name(path), *message = NULL;
 	struct engine *e;
 	struct health h;
 	enum outcome out = PASSED;
+	int rc;
 
 	journal_begin_scenario(j, name, path);
+	rt->commands = &commands;
 	fault_set_init(&ctx.faults, rt, j);
 	e = engine_new(&ctx, &lim, lua_dir());
 	if (!e || engine_run_file(e, path) < 0) {
@@ -130,9 +158,14 @@ static enum outcome run_one(struct lab_rt *rt, struct journal *j, const char *la
 	/* Whatever happened, the clients stop, the faults go and the lab is made healthy
 	 * for the next drill. */
 	ctx_stop_workloads(&ctx);
+	commands.phase = NULL; /* a fault that raised half way */
 	if (fault_revert_all(&ctx.faults) > 0 && out == PASSED)
 		out = ERRORED;
-	if (heal_lab(rt, &log, (int)rt->lab->objectives.recovery_within * 2, &h) < 0) {
+	commands.phase = "heal";
+	rc = heal_lab(rt, &log, (int)rt->lab->objectives.recovery_within * 2, &h);
+	commands.phase = NULL;
+	rt->commands = NULL;
+	if (rc < 0) {
 		char *steps, *why = xstrdup(error_pending() ? error_last() : h.why);
 
 		error_clear();

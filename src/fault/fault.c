@@ -31,6 +31,7 @@ void fault_set_init(struct fault_set *fs, struct lab_rt *rt, struct journal *j)
 	memset(fs, 0, sizeof(*fs));
 	fs->rt = rt;
 	fs->j = j;
+	fs->asked = -1;
 }
 
 static unsigned serial;
@@ -123,6 +124,10 @@ static void announce(struct fault_set *fs, const struct fault *f, const char *ho
 	json_object_object_add(d, "target", json_object_new_string(f->target));
 	json_object_object_add(d, "mechanism", json_object_new_string(how));
 	json_object_object_add(d, "reversible", json_object_new_boolean(f->type != NULL));
+	/* How long the fault took to put in place: a switchover's or a restore's own time. */
+	if (fs->asked >= 0)
+		json_object_object_add(d, "applying_s",
+		                       json_object_new_double(journal_now(fs->j) - fs->asked));
 	journal_event(fs->j, "fault", d, "#%d %s on %s (%s): %s", f->id, f->kind, f->host,
 	              f->target, how);
 }

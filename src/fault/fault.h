@@ -46,6 +46,7 @@ struct fault_set {
 	struct journal *j;
 	struct fault *items;
 	size_t count;
+	double asked; /* journal seconds when the drill asked for the latest fault; -1: unknown */
 };
 
 void fault_set_init(struct fault_set *fs, struct lab_rt *rt, struct journal *j);

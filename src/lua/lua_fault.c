@@ -17,6 +17,12 @@ static struct drill_ctx *ready(lua_State *L, const char *fn)
 		           "healthy lab",
 		           fn);
 	ctx_check_interrupt(L);
+	/* The commands the fault runs go into the journal (see done()), and so does the time
+	 * it takes. */
+	if (c->rt->commands)
+		c->rt->commands->phase = "fault";
+	if (c->j)
+		c->faults.asked = journal_now(c->j);
 	return c;
 }
 
@@ -39,6 +45,11 @@ static void allowed(lua_State *L, const char *fn, const struct lab_host_rt *h)
 
 static int done(lua_State *L, int id, const char *fn)
 {
+	struct drill_ctx *c = ctx_get(L);
+
+	if (c->rt && c->rt->commands)
+		c->rt->commands->phase = NULL;
+	c->faults.asked = -1;
 	if (id < 0)
 		return luaL_error(L, "%s: %s", fn, error_last());
 	lua_pushinteger(L, id);
@@ -192,7 +203,7 @@ static int f_switchover(lua_State *L)
 	c = ready(L, "fault.switchover");
 	from = status_current_primary(c->rt, NULL);
 	if (!from)
-		return luaL_error(L, "fault.switchover: no primary to switch over from");
+		return done(L, error_set("no primary to switch over from"), "fault.switchover");
 	return done(L, fault_switchover(&c->faults, to, from), "fault.switchover");
 }
 
@@ -257,7 +268,7 @@ static int f_rejoin(lua_State *L)
 	p = status_primary_except(&st, h, NULL);
 	status_free(&st);
 	if (!p)
-		return luaL_error(L, "fault.rejoin: no other primary to rejoin");
+		return done(L, error_set("no other primary to rejoin"), "fault.rejoin");
 	return done(L, fault_rejoin(&c->faults, h, p, rewind), "fault.rejoin");
 }
 

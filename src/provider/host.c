@@ -51,7 +51,13 @@ int host_reach(const struct lab_rt *rt, const struct lab_host_rt *h)
 int host_run(const struct lab_rt *rt, const struct lab_host_rt *h, struct proc_spec *spec,
              struct proc_result *res)
 {
-	return rt->ops->run(rt, h, spec, res);
+	const struct command_recorder *c = rt->commands;
+	long long t0 = proc_now_ms();
+	int rc = rt->ops->run(rt, h, spec, res);
+
+	if (rc == 0 && c && c->record && c->phase)
+		c->record(c->ud, c->phase, h, spec, res, (double)(proc_now_ms() - t0) / 1000.0);
+	return rc;
 }
 
 /* Background processes exist only where the provider starts them as local processes. */

@@ -100,6 +100,16 @@ struct provider_ops {
 	int (*signal)(const struct lab_host_rt *h, const struct host_proc *p, int sig);
 };
 
+/* Who wants to know which commands ran on the lab's hosts, and why: `pgdrill run` records
+ * the commands of faults and heals in the journal (the runbook the drills proved). While
+ * `phase` is NULL nothing is recorded. */
+struct command_recorder {
+	void (*record)(void *ud, const char *phase, const struct lab_host_rt *h,
+	               const struct proc_spec *spec, const struct proc_result *res, double seconds);
+	void *ud;
+	const char *phase;
+};
+
 struct lab_rt {
 	const struct lab *lab;
 	const struct provider_ops *ops;
@@ -113,6 +123,7 @@ struct lab_rt {
 	struct state_file state;
 	bool accept_new_host_keys; /* existing: record unknown host keys (printed to `say`) */
 	FILE *say;                 /* where such news goes; NULL: stderr */
+	struct command_recorder *commands; /* NULL: none */
 };
 
 extern const struct provider_ops provider_netns;

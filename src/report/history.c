@@ -125,6 +125,22 @@ static void add_point(struct series *s, size_t run, double value, bool passed)
 	s->points[s->n++] = (struct point){run, value, passed};
 }
 
+/* How long each fault took to put in place (a switchover's, a restore's own time): a
+ * series per fault kind, without an objective. */
+static void add_fault_times(struct trends *t, const char *lab, const char *drill,
+                            json_object *events, size_t run)
+{
+	size_t i;
+
+	for (i = 0; i < field_len(events); i++) {
+		json_object *e = field_at(events, i), *d = field_of(e, "data", json_type_object);
+
+		if (strcmp(field_str(e, "kind", ""), "fault") == 0 && field_has_num(d, "applying_s"))
+			add_point(series_for(t, lab, drill, field_str(d, "fault", "?"), "s", NAN), run,
+			          field_num(d, "applying_s", 0), true);
+	}
+}
+
 static void collect(struct trends *t)
 {
 	size_t r, i, k;
@@ -139,6 +155,7 @@ static void collect(struct trends *t)
 			bool passed = strcmp(field_str(s, "outcome", ""), "passed") == 0;
 
 			add_point(series_for(t, lab, drill, "(verdict)", "", NAN), r, passed, passed);
+			add_fault_times(t, lab, drill, field_of(s, "events", json_type_array), r);
 			for (k = 0; k < field_len(checks); k++) {
 				json_object *c = field_at(checks, k);
 				json_object *m = field_of(c, "measure", json_type_object);

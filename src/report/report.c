@@ -288,6 +288,102 @@ static void drill(struct strbuf *sb, json_object *s, json_object *provenance, si
 	strbuf_puts(sb, "</section>\n");
 }
 
+/* The commands of one phase ("fault" or "heal") of a drill, in order, with durations;
+ * returns how many lines it wrote. */
+static size_t command_list(struct strbuf *sb, json_object *events, const char *phase)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < field_len(events); i++) {
+		json_object *e = field_at(events, i), *d = field_of(e, "data", json_type_object);
+
+		/* The heal says what it is doing between its commands (it also starts daemons,
+		 * which are not commands run to completion). */
+		if (strcmp(phase, "heal") == 0 && strcmp(field_str(e, "kind", ""), "heal") == 0) {
+			strbuf_puts(sb, n++ ? "" : "<ol class=\"commands\">\n");
+			strbuf_puts(sb, "<li class=\"step\"><em>");
+			html_text(sb, field_str(e, "text", ""));
+			strbuf_puts(sb, "</em></li>\n");
+			continue;
+		}
+		if (strcmp(field_str(e, "kind", ""), "command") != 0 ||
+		    strcmp(field_str(d, "phase", ""), phase) != 0)
+			continue;
+		strbuf_puts(sb, n++ ? "" : "<ol class=\"commands\">\n");
+		strbuf_puts(sb, "<li><code>");
+		html_text(sb, field_str(d, "command", ""));
+		strbuf_puts(sb, "</code> <span class=\"muted\">on ");
+		html_text(sb, field_str(d, "host", "?"));
+		strbuf_puts(sb, " as ");
+		html_text(sb, field_str(d, "user", "?"));
+		strbuf_printf(sb, ", %.2f&#160;s", field_num(d, "seconds", 0));
+		if (field_num(d, "status", 0) != 0)
+			strbuf_printf(sb, ", exit %.0f", field_num(d, "status", 0));
+		strbuf_puts(sb, "</span></li>\n");
+	}
+	if (n)
+		strbuf_puts(sb, "</ol>\n");
+	return n;
+}
+
+/* The runbook the drills proved: per incident, the commands that caused it and those that
+ * repaired the lab afterwards, as run, with their durations; then where the credentials
+ * and the logs are. */
+static void runbook(struct strbuf *sb, const struct report_run *runs, size_t n)
+{
+	size_t r, i;
+
+	strbuf_puts(sb, "<h2 id=\"runbook\">Runbook: what the drills did, and what repaired "
+	                "the lab</h2>\n<p class=\"muted\">The commands as pgdrill ran them in "
+	                "this lab, in order. A DBA facing the same incident types the repair "
+	                "commands by hand (passwords are left out).</p>\n");
+	for (r = 0; r < n; r++) {
+		json_object *sc = field_of(runs[r].journal, "scenarios", json_type_array);
+		json_object *where = field_of(field_of(runs[r].journal, "provenance", json_type_object),
+		                              "where", json_type_object);
+		json_object *logs = field_of(where, "logs", json_type_object);
+
+		for (i = 0; i < field_len(sc); i++) {
+			json_object *s = field_at(sc, i), *ev = field_of(s, "events", json_type_array);
+			struct strbuf cause = STRBUF_INIT, repair = STRBUF_INIT;
+			size_t nc = command_list(&cause, ev, "fault"), nr = command_list(&repair, ev, "heal");
+
+			strbuf_puts(sb, "<h3>");
+			html_text(sb, field_str(s, "title", field_str(s, "name", "?")));
+			strbuf_puts(sb, "</h3>\n");
+			if (nc) {
+				strbuf_puts(sb, "<p>The incident (the drill's fault):</p>\n");
+				strbuf_puts(sb, strbuf_str(&cause));
+			}
+			strbuf_puts(sb, nr ? "<p>The repair afterwards:</p>\n"
+			                   : "<p class=\"muted\">No command was needed to repair the "
+			                     "lab afterwards (or this journal predates the runbook).</p>\n");
+			strbuf_puts(sb, strbuf_str(&repair));
+			strbuf_free(&cause);
+			strbuf_free(&repair);
+		}
+		if (where) {
+			strbuf_puts(sb, "<h3>Where things are</h3>\n<table><tbody>\n<tr><th>the lab's "
+			                "passwords</th><td><code>");
+			html_text(sb, field_str(where, "credentials", "?"));
+			strbuf_puts(sb, "</code></td></tr>\n");
+			if (logs) {
+				json_object_object_foreach(logs, host, dir)
+				{
+					strbuf_puts(sb, "<tr><th>logs of ");
+					html_text(sb, host);
+					strbuf_puts(sb, "</th><td><code>");
+					html_text(sb, json_object_is_type(dir, json_type_string)
+					                  ? json_object_get_string(dir)
+					                  : "?");
+					strbuf_puts(sb, "</code></td></tr>\n");
+				}
+			}
+			strbuf_puts(sb, "</tbody></table>\n");
+		}
+	}
+}
+
 static void provenance(struct strbuf *sb, const struct report_run *run)
 {
 	json_object *p = field_of(run->journal, "provenance", json_type_object);
@@ -392,9 +488,11 @@ void report_html(const struct report_run *runs, size_t n, struct strbuf *out)
 		for (i = 0; i < field_len(sc); i++)
 			drill(&body, field_at(sc, i),
 			      field_of(runs[r].journal, "provenance", json_type_object), r, i);
-		strbuf_puts(&body, "<h2>Provenance</h2>\n");
-		provenance(&body, &runs[r]);
 	}
+	runbook(&body, runs, n);
+	strbuf_puts(&body, "<h2>Provenance</h2>\n");
+	for (r = 0; r < n; r++)
+		provenance(&body, &runs[r]);
 	report_page(out, strbuf_str(&title), strbuf_str(&body));
 	strbuf_free(&body);
 	strbuf_free(&title);

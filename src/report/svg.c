@@ -289,6 +289,30 @@ static json_object *workload_timeline(json_object *events)
 	return found;
 }
 
+/* Inside the RTO window, the moment the new primary accepted writes: the line between
+ * detection and promotion, and re-routing. */
+static void promoted_mark(struct strbuf *sb, const struct axis *a, json_object *checks,
+                          double from, double to, double top, double height)
+{
+	size_t i;
+
+	for (i = 0; i < field_len(checks); i++) {
+		json_object *c = field_at(checks, i);
+		double t = field_num(c, "t", -1);
+
+		if (strcmp(field_str(c, "name", ""), "new primary") != 0 ||
+		    !field_bool(c, "passed", false) || t <= from || t >= to)
+			continue;
+		strbuf_printf(sb,
+		              "<g class=\"phase\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+		              "y2=\"%.1f\" stroke=\"" C_ACCENT "\" stroke-dasharray=\"2 2\"/>"
+		              "<text x=\"%.1f\" y=\"%.1f\" fill=\"" C_ACCENT "\" "
+		              "text-anchor=\"middle\">promoted</text></g>\n",
+		              x_of(a, t), top, x_of(a, t), top + height, x_of(a, t), top + height + 10);
+		return;
+	}
+}
+
 /* The RTO check's window, drawn over the write lanes with its figure. */
 static void rto_window(struct strbuf *sb, const struct axis *a, json_object *checks, double top,
                        double height)
@@ -303,6 +327,7 @@ static void rto_window(struct strbuf *sb, const struct axis *a, json_object *che
 			continue;
 		from = field_num(m, "from_s", 0);
 		to = field_num(m, "to_s", from);
+		promoted_mark(sb, a, checks, from, to, top, height);
 		strbuf_printf(sb,
 		              "<g class=\"rto\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
 		              "height=\"%.1f\" fill=\"none\" stroke=\"" C_ACCENT "\" stroke-width=\"2\"/>"

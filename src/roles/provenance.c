@@ -9,6 +9,7 @@
 
 #include "lab/schema.h"
 #include "provider/host.h"
+#include "roles/secrets.h"
 #include "util/error.h"
 #include "util/proc.h"
 #include "util/strbuf.h"
@@ -56,6 +57,28 @@ static json_object *versions(const struct lab_rt *rt)
 	json_object_object_add(v, "barman", version_on(rt, ROLE_BARMAN, barman));
 	json_object_object_add(v, "haproxy", version_on(rt, ROLE_PROXY, haproxy));
 	return v;
+}
+
+/* Where a DBA finds the lab's credentials and each host's logs (the paths as the host
+ * sees them), for the report's runbook. */
+static json_object *where(const struct lab_rt *rt)
+{
+	json_object *w = json_object_new_object(), *logs = json_object_new_object();
+	size_t i;
+	char *secrets = secrets_path(rt);
+
+	json_object_object_add(w, "credentials", json_object_new_string(secrets));
+	free(secrets);
+	for (i = 0; i < rt->nhosts; i++) {
+		char *log = host_log_path(&rt->hosts[i], "x"), *slash = strrchr(log, '/');
+
+		if (slash)
+			*slash = '\0';
+		json_object_object_add(logs, rt->hosts[i].def->name, json_object_new_string(log));
+		free(log);
+	}
+	json_object_object_add(w, "logs", logs);
+	return w;
 }
 
 static char *sha256_hex(const char *text)
@@ -113,6 +136,7 @@ json_object *provenance_collect(const struct lab_rt *rt, const char *lab_path)
 	if (resolved)
 		json_object_object_add(p, "lab_resolved", resolved);
 	json_object_object_add(p, "versions", versions(rt));
+	json_object_object_add(p, "where", where(rt));
 	free(digest);
 	strbuf_free(&lab_json);
 	return p;

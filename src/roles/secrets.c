@@ -38,9 +38,14 @@ static char **slot(struct lab_secrets *s, const char *key)
 	return NULL;
 }
 
+char *secrets_path(const struct lab_rt *rt)
+{
+	return xasprintf("%s/secrets", rt->lab_dir);
+}
+
 int secrets_load(struct lab_secrets *s, const struct lab_rt *rt)
 {
-	char *path = xasprintf("%s/secrets", rt->lab_dir), *text = NULL, *line, *save = NULL;
+	char *path = secrets_path(rt), *text = NULL, *line, *save = NULL;
 	int rc = fs_read_file(path, &text, NULL);
 
 	memset(s, 0, sizeof(*s));
@@ -84,7 +89,7 @@ int secrets_load_or_create(struct lab_secrets *s, const struct lab_rt *rt)
 	s->repmgr = c->repmgr_password ? xstrdup(c->repmgr_password) : secrets_generate();
 	s->barman = c->barman_password ? xstrdup(c->barman_password) : secrets_generate();
 	s->app = c->app_password ? xstrdup(c->app_password) : secrets_generate();
-	path = xasprintf("%s/secrets", rt->lab_dir);
+	path = secrets_path(rt);
 	text = xasprintf("superuser=%s\nrepmgr=%s\nbarman=%s\napp=%s\n", s->superuser, s->repmgr,
 	                 s->barman, s->app);
 	rc = fs_write_string(path, text, 0600, NULL);

@@ -13,6 +13,8 @@ struct lab_secrets {
 };
 
 /* Loads LAB_DIR/secrets, or creates it. */
+/* The lab's generated passwords, on this machine (owned). */
+char *secrets_path(const struct lab_rt *rt);
 int secrets_load_or_create(struct lab_secrets *s, const struct lab_rt *rt);
 int secrets_load(struct lab_secrets *s, const struct lab_rt *rt);
 void secrets_free(struct lab_secrets *s);

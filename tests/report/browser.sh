@@ -1,7 +1,8 @@
 # Renders a report in headless Chromium without a network (its own empty network
 # namespace) and checks what any report must satisfy. Sourced by the report tests.
 #   browse_report HTML OUTDIR NAME: OUTDIR/NAME.dom (the DOM after loading),
-#   OUTDIR/NAME.png (a screenshot, A4-ish width), OUTDIR/NAME.console (Chromium's log).
+#   OUTDIR/NAME.png (a screenshot), OUTDIR/NAME.pdf (printed on A4), OUTDIR/NAME.console
+#   (Chromium's log).
 # Returns 1, saying why, when Chromium fails, logs a console message, or the page holds a
 # script or refers to anything outside itself (a link, a source, a stylesheet).
 browse_report() {
@@ -23,6 +24,11 @@ browse_report() {
 	timeout 120 unshare -n "$browser" "${flags[@]}" --window-size=1000,1900 \
 		--screenshot="$out/$name.png" "file://$html" >/dev/null 2>>"$out/$name.console" ||
 		{ echo "chromium could not take a screenshot of $html" >&2; return 1; }
+	# Printed on A4 (the stylesheet's @page), as a DBA would put it in the on-call binder.
+	timeout 120 unshare -n "$browser" "${flags[@]}" --no-pdf-header-footer \
+		--print-to-pdf="$out/$name.pdf" "file://$html" >/dev/null 2>>"$out/$name.console" ||
+		{ echo "chromium could not print $html" >&2; return 1; }
+	head -c 5 "$out/$name.pdf" | grep -q '%PDF-' || { echo "no PDF printed" >&2; return 1; }
 	rm -rf "$out/.chromium-$name"
 	if grep -a "CONSOLE" "$out/$name.console" >&2; then
 		echo "the page logged to the console (above)" >&2
