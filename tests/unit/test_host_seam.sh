@@ -29,6 +29,7 @@ roles/cluster.c|fs_exists|whether the lab'"'"'s state directory exists
 lab/lab.c|open(|the lab file itself
 journal/timeline.c|fopen(|lag.tsv of a workload in the run directory
 report/report.c|fs_read_file|journal.json of a run directory the user named
+report/history.c|opendir(|the folder of run directories the user named (--history)
 cli/cmd_run.c|fs_write_string|report.html in the run directory
 cli/cmd_report.c|fs_write_string|the report where the user asked for it
 cli/cmd_show.c|fs_mkdir_p|show --configs: the directory the user named
