@@ -8,6 +8,7 @@
 
 #include "util/error.h"
 #include "util/fsutil.h"
+#include "util/markup.h"
 #include "util/proc.h"
 #include "util/strbuf.h"
 
@@ -250,29 +251,6 @@ void journal_end_scenario(struct journal *j, const char *outcome, const char *me
 	j->scenario = NULL;
 }
 
-static void xml_escaped(struct strbuf *sb, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '<':
-			strbuf_puts(sb, "&lt;");
-			break;
-		case '>':
-			strbuf_puts(sb, "&gt;");
-			break;
-		case '&':
-			strbuf_puts(sb, "&amp;");
-			break;
-		case '"':
-			strbuf_puts(sb, "&quot;");
-			break;
-		default:
-			if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
-				strbuf_putc(sb, *s);
-		}
-	}
-}
-
 static const char *str_field(json_object *o, const char *key)
 {
 	json_object *v = NULL;
@@ -307,9 +285,9 @@ static void junit_case(struct strbuf *sb, const char *suite, json_object *checks
 	char *name = unique_name(checks, k);
 
 	strbuf_puts(sb, "    <testcase classname=\"");
-	xml_escaped(sb, suite);
+	markup_text(sb, suite);
 	strbuf_puts(sb, "\" name=\"");
-	xml_escaped(sb, name);
+	markup_text(sb, name);
 	strbuf_printf(sb, "\" time=\"%.3f\">", num_field(c, "t") - since);
 	if (json_object_object_get_ex(c, "measure", &m)) {
 		strbuf_puts(sb, "<properties>");
@@ -319,22 +297,22 @@ static void junit_case(struct strbuf *sb, const char *suite, json_object *checks
 			    json_object_is_type(val, json_type_object))
 				continue;
 			strbuf_puts(sb, "<property name=\"");
-			xml_escaped(sb, key);
+			markup_text(sb, key);
 			strbuf_puts(sb, "\" value=\"");
-			xml_escaped(sb, json_object_get_string(val));
+			markup_text(sb, json_object_get_string(val));
 			strbuf_puts(sb, "\"/>");
 		}
 		strbuf_puts(sb, "</properties>");
 	}
 	if (!json_object_get_boolean(json_object_object_get(c, "passed"))) {
 		strbuf_puts(sb, "<failure message=\"");
-		xml_escaped(sb, str_field(c, "figure"));
+		markup_text(sb, str_field(c, "figure"));
 		strbuf_puts(sb, "\">");
-		xml_escaped(sb, str_field(c, "detail"));
+		markup_text(sb, str_field(c, "detail"));
 		strbuf_puts(sb, "</failure>");
 	}
 	strbuf_puts(sb, "<system-out>");
-	xml_escaped(sb, str_field(c, "figure"));
+	markup_text(sb, str_field(c, "figure"));
 	strbuf_puts(sb, "</system-out></testcase>\n");
 	free(name);
 }
@@ -360,7 +338,7 @@ static char *junit_xml(struct journal *j)
 			failures += !json_object_get_boolean(
 			    json_object_object_get(json_object_array_get_idx(checks, k), "passed"));
 		strbuf_puts(&sb, "  <testsuite name=\"");
-		xml_escaped(&sb, name);
+		markup_text(&sb, name);
 		strbuf_printf(&sb, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%d\" time=\"%.3f\">\n",
 		              nc + 1, failures, strcmp(outcome, "error") == 0,
 		              num_field(s, "end") - num_field(s, "start"));
@@ -369,12 +347,12 @@ static char *junit_xml(struct journal *j)
 			since = num_field(json_object_array_get_idx(checks, k), "t");
 		}
 		strbuf_puts(&sb, "    <testcase classname=\"");
-		xml_escaped(&sb, name);
+		markup_text(&sb, name);
 		strbuf_printf(&sb, "\" name=\"scenario\" time=\"%.3f\">",
 		              num_field(s, "end") - since > 0 ? num_field(s, "end") - since : 0.0);
 		if (strcmp(outcome, "error") == 0) {
 			strbuf_puts(&sb, "<error message=\"");
-			xml_escaped(&sb, str_field(s, "message"));
+			markup_text(&sb, str_field(s, "message"));
 			strbuf_puts(&sb, "\"/>");
 		}
 		strbuf_puts(&sb, "</testcase>\n  </testsuite>\n");

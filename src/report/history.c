@@ -241,7 +241,7 @@ static void sparkline(struct strbuf *sb, const struct series *s, size_t nruns)
 	              "<svg class=\"spark\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" "
 	              "role=\"img\" xmlns=\"http://www.w3.org/2000/svg\"><title>",
 	              w, h, w, h);
-	html_text(sb, s->check);
+	markup_text(sb, s->check);
 	strbuf_puts(sb, " across runs</title>");
 	if (!isnan(s->objective))
 		strbuf_printf(sb,
@@ -276,15 +276,15 @@ static void value_cell(struct strbuf *sb, double v, const char *unit)
 static void trend_row(struct strbuf *out, const struct series *s, size_t nruns)
 {
 	strbuf_puts(out, "<tr data-drill=\"");
-	html_text(out, s->drill);
+	markup_text(out, s->drill);
 	strbuf_puts(out, "\" data-check=\"");
-	html_text(out, s->check);
+	markup_text(out, s->check);
 	strbuf_printf(out, "\" data-regression=\"%s\"><td>", s->regression ? "true" : "false");
-	html_text(out, s->lab);
+	markup_text(out, s->lab);
 	strbuf_puts(out, " / ");
-	html_text(out, s->drill);
+	markup_text(out, s->drill);
 	strbuf_puts(out, "</td><td>");
-	html_text(out, s->check);
+	markup_text(out, s->check);
 	if (s->regression)
 		strbuf_puts(out, " <span class=\"verdict failed\">REGRESSION</span>");
 	strbuf_printf(out, "</td><td class=\"num\">%zu</td><td class=\"num\">", s->n);
@@ -310,11 +310,11 @@ static void html_page(const struct trends *t, const char *dir, double pct, struc
 	strbuf_puts(&title, "pgdrill trends: ");
 	strbuf_puts(&title, dir);
 	strbuf_puts(&body, "<h1>");
-	html_text(&body, strbuf_str(&title));
+	markup_text(&body, strbuf_str(&title));
 	strbuf_printf(&body, "</h1>\n<p class=\"meta\">%zu runs, from ", t->nruns);
-	html_text(&body, field_str(t->runs[0].journal, "started", "?"));
+	markup_text(&body, field_str(t->runs[0].journal, "started", "?"));
 	strbuf_puts(&body, " to ");
-	html_text(&body, field_str(t->runs[t->nruns - 1].journal, "started", "?"));
+	markup_text(&body, field_str(t->runs[t->nruns - 1].journal, "started", "?"));
 	strbuf_printf(&body,
 	              "</p>\n<p id=\"regressions\" data-regressions=\"%zu\" class=\"readiness\">"
 	              "<strong>%zu regression%s</strong> <span class=\"muted\">(the latest run "
@@ -333,11 +333,11 @@ static void html_page(const struct trends *t, const char *dir, double pct, struc
 		json_object *p = field_of(t->runs[k].journal, "provenance", json_type_object);
 
 		strbuf_printf(&body, "<tr><td class=\"num\">%zu</td><td>", k + 1);
-		html_text(&body, field_str(t->runs[k].journal, "started", "?"));
+		markup_text(&body, field_str(t->runs[k].journal, "started", "?"));
 		strbuf_puts(&body, "</td><td>");
-		html_text(&body, t->runs[k].dir);
+		markup_text(&body, t->runs[k].dir);
 		strbuf_puts(&body, "</td><td>lab ");
-		html_text(&body, field_str(p, "lab_sha256", "?"));
+		markup_text(&body, field_str(p, "lab_sha256", "?"));
 		strbuf_puts(&body, "</td></tr>\n");
 	}
 	strbuf_puts(&body, "</tbody></table></details>\n");

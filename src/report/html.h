@@ -1,13 +1,11 @@
-/* Writing HTML and SVG text safely: everything that came from a lab, a drill, a server or
- * a journal goes through these. */
+/* Writing HTML and SVG safely: text from a lab, a drill, a server or a journal goes through
+ * markup_text (util/markup.h); these add class tokens and values with units. */
 #ifndef PGDRILL_REPORT_HTML_H
 #define PGDRILL_REPORT_HTML_H
 
+#include "util/markup.h"
 #include "util/strbuf.h"
 
-/* Text or an attribute value (quoted with "): & < > " ' escaped, control characters other
- * than newline and tab dropped, invalid UTF-8 bytes replaced by U+FFFD. */
-void html_text(struct strbuf *sb, const char *s);
 /* A CSS class or id made of [a-z0-9_-] only (anything else becomes '-'). */
 void html_token(struct strbuf *sb, const char *s);
 /* A value with its unit for people (a no-break space between): seconds as "4.856 s",

@@ -121,12 +121,12 @@ static void strip(struct strbuf *sb, const struct report_run *runs, size_t n)
 			strbuf_puts(sb, "<li class=\"");
 			strbuf_puts(sb, outcome_class(outcome));
 			strbuf_printf(sb, "\"><a href=\"#drill-%zu-%zu\" class=\"name\">", r, i);
-			html_text(sb, field_str(s, "name", "?"));
+			markup_text(sb, field_str(s, "name", "?"));
 			strbuf_printf(sb, "</a><span class=\"verdict %s\">%s</span>",
 			              outcome_class(outcome), outcome_word(outcome));
 			if (m && field_has_num(m, "value")) {
 				strbuf_puts(sb, "<br>");
-				html_text(sb, field_str(c, "name", ""));
+				markup_text(sb, field_str(c, "name", ""));
 				strbuf_puts(sb, " ");
 				html_value(sb, field_num(m, "value", NAN), field_str(m, "unit", ""));
 				if (field_has_num(m, "objective")) {
@@ -153,9 +153,9 @@ static void check_rows(struct strbuf *sb, json_object *checks)
 		const char *unit = field_str(m, "unit", "");
 
 		strbuf_puts(sb, "<tr data-check=\"");
-		html_text(sb, field_str(c, "name", ""));
+		markup_text(sb, field_str(c, "name", ""));
 		strbuf_printf(sb, "\" data-passed=\"%s\"><td>", passed ? "true" : "false");
-		html_text(sb, field_str(c, "name", ""));
+		markup_text(sb, field_str(c, "name", ""));
 		strbuf_printf(sb, "</td><td class=\"verdict %s\">%s</td>", passed ? "passed" : "failed",
 		              passed ? "passed" : "FAILED");
 		if (m && field_has_num(m, "value")) {
@@ -175,15 +175,15 @@ static void check_rows(struct strbuf *sb, json_object *checks)
 			strbuf_puts(sb, "<td class=\"num\">-</td><td class=\"num\">-</td>");
 		}
 		strbuf_puts(sb, "<td>");
-		html_text(sb, field_str(c, "figure", ""));
+		markup_text(sb, field_str(c, "figure", ""));
 		if (*field_str(c, "detail", "")) {
 			strbuf_puts(sb, "<div class=\"detail\">");
-			html_text(sb, field_str(c, "detail", ""));
+			markup_text(sb, field_str(c, "detail", ""));
 			strbuf_puts(sb, "</div>");
 		}
 		if (*field_str(m, "method", "")) {
 			strbuf_puts(sb, "<div class=\"detail\">measured as ");
-			html_text(sb, field_str(m, "method", ""));
+			markup_text(sb, field_str(m, "method", ""));
 			strbuf_puts(sb, "</div>");
 		}
 		strbuf_puts(sb, "</td></tr>\n");
@@ -204,7 +204,7 @@ static void losses(struct strbuf *sb, json_object *checks)
 			/* The check could not count them (the writes could not be read back). */
 			strbuf_puts(sb, "<p class=\"lost-unknown\"><strong>Lost writes:</strong> "
 			                "unknown: ");
-			html_text(sb, field_str(c, "figure", ""));
+			markup_text(sb, field_str(c, "figure", ""));
 			strbuf_puts(sb, "</p>\n");
 		} else if (strcmp(name, "lost writes") == 0) {
 			json_object *ids = field_of(m, "lost_ids", json_type_array);
@@ -223,9 +223,9 @@ static void losses(struct strbuf *sb, json_object *checks)
 			              field_num(m, "committed_indeterminate", 0));
 		} else if (strcmp(name, "no split brain") == 0 && !field_bool(c, "passed", true)) {
 			strbuf_puts(sb, "<p><strong>Split brain:</strong> ");
-			html_text(sb, field_str(c, "figure", ""));
+			markup_text(sb, field_str(c, "figure", ""));
 			strbuf_puts(sb, "<br><span class=\"detail\">");
-			html_text(sb, field_str(c, "detail", ""));
+			markup_text(sb, field_str(c, "detail", ""));
 			strbuf_puts(sb, "</span></p>\n");
 		}
 	}
@@ -240,9 +240,9 @@ static void event_list(struct strbuf *sb, json_object *events)
 		json_object *e = field_at(events, i);
 
 		strbuf_printf(sb, "<tr><td class=\"num\">%.3f s</td><td>", field_num(e, "t", 0));
-		html_text(sb, field_str(e, "kind", ""));
+		markup_text(sb, field_str(e, "kind", ""));
 		strbuf_puts(sb, "</td><td>");
-		html_text(sb, field_str(e, "text", ""));
+		markup_text(sb, field_str(e, "text", ""));
 		strbuf_puts(sb, "</td></tr>\n");
 	}
 	strbuf_puts(sb, "</tbody></table></details>\n");
@@ -257,15 +257,15 @@ static void drill(struct strbuf *sb, json_object *s, json_object *provenance, si
 	strbuf_printf(sb, "<section class=\"drill\" id=\"drill-%zu-%zu\" data-outcome=\"", r, i);
 	html_token(sb, outcome);
 	strbuf_puts(sb, "\"><h2>");
-	html_text(sb, field_str(s, "title", field_str(s, "name", "?")));
+	markup_text(sb, field_str(s, "title", field_str(s, "name", "?")));
 	strbuf_printf(sb, " <span class=\"verdict %s\">%s</span></h2>\n<p class=\"meta\">",
 	              outcome_class(outcome), outcome_word(outcome));
-	html_text(sb, field_str(s, "file", ""));
+	markup_text(sb, field_str(s, "file", ""));
 	strbuf_printf(sb, ", from %.1f s to %.1f s of the run", field_num(s, "start", 0),
 	              field_num(s, "end", 0));
 	if (*field_str(s, "message", "")) {
 		strbuf_puts(sb, "</p><pre>");
-		html_text(sb, field_str(s, "message", ""));
+		markup_text(sb, field_str(s, "message", ""));
 		strbuf_puts(sb, "</pre>\n");
 	} else {
 		strbuf_puts(sb, "</p>\n");
@@ -288,6 +288,18 @@ static void drill(struct strbuf *sb, json_object *s, json_object *provenance, si
 	strbuf_puts(sb, "</section>\n");
 }
 
+/* A table row: a label (prefix + name) and a value, both escaped; the value as code. */
+static void kv_row(struct strbuf *sb, const char *prefix, const char *label, const char *value,
+                   bool code)
+{
+	strbuf_puts(sb, "<tr><th>");
+	markup_text(sb, prefix);
+	markup_text(sb, label);
+	strbuf_puts(sb, code ? "</th><td><code>" : "</th><td>");
+	markup_text(sb, value);
+	strbuf_puts(sb, code ? "</code></td></tr>\n" : "</td></tr>\n");
+}
+
 /* The commands of one phase ("fault" or "heal") of a drill, in order, with durations;
  * returns how many lines it wrote. */
 static size_t command_list(struct strbuf *sb, json_object *events, const char *phase)
@@ -302,7 +314,7 @@ static size_t command_list(struct strbuf *sb, json_object *events, const char *p
 		if (strcmp(phase, "heal") == 0 && strcmp(field_str(e, "kind", ""), "heal") == 0) {
 			strbuf_puts(sb, n++ ? "" : "<ol class=\"commands\">\n");
 			strbuf_puts(sb, "<li class=\"step\"><em>");
-			html_text(sb, field_str(e, "text", ""));
+			markup_text(sb, field_str(e, "text", ""));
 			strbuf_puts(sb, "</em></li>\n");
 			continue;
 		}
@@ -311,11 +323,11 @@ static size_t command_list(struct strbuf *sb, json_object *events, const char *p
 			continue;
 		strbuf_puts(sb, n++ ? "" : "<ol class=\"commands\">\n");
 		strbuf_puts(sb, "<li><code>");
-		html_text(sb, field_str(d, "command", ""));
+		markup_text(sb, field_str(d, "command", ""));
 		strbuf_puts(sb, "</code> <span class=\"muted\">on ");
-		html_text(sb, field_str(d, "host", "?"));
+		markup_text(sb, field_str(d, "host", "?"));
 		strbuf_puts(sb, " as ");
-		html_text(sb, field_str(d, "user", "?"));
+		markup_text(sb, field_str(d, "user", "?"));
 		strbuf_printf(sb, ", %.2f&#160;s", field_num(d, "seconds", 0));
 		if (field_num(d, "status", 0) != 0)
 			strbuf_printf(sb, ", exit %.0f", field_num(d, "status", 0));
@@ -349,7 +361,7 @@ static void runbook(struct strbuf *sb, const struct report_run *runs, size_t n)
 			size_t nc = command_list(&cause, ev, "fault"), nr = command_list(&repair, ev, "heal");
 
 			strbuf_puts(sb, "<h3>");
-			html_text(sb, field_str(s, "title", field_str(s, "name", "?")));
+			markup_text(sb, field_str(s, "title", field_str(s, "name", "?")));
 			strbuf_puts(sb, "</h3>\n");
 			if (nc) {
 				strbuf_puts(sb, "<p>The incident (the drill's fault):</p>\n");
@@ -363,20 +375,16 @@ static void runbook(struct strbuf *sb, const struct report_run *runs, size_t n)
 			strbuf_free(&repair);
 		}
 		if (where) {
-			strbuf_puts(sb, "<h3>Where things are</h3>\n<table><tbody>\n<tr><th>the lab's "
-			                "passwords</th><td><code>");
-			html_text(sb, field_str(where, "credentials", "?"));
-			strbuf_puts(sb, "</code></td></tr>\n");
+			strbuf_puts(sb, "<h3>Where things are</h3>\n<table><tbody>\n");
+			kv_row(sb, "", "the lab's passwords", field_str(where, "credentials", "?"), true);
 			if (logs) {
 				json_object_object_foreach(logs, host, dir)
 				{
-					strbuf_puts(sb, "<tr><th>logs of ");
-					html_text(sb, host);
-					strbuf_puts(sb, "</th><td><code>");
-					html_text(sb, json_object_is_type(dir, json_type_string)
-					                  ? json_object_get_string(dir)
-					                  : "?");
-					strbuf_puts(sb, "</code></td></tr>\n");
+					kv_row(sb, "logs of ", host,
+					       json_object_is_type(dir, json_type_string)
+					           ? json_object_get_string(dir)
+					           : "?",
+					       true);
 				}
 			}
 			strbuf_puts(sb, "</tbody></table>\n");
@@ -397,29 +405,17 @@ static void provenance(struct strbuf *sb, const struct report_run *run)
 	size_t i;
 
 	strbuf_puts(sb, "<details><summary>where these figures come from</summary><table><tbody>\n");
-	strbuf_puts(sb, "<tr><th>run directory</th><td>");
-	html_text(sb, run->dir);
-	strbuf_puts(sb, "</td></tr><tr><th>started, ended</th><td>");
-	html_text(sb, field_str(run->journal, "started", "?"));
-	strbuf_puts(sb, ", ");
-	html_text(sb, field_str(run->journal, "ended", "?"));
-	strbuf_puts(sb, "</td></tr>\n");
-	for (i = 0; p && i < sizeof(keys) / sizeof(keys[0]); i++) {
-		strbuf_puts(sb, "<tr><th>");
-		strbuf_puts(sb, keys[i][1]);
-		strbuf_puts(sb, "</th><td>");
-		html_text(sb, field_str(p, keys[i][0], "?"));
-		strbuf_puts(sb, "</td></tr>\n");
-	}
+	kv_row(sb, "", "run directory", run->dir, false);
+	kv_row(sb, "", "started", field_str(run->journal, "started", "?"), false);
+	kv_row(sb, "", "ended", field_str(run->journal, "ended", "?"), false);
+	for (i = 0; p && i < sizeof(keys) / sizeof(keys[0]); i++)
+		kv_row(sb, "", keys[i][1], field_str(p, keys[i][0], "?"), false);
 	if (v) {
 		json_object_object_foreach(v, name, ver)
 		{
-			strbuf_puts(sb, "<tr><th>");
-			html_text(sb, name);
-			strbuf_puts(sb, "</th><td>");
-			html_text(sb, json_object_is_type(ver, json_type_string) ? json_object_get_string(ver)
-			                                                        : "?");
-			strbuf_puts(sb, "</td></tr>\n");
+			kv_row(sb, "", name,
+			       json_object_is_type(ver, json_type_string) ? json_object_get_string(ver) : "?",
+			       false);
 		}
 	}
 	if (!p)
@@ -428,7 +424,7 @@ static void provenance(struct strbuf *sb, const struct report_run *run)
 	strbuf_puts(sb, "</tbody></table>\n");
 	if (lab) {
 		strbuf_puts(sb, "<details><summary>the lab as resolved</summary><pre>");
-		html_text(sb, json_object_to_json_string_ext(lab, JSON_C_TO_STRING_PRETTY));
+		markup_text(sb, json_object_to_json_string_ext(lab, JSON_C_TO_STRING_PRETTY));
 		strbuf_puts(sb, "</pre></details>\n");
 	}
 	strbuf_puts(sb, "</details>\n");
@@ -447,7 +443,7 @@ void report_page(struct strbuf *out, const char *title, const char *body)
 		}
 		strbuf_add(out, p, (size_t)(at - p));
 		if (strncmp(at, "@TITLE@", 7) == 0) {
-			html_text(out, title);
+			markup_text(out, title);
 			p = at + 7;
 		} else if (strncmp(at, "@STYLE@", 7) == 0) {
 			strbuf_puts(out, report_style_css);
@@ -473,11 +469,11 @@ void report_html(const struct report_run *runs, size_t n, struct strbuf *out)
 	strbuf_puts(&title, "pgdrill report: ");
 	strbuf_puts(&title, n ? field_str(runs[0].journal, "lab", "?") : "no runs");
 	strbuf_puts(&body, "<h1>");
-	html_text(&body, strbuf_str(&title));
+	markup_text(&body, strbuf_str(&title));
 	strbuf_puts(&body, "</h1>\n<p class=\"meta\">");
 	for (r = 0; r < n; r++) {
 		strbuf_puts(&body, r ? "; " : "");
-		html_text(&body, field_str(runs[r].journal, "started", "?"));
+		markup_text(&body, field_str(runs[r].journal, "started", "?"));
 		strbuf_printf(&body, " (%.0f s)", field_num(runs[r].journal, "duration_s", 0));
 	}
 	strbuf_puts(&body, "</p>\n");

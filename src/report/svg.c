@@ -35,7 +35,7 @@ static double x_of(const struct axis *a, double t)
 static void label(struct strbuf *sb, double y, const char *text)
 {
 	strbuf_printf(sb, "<text x=\"4\" y=\"%.1f\">", y);
-	html_text(sb, text);
+	markup_text(sb, text);
 	strbuf_puts(sb, "</text>\n");
 }
 
@@ -87,7 +87,7 @@ static void faults(struct strbuf *sb, const struct axis *a, json_object *events,
 			}
 		}
 		strbuf_puts(sb, "<g class=\"fault\"><title>");
-		html_text(sb, field_str(e, "text", ""));
+		markup_text(sb, field_str(e, "text", ""));
 		strbuf_puts(sb, "</title>");
 		if (reversible)
 			strbuf_printf(sb,
@@ -102,9 +102,9 @@ static void faults(struct strbuf *sb, const struct axis *a, json_object *events,
 		strbuf_printf(sb, "<text x=\"%.1f\" y=\"%.1f\" fill=\"" C_BAD "\">", x_of(a, from) + 3,
 		              top + 11);
 		strbuf_printf(sb, "#%.0f ", field_num(d, "id", 0));
-		html_text(sb, field_str(d, "fault", "fault"));
+		markup_text(sb, field_str(d, "fault", "fault"));
 		strbuf_puts(sb, " ");
-		html_text(sb, field_str(d, "host", ""));
+		markup_text(sb, field_str(d, "host", ""));
 		strbuf_puts(sb, "</text></g>\n");
 	}
 }
@@ -128,9 +128,9 @@ static void marks(struct strbuf *sb, const struct axis *a, json_object *events, 
 		strbuf_printf(sb,
 		              "<g class=\"mark\"><title>%.3f s ",
 		              field_num(e, "t", 0));
-		html_text(sb, kind);
+		markup_text(sb, kind);
 		strbuf_puts(sb, ": ");
-		html_text(sb, field_str(e, "text", ""));
+		markup_text(sb, field_str(e, "text", ""));
 		strbuf_printf(sb,
 		              "</title><path d=\"M%.1f %.1f l-4 -8 h8 z\" fill=\"%s\"/></g>\n",
 		              x_of(a, field_num(e, "t", 0)), y, colour);
@@ -185,7 +185,7 @@ static void curve(struct strbuf *sb, const struct axis *a, json_object *points, 
 		pen = true;
 	}
 	strbuf_puts(sb, "\"><title>");
-	html_text(sb, title);
+	markup_text(sb, title);
 	strbuf_puts(sb, "</title></path>\n");
 }
 

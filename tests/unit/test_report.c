@@ -97,12 +97,12 @@ static void test_markdown_cells_stay_cells(void **state)
 	json_object_put(j);
 }
 
-static void test_html_text_drops_controls_and_bad_utf8(void **state)
+static void test_markup_text_drops_controls_and_bad_utf8(void **state)
 {
 	struct strbuf sb = STRBUF_INIT;
 
 	(void)state;
-	html_text(&sb, "a\x01" "b\xff" "c\xc3\xa9\n" EVIL);
+	markup_text(&sb, "a\x01" "b\xff" "c\xc3\xa9\n" EVIL);
 	assert_string_equal(strbuf_str(&sb), "ab\xef\xbf\xbd" "c\xc3\xa9\n&lt;script&gt;alert(1)&lt;"
 	                                     "/script&gt;&quot;&#39; onload=x &amp; [31m");
 	strbuf_free(&sb);
@@ -256,7 +256,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_hostile_strings_render_as_text),
 	    cmocka_unit_test(test_markdown_cells_stay_cells),
-	    cmocka_unit_test(test_html_text_drops_controls_and_bad_utf8),
+	    cmocka_unit_test(test_markup_text_drops_controls_and_bad_utf8),
 	    cmocka_unit_test(test_loop_keeps_the_last_verdict),
 	    cmocka_unit_test(test_timeline_series),
 	    cmocka_unit_test(test_rto_phases_against_the_timers),
