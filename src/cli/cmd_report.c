@@ -91,7 +91,7 @@ done:
 
 static int report_run(const struct cli_args *args)
 {
-	struct report_run *runs = xcalloc((size_t)args->npos, sizeof(*runs));
+	struct report_run *runs;
 	const char *out_path = cli_opt(args, "output");
 	struct strbuf out = STRBUF_INIT;
 	bool md = cli_flag(args, "md");
@@ -108,6 +108,7 @@ static int report_run(const struct cli_args *args)
 		fprintf(stderr, "pgdrill report: name a run directory (or --history DIR)\n");
 		return EXIT_HARNESS;
 	}
+	runs = xcalloc((size_t)args->npos, sizeof(*runs));
 	for (i = 0; i < args->npos; i++) {
 		runs[i].dir = args->pos[i];
 		runs[i].journal = report_load_journal(args->pos[i]);

@@ -24,7 +24,13 @@ json_object *report_load_journal(const char *run_dir)
 	enum json_tokener_error jerr = json_tokener_success;
 	size_t len = 0;
 
-	if (fs_read_file(path, &text, &len) < 0) {
+	int rc = fs_read_file(path, &text, &len);
+
+	if (rc == PD_ENOTFOUND)
+		error_set("%s: no journal.json there: name a directory `pgdrill run` wrote (under "
+		          "runs/ by default)",
+		          run_dir);
+	if (rc < 0) {
 		free(path);
 		return NULL;
 	}

@@ -75,5 +75,18 @@ expect_rc 2 "missing argument" "$bin" show
 expect_rc 2 "exec with nothing after --" "$bin" exec labs/tutorial.yaml postgres1 --
 grep -q "expects a command after --" "$tmp/err" && ok || bad "exec -- without a command: message"
 
+# report: bad input is exit 2 with a message that says what to name; nothing written.
+expect_rc 2 "report with no run directory" "$bin" report
+grep -q "name a run directory (or --history DIR)" "$tmp/err" && ok || bad "report: no dir message"
+expect_rc 2 "report of a directory without a journal" "$bin" report "$tmp"
+grep -q "no journal.json there" "$tmp/err" && ok || bad "report: no journal message"
+mkdir -p "$tmp/broken" && printf '{"scenarios": [' >"$tmp/broken/journal.json"
+expect_rc 2 "report of a broken journal" "$bin" report "$tmp/broken"
+grep -q "broken/journal.json: not a pgdrill journal" "$tmp/err" && ok || bad "report: broken message"
+test ! -e "$tmp/broken/report.html" && ok || bad "report wrote a page for a broken journal"
+expect_rc 2 "--fail-on-regression without --history" "$bin" report --fail-on-regression 5 "$tmp"
+expect_rc 2 "--history of a folder without runs" "$bin" report --history "$tmp/broken"
+grep -q "holds no run directory" "$tmp/err" && ok || bad "report --history: no runs message"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
