@@ -36,6 +36,8 @@ void verdict_measure(struct verdict *v, double value, const char *unit, double o
                      const char *method);
 /* A further named number; beyond VERDICT_MAX_NUMBERS it is left out. */
 void verdict_number(struct verdict *v, const char *name, double value);
+/* The named number; NAN when the verdict has none. */
+double verdict_get(const struct verdict *v, const char *name);
 
 /* qsort order of int64_t (the checkers sort times and ids). */
 int check_cmp_i64(const void *a, const void *b);

@@ -1,5 +1,6 @@
 /* A verdict's figure as data: the measured value, its unit and objective, and the named
  * numbers around it, for the journal. */
+#include <math.h>
 #include <string.h>
 
 #include "check/checks.h"
@@ -25,4 +26,14 @@ void verdict_number(struct verdict *v, const char *name, double value)
 		v->numbers[v->nnumbers].value = value;
 		v->nnumbers++;
 	}
+}
+
+double verdict_get(const struct verdict *v, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < v->nnumbers; i++)
+		if (strcmp(v->numbers[i].name, name) == 0)
+			return v->numbers[i].value;
+	return NAN;
 }

@@ -45,9 +45,8 @@ int journal_open(struct journal *j, const char *run_dir, const char *lab, FILE *
 		struct timespec ts;
 
 		clock_gettime(CLOCK_REALTIME, &ts);
-		json_object_object_add(
-		    j->root, "started_unix",
-		    json_object_new_double((double)ts.tv_sec + (double)(ts.tv_nsec / 1000000) / 1e3));
+		j->t0_unix = (double)ts.tv_sec + (double)(ts.tv_nsec / 1000000) / 1e3;
+		json_object_object_add(j->root, "started_unix", json_object_new_double(j->t0_unix));
 	}
 	json_object_object_add(j->root, "scenarios", j->scenarios);
 	return 0;

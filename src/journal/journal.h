@@ -16,6 +16,7 @@ struct journal {
 	json_object *scenarios;
 	json_object *scenario; /* the one running, borrowed from scenarios */
 	long long t0_ms;       /* monotonic start of the run: event times are relative */
+	double t0_unix;        /* the same moment in seconds since the epoch */
 	FILE *live;            /* the timeline; NULL for none */
 	char *dir;             /* run directory */
 	int failed_checks;     /* in the current scenario */

@@ -8,6 +8,7 @@
 
 #include "check/checks.h"
 #include "lua/context.h"
+#include "roles/failover_evidence.h"
 #include "util/error.h"
 #include "util/proc.h"
 #include "util/strbuf.h"
@@ -88,6 +89,39 @@ static int64_t first_fault_us(struct drill_ctx *c)
 	return c->faults.count ? (int64_t)(c->faults.items[0].start * 1e6) : -1;
 }
 
+static void add_time(json_object *o, const char *key, double unix_s, const struct journal *j)
+{
+	/* To the microsecond: the logs' resolution, without a double's noise. */
+	if (!isnan(unix_s))
+		json_object_object_add(
+		    o, key, json_object_new_double(round((unix_s - j->t0_unix) * 1e6) / 1e6));
+}
+
+/* What the lab's logs say happened inside the RTO window: which node promoted, when it
+ * was asked to and when it was ready, when haproxy routed writes to it (seconds of the
+ * run). NULL when the window is not closed or no promotion is in the logs. */
+static json_object *failover_json(struct drill_ctx *c, struct workload *w, const struct verdict *v)
+{
+	double fault = verdict_get(v, "fault_s"), to = verdict_get(v, "to_s");
+	struct failover_evidence e;
+	json_object *o;
+
+	if (!c->rt || !c->j || isnan(fault) || fault < 0 || isnan(to) ||
+	    verdict_get(v, "recovered") != 1)
+		return NULL;
+	failover_evidence_collect(c->rt, workload_write_listener(w), c->j->t0_unix + fault,
+	                          c->j->t0_unix + to, &e);
+	if (!e.host)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "host", json_object_new_string(e.host));
+	json_object_object_add(o, "listener", json_object_new_string(workload_write_listener(w)));
+	add_time(o, "promote_requested_s", e.promote_requested, c->j);
+	add_time(o, "promoted_s", e.promoted, c->j);
+	add_time(o, "routed_s", e.routed, c->j);
+	return o;
+}
+
 /* ok, figure = check.rto(wl, {max = "10s", since = seconds}) */
 static int k_rto(lua_State *L)
 {
@@ -103,7 +137,7 @@ static int k_rto(lua_State *L)
 	check_rto_verdict(&h, since >= 0 ? (int64_t)(since * 1e6) : first_fault_us(c), max * 1000,
 	                  &v);
 	history_free(&h);
-	return finish(L, "rto", &v);
+	return finish_with(L, "rto", &v, "failover", failover_json(c, w, &v));
 }
 
 static void write_lost_ids(struct workload *w, const struct lost_writes *l)

@@ -151,13 +151,21 @@ int host_put_log(const struct lab_rt *rt, const struct lab_host_rt *h, const cha
 	return rt->ops->put_log(h, what, text);
 }
 
+int host_get_log(const struct lab_rt *rt, const struct lab_host_rt *h, const char *what,
+                 char **out)
+{
+	if (check_log(h, what) < 0)
+		return -1;
+	return rt->ops->get_log(h, what, HOST_FILE_MAX, out);
+}
+
 char *host_log_tail(const struct lab_rt *rt, const struct lab_host_rt *h, const char *what,
                     int lines)
 {
 	struct strbuf sb = STRBUF_INIT;
 	char *text = NULL, *tail, *path;
 
-	if (check_log(h, what) < 0 || rt->ops->get_log(h, what, HOST_FILE_MAX, &text) < 0) {
+	if (host_get_log(rt, h, what, &text) < 0) {
 		error_clear();
 		return xstrdup("");
 	}

@@ -62,6 +62,10 @@ int host_get_file(const struct lab_rt *rt, const struct lab_host_rt *h, const ch
 /* Replaces the host's log `what`.log with `text` (a report kept where a DBA looks). */
 int host_put_log(const struct lab_rt *rt, const struct lab_host_rt *h, const char *what,
                  const char *text);
+/* The host's log `what`.log whole (owned, at most HOST_FILE_MAX bytes); PD_ENOTFOUND when
+ * there is none (error set). */
+int host_get_log(const struct lab_rt *rt, const struct lab_host_rt *h, const char *what,
+                 char **out);
 /* The last `lines` lines of the host's log `what`.log, indented, under a heading that
  * names it; "" when there is none (owned). */
 char *host_log_tail(const struct lab_rt *rt, const struct lab_host_rt *h, const char *what,

@@ -90,13 +90,32 @@ static void predict(json_object *provenance, struct rto_phases *p)
 	ra = field_num(repmgr, "reconnect_attempts", 3);
 	ci = field_num(listener, "check_interval_ms", 1000) / 1000.0;
 	rise = field_num(listener, "rise", 1);
-	p->detect_lo = ra * ri;
+	/* repmgrd's first failed ping is the first of its attempts: the last one fails
+	 * (attempts - 1) intervals later (measured: 2.8 s with 3 x 1 s). */
+	p->detect_lo = (ra - 1) * ri;
 	p->detect_hi = mi + ra * ri;
 	p->route_hi = rise * ci;
 	p->client = field_num(wl, "reconnect_backoff_ms", 0) / 1000.0;
 	p->predicted_lo = p->detect_lo + p->client;
 	p->predicted_hi = p->detect_hi + p->route_hi + p->client;
 	p->predicted = true;
+}
+
+/* The logs' times, kept only in order: asked <= ready <= routed, inside the window. */
+static void evidence(json_object *f, struct rto_phases *p)
+{
+	double asked = field_num(f, "promote_requested_s", NAN);
+	double ready = field_num(f, "promoted_s", NAN), routed = field_num(f, "routed_s", NAN);
+
+	if (!f || isnan(asked) || asked < p->fault || asked > p->first_ok)
+		return;
+	snprintf(p->new_primary, sizeof(p->new_primary), "%s", field_str(f, "host", "?"));
+	snprintf(p->listener, sizeof(p->listener), "%s", field_str(f, "listener", "?"));
+	p->log_asked = asked;
+	if (!isnan(ready) && ready >= asked && ready <= p->first_ok)
+		p->log_ready = ready;
+	if (!isnan(p->log_ready) && !isnan(routed) && routed >= p->log_ready && routed <= p->first_ok)
+		p->log_routed = routed;
 }
 
 void rto_phases(json_object *scenario, json_object *provenance, struct rto_phases *p)
@@ -106,6 +125,7 @@ void rto_phases(json_object *scenario, json_object *provenance, struct rto_phase
 
 	memset(p, 0, sizeof(*p));
 	p->promoted = p->standby_lo = p->standby_hi = NAN;
+	p->log_asked = p->log_ready = p->log_routed = NAN;
 	m = field_of(rto, "measure", json_type_object);
 	if (!m || !field_has_num(m, "fault_s") || field_num(m, "fault_s", -1) < 0 ||
 	    !field_has_num(m, "to_s") || field_num(m, "recovered", 0) != 1)
@@ -117,56 +137,162 @@ void rto_phases(json_object *scenario, json_object *provenance, struct rto_phase
 	p->rto = field_num(m, "value", p->first_ok - p->last_ok);
 	if (np && field_bool(np, "passed", false))
 		p->promoted = field_num(np, "t", NAN);
+	evidence(field_of(m, "failover", json_type_object), p);
 	standby_streaming_after(scenario, isnan(p->promoted) ? p->fault : p->promoted,
 	                        &p->standby_lo, &p->standby_hi);
 	predict(provenance, p);
 }
 
-static void row(struct strbuf *sb, const char *phase, double from, double to, const char *pred,
-                const char *evidence)
+/* One phase: observed from..to, predicted lo..hi (NAN: no timer governs it). */
+struct phase {
+	const char *key, *name;
+	double from, to, lo, hi;
+	char evidence[320];
+};
+
+static void range(struct strbuf *sb, double lo, double hi)
 {
-	strbuf_puts(sb, "<tr><td>");
-	strbuf_puts(sb, phase);
-	strbuf_puts(sb, "</td><td class=\"num\">");
-	if (isnan(from) || isnan(to))
-		strbuf_puts(sb, "-");
+	if (isnan(hi))
+		strbuf_puts(sb, "no timer");
+	else if (lo == hi)
+		strbuf_printf(sb, "%.1f&#160;s", hi);
 	else
-		html_value(sb, to - from, "s");
+		strbuf_printf(sb, "%.1f&#8211;%.1f&#160;s", lo, hi);
+}
+
+static void row(struct strbuf *sb, const struct phase *ph, bool predicted)
+{
+	bool seen = !isnan(ph->from) && !isnan(ph->to);
+
+	strbuf_puts(sb, "<tr data-phase=\"");
+	html_token(sb, ph->key);
+	strbuf_puts(sb, "\"");
+	if (seen)
+		strbuf_printf(sb, " data-observed=\"%.17g\"", ph->to - ph->from);
+	strbuf_puts(sb, "><td>");
+	strbuf_puts(sb, ph->name);
 	strbuf_puts(sb, "</td><td class=\"num\">");
-	strbuf_puts(sb, pred);
+	if (seen)
+		html_value(sb, ph->to - ph->from, "s");
+	else
+		strbuf_puts(sb, "-");
+	strbuf_puts(sb, "</td><td class=\"num\">");
+	if (predicted)
+		range(sb, ph->lo, ph->hi);
+	else
+		strbuf_puts(sb, "?");
 	strbuf_puts(sb, "</td><td class=\"detail\">");
-	strbuf_puts(sb, evidence);
+	markup_text(sb, ph->evidence);
 	strbuf_puts(sb, "</td></tr>\n");
 }
 
-static char *range(double lo, double hi)
+/* The phases the journal has evidence for: four from the logs, else two. */
+static size_t phases_of(const struct rto_phases *p, struct phase *out)
 {
-	struct strbuf sb = STRBUF_INIT;
+	double promoted = isnan(p->promoted) ? NAN : p->promoted;
+	size_t n = 0;
 
-	if (lo == hi)
-		strbuf_printf(&sb, "%.1f&#160;s", hi);
-	else
-		strbuf_printf(&sb, "%.1f&#8211;%.1f&#160;s", lo, hi);
-	return strbuf_detach(&sb);
+	out[n++] = (struct phase){"before", "from the last ok write to the fault", p->last_ok,
+	                          p->fault, 0, 0, "negative: a write in flight when the fault "
+	                                            "struck was acknowledged after it"};
+	if (isnan(p->log_asked)) {
+		out[n++] = (struct phase){"detection-promotion", "detection and promotion", p->fault,
+		                          promoted, p->detect_lo, p->detect_hi,
+		                          "to the new primary accepting writes (check.new_primary); "
+		                          "predicted: repmgrd gives up (reconnect_attempts - 1) "
+		                          "× reconnect_interval after it notices, within one "
+		                          "monitor_interval and one more interval, plus the "
+		                          "promotion itself"};
+		out[n++] = (struct phase){"rerouting-reconnection", "re-routing and reconnection",
+		                          isnan(promoted) ? p->fault : promoted, p->first_ok, 0,
+		                          p->route_hi + p->client,
+		                          "to the first ok write through haproxy; predicted: rise × "
+		                          "check_interval of the write listener, plus the clients' "
+		                          "reconnect backoff"};
+		return n;
+	}
+	out[n] = (struct phase){"detection", "detection", p->fault, p->log_asked, p->detect_lo,
+	                        p->detect_hi, ""};
+	snprintf(out[n++].evidence, sizeof(out[0].evidence),
+	         "to \"received promote request\" in %s's PostgreSQL log; predicted: repmgrd gives "
+	         "up (reconnect_attempts - 1) × reconnect_interval after it notices, within one "
+	         "monitor_interval and one more interval",
+	         p->new_primary);
+	out[n++] = (struct phase){"promotion", "promotion", p->log_asked, p->log_ready, NAN, NAN,
+	                          "to \"database system is ready to accept connections\" in the "
+	                          "same log"};
+	out[n] = (struct phase){"rerouting", "re-routing", p->log_ready, p->log_routed, 0,
+	                        p->route_hi, ""};
+	snprintf(out[n++].evidence, sizeof(out[0].evidence),
+	         "to \"Server %s/%s is UP\" in haproxy's log; predicted: rise × check_interval "
+	         "of the write listener",
+	         p->listener, p->new_primary);
+	out[n++] = (struct phase){"reconnection", "reconnection",
+	                          isnan(p->log_routed) ? p->log_ready : p->log_routed, p->first_ok,
+	                          p->client, p->client,
+	                          "to the first ok write through haproxy; predicted: the clients' "
+	                          "reconnect backoff"};
+	return n;
+}
+
+/* Why observed and predicted disagree, from the phases that ran past their timers. */
+static void explain(struct strbuf *sb, const struct rto_phases *p, const struct phase *ph,
+                    size_t n, const char *standby, bool with_standby)
+{
+	size_t i;
+
+	strbuf_printf(sb, "<p class=\"phase-note\" data-disagree=\"true\"><strong>Observed and "
+	                  "predicted disagree</strong> by more than %.0f&#160;s. ",
+	              PHASE_TOLERANCE_S);
+	for (i = 0; i < n; i++) {
+		double took = ph[i].to - ph[i].from;
+
+		if (isnan(took) || isnan(ph[i].hi) || took <= ph[i].hi + PHASE_TOLERANCE_S / 2)
+			continue;
+		strbuf_printf(sb, "The %s took %.3f&#160;s against at most %.1f&#160;s from the "
+		                  "lab's timers",
+		              ph[i].name, took, ph[i].hi);
+		if (strstr(ph[i].key, "detection"))
+			strbuf_puts(sb, ": repmgrd's election, or the promotion, was slow. ");
+		else if (with_standby)
+			strbuf_printf(sb, ". Writes came back within the half second in which a standby "
+			                  "streamed from the new primary again (%s), which suggests "
+			                  "they waited for it: with synchronous replication the new "
+			                  "primary's commits wait for a standby, and repmgrd's follow of "
+			                  "the other standby, which restarts it, is on no haproxy "
+			                  "timer. ",
+			              standby);
+		else
+			strbuf_puts(sb, ". Clients waited on connections haproxy held (its connect "
+			                "timeout) or on commits: see the continuity check's errors. ");
+	}
+	if (p->rto < p->predicted_lo - PHASE_TOLERANCE_S)
+		strbuf_puts(sb, "The failover was faster than repmgrd's timers predict: was the "
+		                "primary's loss noticed by other means (a fenced node, a manual "
+		                "promote)? ");
+	strbuf_puts(sb, "</p>\n");
 }
 
 void rto_phases_html(struct strbuf *sb, const struct rto_phases *p)
 {
-	double promoted = isnan(p->promoted) ? p->fault : p->promoted;
-	/* The writes came back while a standby was coming back: the sampler's window holds
-	 * the first ok write (its samples are half a second apart). */
-	bool with_standby = !isnan(p->standby_hi) && p->first_ok >= p->standby_lo &&
-	                    p->first_ok <= p->standby_hi + 0.1;
-	char *detect = p->predicted ? range(p->detect_lo, p->detect_hi) : NULL;
-	char *route = p->predicted ? range(0, p->route_hi + p->client) : NULL;
-	char *total = p->predicted ? range(p->predicted_lo, p->predicted_hi) : NULL;
+	double promoted = isnan(p->log_ready) ? p->promoted : p->log_ready;
+	struct phase ph[5];
+	size_t n, i;
+	bool with_standby;
 	char standby[160] = "-";
 
 	if (!p->have)
-		goto done;
+		return;
+	if (isnan(promoted))
+		promoted = p->fault;
+	/* The writes came back while a standby was coming back: the sampler's window holds
+	 * the first ok write (its samples are half a second apart). */
+	with_standby = !isnan(p->standby_hi) && p->first_ok >= p->standby_lo &&
+	               p->first_ok <= p->standby_hi + 0.1;
 	if (!isnan(p->standby_hi))
 		snprintf(standby, sizeof(standby), "between %.1f and %.1f&#160;s after the promotion",
 		         fmax(p->standby_lo - promoted, 0), p->standby_hi - promoted);
+	n = phases_of(p, ph);
 	strbuf_printf(sb, "<h3>The RTO in phases</h3>\n<table class=\"phases\" id=\"rto-phases\" "
 	                  "data-rto=\"%.17g\"",
 	              p->rto);
@@ -175,16 +301,8 @@ void rto_phases_html(struct strbuf *sb, const struct rto_phases *p)
 		              p->predicted_lo, p->predicted_hi);
 	strbuf_puts(sb, "><thead><tr><th>phase</th><th>observed</th><th>predicted from the lab's "
 	                "timers</th><th>evidence</th></tr></thead><tbody>\n");
-	row(sb, "from the last ok write to the fault", p->last_ok, p->fault, "0&#160;s",
-	    "negative: a write in flight when the fault struck was acknowledged after it");
-	row(sb, "detection and promotion", p->fault, isnan(p->promoted) ? NAN : p->promoted,
-	    detect ? detect : "?",
-	    "to the new primary accepting writes (check.new_primary); predicted: repmgrd's "
-	    "reconnect_attempts &#215; reconnect_interval after it notices, within one "
-	    "monitor_interval, plus the promotion itself");
-	row(sb, "re-routing and reconnection", promoted, p->first_ok, route ? route : "?",
-	    "to the first ok write through haproxy; predicted: rise &#215; check_interval of "
-	    "the write listener, plus the clients' reconnect backoff");
+	for (i = 0; i < n; i++)
+		row(sb, &ph[i], p->predicted);
 	strbuf_printf(sb, "<tr><td>(a standby streams again)</td><td class=\"num\">%s</td><td "
 	                  "class=\"num\">-</td><td class=\"detail\">the lag sampler's samples "
 	                  "around it; with synchronous replication the new primary's commits "
@@ -192,47 +310,16 @@ void rto_phases_html(struct strbuf *sb, const struct rto_phases *p)
 	              standby);
 	strbuf_puts(sb, "<tr><th>RTO</th><td class=\"num\"><strong>");
 	html_value(sb, p->rto, "s");
-	strbuf_printf(sb, "</strong></td><td class=\"num\">%s</td><td></td></tr>\n</tbody></table>\n",
-	              total ? total : "?");
+	strbuf_puts(sb, "</strong></td><td class=\"num\">");
+	if (p->predicted)
+		range(sb, p->predicted_lo, p->predicted_hi);
+	else
+		strbuf_puts(sb, "?");
+	strbuf_puts(sb, "</td><td></td></tr>\n</tbody></table>\n");
 	if (p->predicted && (p->rto > p->predicted_hi + PHASE_TOLERANCE_S ||
-	                     p->rto < p->predicted_lo - PHASE_TOLERANCE_S)) {
-		double detect_obs = promoted - p->fault, rest = p->first_ok - promoted;
-
-		strbuf_printf(sb, "<p class=\"phase-note\" data-disagree=\"true\"><strong>Observed "
-		                  "and predicted disagree</strong> by more than %.0f&#160;s. ",
-		              PHASE_TOLERANCE_S);
-		if (detect_obs > p->detect_hi + PHASE_TOLERANCE_S / 2)
-			strbuf_printf(sb, "Detection and promotion took %.3f&#160;s, more than repmgrd's "
-			                  "timers allow (%.1f&#160;s): the promotion itself, or the "
-			                  "election, was slow. ",
-			              detect_obs, p->detect_hi);
-		if (rest > p->route_hi + p->client + PHASE_TOLERANCE_S / 2) {
-			strbuf_printf(sb, "Re-routing took %.3f&#160;s against %.1f&#160;s from haproxy's "
-			                  "check timers. ",
-			              rest, p->route_hi + p->client);
-			if (with_standby)
-				strbuf_printf(sb, "Writes came back within the half second in which a "
-				                  "standby streamed from the new primary again (%s), which "
-				                  "suggests they waited for it: with synchronous replication "
-				                  "the new primary's commits wait for a standby, and "
-				                  "repmgrd's follow of the other standby, which restarts "
-				                  "it, is on no haproxy timer. ",
-				              standby);
-			else
-				strbuf_puts(sb, "Clients waited on connections haproxy held (its connect "
-				                "timeout) or on commits: see the continuity check's errors. ");
-		}
-		if (p->rto < p->predicted_lo - PHASE_TOLERANCE_S)
-			strbuf_puts(sb, "The failover was faster than repmgrd's timers predict: was the "
-			                "primary's loss noticed by other means (a fenced node, a manual "
-			                "promote)? ");
-		strbuf_puts(sb, "</p>\n");
-	} else if (p->predicted) {
+	                     p->rto < p->predicted_lo - PHASE_TOLERANCE_S))
+		explain(sb, p, ph, n, standby, with_standby);
+	else if (p->predicted)
 		strbuf_puts(sb, "<p class=\"phase-note\" data-disagree=\"false\">The observed RTO is "
 		                "within the prediction from the lab's timers.</p>\n");
-	}
-done:
-	free(detect);
-	free(route);
-	free(total);
 }

@@ -289,6 +289,19 @@ static json_object *workload_timeline(json_object *events)
 	return found;
 }
 
+/* A dashed line across the write lanes with its label below. */
+static void phase_line(struct strbuf *sb, const struct axis *a, double t, const char *text,
+                       const char *anchor, double top, double height)
+{
+	strbuf_printf(sb,
+	              "<g class=\"phase\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+	              "y2=\"%.1f\" stroke=\"" C_ACCENT "\" stroke-dasharray=\"2 2\"/>"
+	              "<text x=\"%.1f\" y=\"%.1f\" fill=\"" C_ACCENT "\" "
+	              "text-anchor=\"%s\">%s</text></g>\n",
+	              x_of(a, t), top, x_of(a, t), top + height, x_of(a, t), top + height + 10,
+	              anchor, text);
+}
+
 /* Inside the RTO window, the moment the new primary accepted writes: the line between
  * detection and promotion, and re-routing. */
 static void promoted_mark(struct strbuf *sb, const struct axis *a, json_object *checks,
@@ -303,14 +316,24 @@ static void promoted_mark(struct strbuf *sb, const struct axis *a, json_object *
 		if (strcmp(field_str(c, "name", ""), "new primary") != 0 ||
 		    !field_bool(c, "passed", false) || t <= from || t >= to)
 			continue;
-		strbuf_printf(sb,
-		              "<g class=\"phase\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
-		              "y2=\"%.1f\" stroke=\"" C_ACCENT "\" stroke-dasharray=\"2 2\"/>"
-		              "<text x=\"%.1f\" y=\"%.1f\" fill=\"" C_ACCENT "\" "
-		              "text-anchor=\"middle\">promoted</text></g>\n",
-		              x_of(a, t), top, x_of(a, t), top + height, x_of(a, t), top + height + 10);
+		phase_line(sb, a, t, "promoted", "middle", top, height);
 		return;
 	}
+}
+
+/* The logs' evidence inside the window (the rto check's measure.failover): the promote
+ * request, and haproxy routing writes to the new primary. False when there is none. */
+static bool failover_marks(struct strbuf *sb, const struct axis *a, json_object *m,
+                           double top, double height)
+{
+	json_object *f = field_of(m, "failover", json_type_object);
+
+	if (!field_has_num(f, "promote_requested_s"))
+		return false;
+	phase_line(sb, a, field_num(f, "promote_requested_s", 0), "promote", "end", top, height);
+	if (field_has_num(f, "routed_s"))
+		phase_line(sb, a, field_num(f, "routed_s", 0), "routed", "start", top, height);
+	return true;
 }
 
 /* The RTO check's window, drawn over the write lanes with its figure. */
@@ -327,7 +350,8 @@ static void rto_window(struct strbuf *sb, const struct axis *a, json_object *che
 			continue;
 		from = field_num(m, "from_s", 0);
 		to = field_num(m, "to_s", from);
-		promoted_mark(sb, a, checks, from, to, top, height);
+		if (!failover_marks(sb, a, m, top, height))
+			promoted_mark(sb, a, checks, from, to, top, height);
 		strbuf_printf(sb,
 		              "<g class=\"rto\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
 		              "height=\"%.1f\" fill=\"none\" stroke=\"" C_ACCENT "\" stroke-width=\"2\"/>"

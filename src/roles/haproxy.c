@@ -90,7 +90,7 @@ char *haproxy_cfg(const struct lab_rt *rt, const struct lab_host_rt *proxy)
 	strbuf_printf(&sb,
 	              "global\n    maxconn 2000\n"
 	              "    stats socket %s mode 600 level admin\n"
-	              "    log stderr format raw local0 info\n\n",
+	              "    log stderr format rfc5424 local0 info\n\n",
 	              sock);
 	free(sock);
 	strbuf_printf(&sb,

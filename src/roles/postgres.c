@@ -80,6 +80,10 @@ char *postgres_conf(const struct lab_rt *rt, const struct lab_host_rt *h, bool s
 	put_setting(&sb, "wal_keep_size", "64MB");
 	put_setting(&sb, "logging_collector", "off");
 	put_setting(&sb, "log_line_prefix", "%m [%p] %q%u@%d ");
+	/* The report reads a failover's promotion from this log: times in UTC, words in
+	 * English. */
+	put_setting(&sb, "log_timezone", "UTC");
+	put_setting(&sb, "lc_messages", "C");
 	snprintf(buf, sizeof(buf), "%lldms", (long long)lab->repmgr.wal_receiver_timeout);
 	put_setting(&sb, "wal_receiver_timeout", buf);
 	put_setting(&sb, "wal_retrieve_retry_interval", "1s");

@@ -609,6 +609,7 @@ struct workload *workload_start(struct lab_rt *rt, const struct workload_options
 	w = xcalloc(1, sizeof(*w));
 	w->rt = rt;
 	w->o = *o;
+	w->o.write_listener = wl->name;
 	w->o.readers = rl ? o->readers : 0;
 	w->dir = xstrdup(o->dir);
 	w->proxy_addr = xstrdup(proxy->addr);
@@ -686,6 +687,11 @@ const char *workload_history_path(const struct workload *w)
 const char *workload_dir(const struct workload *w)
 {
 	return w->dir;
+}
+
+const char *workload_write_listener(const struct workload *w)
+{
+	return w->o.write_listener;
 }
 
 int workload_read_back(struct workload *w, int64_t **ids, size_t *n)

@@ -51,6 +51,8 @@ void workload_stop(struct workload *w);
 void workload_stats(struct workload *w, struct workload_stats *out);
 const char *workload_history_path(const struct workload *w);
 const char *workload_dir(const struct workload *w);
+/* The haproxy listener the writers go through (lab-owned). */
+const char *workload_write_listener(const struct workload *w);
 /* The ids of this run's books on the current primary, ascending (owned). -1 with the
  * error set when there is no single primary or the query fails. */
 int workload_read_back(struct workload *w, int64_t **ids, size_t *n);

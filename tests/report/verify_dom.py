@@ -15,6 +15,7 @@ class Report(HTMLParser):
         self.lost = []        # data-lost of each lost-writes line
         self.readiness = None
         self.phases_rto = []  # data-rto of each RTO phase table
+        self.phases = []      # per phase table: {phase: observed seconds or None}
         self._row = None
 
     def handle_starttag(self, tag, attrs):
@@ -31,6 +32,10 @@ class Report(HTMLParser):
             self.lost.append(float(a["data-lost"]))
         elif tag == "table" and a.get("id") == "rto-phases":
             self.phases_rto.append(float(a["data-rto"]))
+            self.phases.append({})
+        elif tag == "tr" and "data-phase" in a and self.phases:
+            obs = a.get("data-observed")
+            self.phases[-1][a["data-phase"]] = float(obs) if obs is not None else None
         elif tag == "p" and a.get("id") == "readiness":
             self.readiness = {k: int(a["data-" + k]) for k in
                               ("drills", "drills-passed", "checks", "checks-passed")}
@@ -74,6 +79,24 @@ def main():
     if any(abs(a - b) > 1e-9 for a, b in zip(page.phases_rto, want_phases)) or \
             len(page.phases_rto) > len(want_phases):
         errors.append(f"RTO phases: page {page.phases_rto}, journal {want_phases}")
+    # The four phases from the logs' evidence: each observed span equals the journal's.
+    shown = [c for c in rto if c["passed"] or c.get("measure", {}).get("recovered") == 1]
+    for c, got in zip(shown, page.phases):
+        m = c["measure"]
+        f = m.get("failover")
+        if not f:
+            continue
+        marks = [("detection", m["fault_s"]), ("promotion", f.get("promote_requested_s")),
+                 ("rerouting", f.get("promoted_s")), ("reconnection", f.get("routed_s")),
+                 (None, m["to_s"])]
+        for (phase, start), (_, end) in zip(marks, marks[1:]):
+            if phase == "reconnection" and start is None:
+                start = f.get("promoted_s")
+            want = None if start is None or end is None else end - start
+            have = got.get(phase, "missing")
+            if have == "missing" or (want is None) != (have is None) or \
+                    (want is not None and abs(have - want) > 1e-6):
+                errors.append(f"RTO phase {phase}: page {have}, journal {want}")
     print(f"{len(scenarios)} drills, {len(checks)} checks compared"
           + (f"; RTO {rto[0]['measure']['value']:.3f} s" if rto and "measure" in rto[0] else ""))
     for e in errors:

@@ -201,7 +201,7 @@ static void test_timeline_series(void **state)
 	unlink(path);
 }
 
-static json_object *failover(double first_ok)
+static json_object *failover_logged(double first_ok, const char *evidence)
 {
 	char text[2048];
 
@@ -212,9 +212,14 @@ static json_object *failover(double first_ok)
 	         "\"checks\":[{\"t\":6.5,\"name\":\"new primary\",\"passed\":true},"
 	         "{\"t\":12,\"name\":\"rto\",\"passed\":true,\"measure\":{\"value\":%g,"
 	         "\"unit\":\"s\",\"recovered\":1,\"fault_s\":3.0,\"from_s\":2.99,"
-	         "\"to_s\":%g}}]}",
-	         first_ok - 2.99, first_ok);
+	         "\"to_s\":%g%s}}]}",
+	         first_ok - 2.99, first_ok, evidence);
 	return json_tokener_parse(text);
+}
+
+static json_object *failover(double first_ok)
+{
+	return failover_logged(first_ok, "");
 }
 
 /* The RTO's phases from the journal's evidence, against the prediction from the lab's
@@ -234,12 +239,13 @@ static void test_rto_phases_against_the_timers(void **state)
 	(void)state;
 	rto_phases(slow, prov, &p);
 	assert_true(p.have && p.predicted);
-	assert_true(fabs(p.predicted_lo - 3.005) < 1e-9 && fabs(p.predicted_hi - 5.005) < 1e-9);
+	assert_true(fabs(p.predicted_lo - 2.005) < 1e-9 && fabs(p.predicted_hi - 5.005) < 1e-9);
 	assert_true(fabs(p.promoted - 6.5) < 1e-9);
 	assert_true(fabs(p.standby_lo - 8.8) < 1e-9 && fabs(p.standby_hi - 9.3) < 1e-9);
 	rto_phases_html(&sb, &p);
 	assert_non_null(strstr(strbuf_str(&sb), "data-disagree=\"true\""));
-	assert_non_null(strstr(strbuf_str(&sb), "Re-routing took 2.500"));
+	assert_non_null(strstr(strbuf_str(&sb), "re-routing and reconnection took 2.500"));
+	assert_null(strstr(strbuf_str(&sb), "data-phase=\"detection\""));
 	assert_non_null(strstr(strbuf_str(&sb), "suggests they waited for it"));
 	strbuf_reset(&sb);
 	rto_phases(fast, prov, &p);
@@ -248,6 +254,49 @@ static void test_rto_phases_against_the_timers(void **state)
 	strbuf_free(&sb);
 	json_object_put(slow);
 	json_object_put(fast);
+	json_object_put(prov);
+}
+
+/* With the logs' evidence, four phases, each against its own timer: the one that ran long
+ * is named, and an evidence time out of order is not used. */
+static void test_rto_in_four_phases(void **state)
+{
+	json_object *prov = json_tokener_parse(
+	    "{\"lab_resolved\":{\"repmgr\":{\"monitor_interval_ms\":1000,"
+	    "\"reconnect_attempts\":3,\"reconnect_interval_ms\":1000},\"haproxy\":{"
+	    "\"listeners\":[{\"target\":\"primary\",\"check_interval_ms\":500,\"rise\":1}]},"
+	    "\"workload\":{\"reconnect_backoff_ms\":5}}}");
+	json_object *slow = failover_logged(
+	    9.0, ",\"failover\":{\"host\":\"p2\",\"listener\":\"w<b>\","
+	         "\"promote_requested_s\":6.25,\"promoted_s\":6.375,\"routed_s\":6.625}");
+	json_object *odd = failover_logged(
+	    9.0, ",\"failover\":{\"host\":\"p2\",\"promote_requested_s\":6.2,"
+	         "\"promoted_s\":6.1,\"routed_s\":6.6}");
+	struct rto_phases p;
+	struct strbuf sb = STRBUF_INIT;
+	const char *html;
+
+	(void)state;
+	rto_phases(slow, prov, &p);
+	rto_phases_html(&sb, &p);
+	html = strbuf_str(&sb);
+	assert_non_null(strstr(html, "<tr data-phase=\"detection\" data-observed=\"3.25\""));
+	assert_non_null(strstr(html, "<tr data-phase=\"promotion\" data-observed=\"0.125\""));
+	assert_non_null(strstr(html, "<tr data-phase=\"rerouting\" data-observed=\"0.25\""));
+	assert_non_null(strstr(html, "<tr data-phase=\"reconnection\" data-observed=\"2.375\""));
+	assert_non_null(strstr(html, "Server w&lt;b&gt;/p2 is UP"));
+	assert_non_null(strstr(html, "The reconnection took 2.375"));
+	assert_null(strstr(html, "The detection took"));
+	assert_non_null(strstr(html, "suggests they waited for it"));
+	/* Ready before the request: the promotion and what follows are not measured. */
+	strbuf_reset(&sb);
+	rto_phases(odd, prov, &p);
+	assert_true(isnan(p.log_ready) && isnan(p.log_routed));
+	rto_phases_html(&sb, &p);
+	assert_non_null(strstr(strbuf_str(&sb), "<tr data-phase=\"promotion\"><td>"));
+	strbuf_free(&sb);
+	json_object_put(slow);
+	json_object_put(odd);
 	json_object_put(prov);
 }
 
@@ -260,6 +309,7 @@ int main(void)
 	    cmocka_unit_test(test_loop_keeps_the_last_verdict),
 	    cmocka_unit_test(test_timeline_series),
 	    cmocka_unit_test(test_rto_phases_against_the_timers),
+	    cmocka_unit_test(test_rto_in_four_phases),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,173 @@
+#include "roles/failover_evidence.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "provider/host.h"
+#include "util/error.h"
+#include "util/strbuf.h"
+
+/* Reads exactly n decimal digits. */
+static bool digits(const char **p, int n, int *out)
+{
+	int v = 0;
+
+	while (n-- > 0) {
+		if (**p < '0' || **p > '9')
+			return false;
+		v = v * 10 + (*(*p)++ - '0');
+	}
+	*out = v;
+	return true;
+}
+
+static bool expect(const char **p, char c)
+{
+	if (**p != c)
+		return false;
+	(*p)++;
+	return true;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date. */
+static long days_from_civil(int y, int m, int d)
+{
+	long era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* "YYYY-MM-DD" SEP "HH:MM:SS", then a fraction of up to `max_frac` digits after a dot. */
+static bool date_time(const char **p, char sep, int max_frac, double *t)
+{
+	int y, mo, d, h, mi, s, n = 0;
+	double frac = 0, scale = 1;
+
+	if (!digits(p, 4, &y) || !expect(p, '-') || !digits(p, 2, &mo) || !expect(p, '-') ||
+	    !digits(p, 2, &d) || !expect(p, sep) || !digits(p, 2, &h) || !expect(p, ':') ||
+	    !digits(p, 2, &mi) || !expect(p, ':') || !digits(p, 2, &s))
+		return false;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
+		return false;
+	if (**p == '.') {
+		(*p)++;
+		while (**p >= '0' && **p <= '9' && n < max_frac) {
+			scale /= 10;
+			frac += (*(*p)++ - '0') * scale;
+			n++;
+		}
+		if (n == 0)
+			return false;
+	}
+	*t = (double)days_from_civil(y, mo, d) * 86400.0 + h * 3600 + mi * 60 + s + frac;
+	return true;
+}
+
+bool log_time_postgres(const char *line, double *t)
+{
+	const char *p = line;
+
+	if (!date_time(&p, ' ', 3, t) || !expect(&p, ' '))
+		return false;
+	return strncmp(p, "UTC ", 4) == 0 || strncmp(p, "GMT ", 4) == 0;
+}
+
+bool log_time_rfc5424(const char *line, double *t)
+{
+	const char *p = line;
+	int prio, oh, om, sign;
+
+	if (!expect(&p, '<'))
+		return false;
+	for (prio = 0; *p >= '0' && *p <= '9' && prio < 4; p++)
+		prio++;
+	if (prio == 0 || !expect(&p, '>') || !expect(&p, '1') || !expect(&p, ' ') ||
+	    !date_time(&p, 'T', 6, t))
+		return false;
+	if (*p == 'Z')
+		return p[1] == ' ';
+	if (*p != '+' && *p != '-')
+		return false;
+	sign = *p++ == '+' ? 1 : -1;
+	if (!digits(&p, 2, &oh) || !expect(&p, ':') || !digits(&p, 2, &om) || *p != ' ' ||
+	    oh > 23 || om > 59)
+		return false;
+	*t -= sign * (oh * 3600 + om * 60);
+	return true;
+}
+
+/* The time of the first line at or after `from` (and, when `until` is a number, not after
+ * it) that contains `needle`; NAN when none. */
+static double first_line(const char *text, bool (*stamp)(const char *, double *),
+                         const char *needle, double from, double until)
+{
+	const char *line = text;
+
+	while (line && *line) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		const char *hit = strstr(line, needle);
+		double t;
+
+		if (hit && (size_t)(hit - line) < len && stamp(line, &t) && t >= from) {
+			if (!isnan(until) && t > until)
+				return NAN;
+			return t;
+		}
+		line = end ? end + 1 : NULL;
+	}
+	return NAN;
+}
+
+static char *log_of(const struct lab_rt *rt, const struct lab_host_rt *h, const char *what)
+{
+	char *text = NULL;
+
+	if (host_get_log(rt, h, what, &text) < 0) {
+		error_clear();
+		return NULL;
+	}
+	return text;
+}
+
+void failover_evidence_collect(const struct lab_rt *rt, const char *listener, double from,
+                               double until, struct failover_evidence *e)
+{
+	const struct lab_host_rt *proxy = lab_rt_by_role(rt, ROLE_PROXY);
+	char *text, *needle;
+	size_t i;
+
+	e->host = NULL;
+	e->promote_requested = e->promoted = e->routed = NAN;
+	for (i = 0; i < rt->nhosts; i++) {
+		const struct lab_host_rt *h = &rt->hosts[i];
+		double asked, ready;
+
+		if (!lab_host_is_postgres(h->def) || !(text = log_of(rt, h, "postgres")))
+			continue;
+		asked = first_line(text, log_time_postgres, "LOG:  received promote request", from,
+		                   until);
+		if (!isnan(asked) && (isnan(e->promote_requested) || asked < e->promote_requested)) {
+			ready = first_line(text, log_time_postgres,
+			                   "LOG:  database system is ready to accept connections", asked,
+			                   NAN);
+			e->host = h->def->name;
+			e->promote_requested = asked;
+			e->promoted = ready;
+		}
+		free(text);
+	}
+	if (!e->host || !proxy || !listener || !(text = log_of(rt, proxy, "haproxy")))
+		return;
+	needle = xasprintf("Server %s/%s is UP", listener, e->host);
+	e->routed = first_line(text, log_time_rfc5424, needle, e->promote_requested, NAN);
+	free(needle);
+	free(text);
+}
