@@ -219,8 +219,8 @@ static size_t phases_of(const struct rto_phases *p, struct phase *out)
 	         "monitor_interval and one more interval",
 	         p->new_primary);
 	out[n++] = (struct phase){"promotion", "promotion", p->log_asked, p->log_ready, NAN, NAN,
-	                          "to \"database system is ready to accept connections\" in the "
-	                          "same log"};
+	                          "to \"archive recovery complete\" or \"database system is "
+	                          "ready to accept connections\" in the same log, the first"};
 	out[n] = (struct phase){"rerouting", "re-routing", p->log_ready, p->log_routed, 0,
 	                        p->route_hi, ""};
 	snprintf(out[n++].evidence, sizeof(out[0].evidence),

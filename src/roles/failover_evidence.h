@@ -14,7 +14,8 @@
 struct failover_evidence {
 	const char *host;         /* the node that promoted (lab-owned); NULL: none seen */
 	double promote_requested; /* PostgreSQL's "received promote request" */
-	double promoted;          /* its "database system is ready to accept connections" after */
+	double promoted;          /* its "archive recovery complete" or "database system is ready
+	                           * to accept connections" after, whichever comes first */
 	double routed;            /* haproxy: "Server LISTENER/HOST is UP" after the request */
 };
 

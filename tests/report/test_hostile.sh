@@ -69,11 +69,13 @@ if python3 "$SRC/tests/report/validate_journal.py" "$SRC/schema/journal.schema.j
 	fail=1
 fi
 
-# The browser checks can fail: a page with a script, one with an outside stylesheet.
+# The browser checks can fail: a page with a script, one with an outside stylesheet, one
+# wider than a phone.
 echo '<html><body><script>console.log("x")</script></body></html>' >"$work/script.html"
 echo '<html><head><link rel="stylesheet" href="http://example.invalid/s.css"></head></html>' \
 	>"$work/link.html"
-for page in script link; do
+echo '<html><body><div style="width:2000px">wide</div></body></html>' >"$work/wide.html"
+for page in script link wide; do
 	if browse_report "$work/$page.html" "$work" "$page" 2>/dev/null; then
 		echo "FAIL: browse_report passed a page with a $page"
 		fail=1

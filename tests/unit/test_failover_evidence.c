@@ -115,6 +115,7 @@ static void test_the_failover_in_the_window(void **state)
 	          "read-only connections\n"
 	          "2026-11-28 05:22:39.041 UTC [4430] LOG:  received promote request\n"
 	          "2026-11-28 05:22:39.043 UTC [4430] LOG:  selected new timeline ID: 2\n"
+	          "2026-11-28 05:22:39.068 UTC [4430] LOG:  archive recovery complete\n"
 	          "2026-11-28 05:22:39.099 UTC [4427] LOG:  database system is ready to accept "
 	          "connections\n");
 	write_log(2, "postgres", "2026-11-28 05:23:30.000 UTC [7] LOG:  received promote request\n");
@@ -132,7 +133,7 @@ static void test_the_failover_in_the_window(void **state)
 	assert_non_null(e.host);
 	assert_string_equal(e.host, "postgres2");
 	assert_near(e.promote_requested, T0 + 0.041);
-	assert_near(e.promoted, T0 + 0.099);
+	assert_near(e.promoted, T0 + 0.068);
 	assert_near(e.routed, T0 + 0.806015);
 
 	/* A window with no promotion in it: nothing, not the one after it. */
