@@ -99,6 +99,16 @@ check "the page's verdicts, measured values, lost writes and readiness are the j
 	python3 "$SRC/tests/report/verify_dom.py" "$kill_dir/journal.json" "$artifacts/kill_primary.dom"
 check "the journal is valid against schema/journal.schema.json" \
 	python3 "$SRC/tests/report/validate_journal.py" "$SRC/schema/journal.schema.json" "$kill_dir/journal.json"
+check "the RTO's phases come from the lab's logs: $after asked to promote, ready, routed by haproxy, in order" \
+	python3 - "$kill_dir/journal.json" "$after" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))["scenarios"][0]
+m = next(c["measure"] for c in s["checks"] if c["name"] == "rto")
+f = m["failover"]
+assert f["host"] == sys.argv[2], f
+t = [m["fault_s"], f["promote_requested_s"], f["promoted_s"], f["routed_s"], m["to_s"]]
+assert t == sorted(t), t
+PY
 check "the JUnit testcases carry their time and figure" \
 	grep -q '<testcase classname="kill_primary" name="rto" time="[0-9.]*"><properties><property name="value"' \
 	"$kill_dir/junit.xml"
