@@ -143,11 +143,20 @@ void rto_phases(json_object *scenario, json_object *provenance, struct rto_phase
 	predict(provenance, p);
 }
 
+/* What a phase waits on, and so what explains it running past its timer. */
+enum phase_cause {
+	CAUSE_NONE,
+	CAUSE_ELECTION, /* repmgrd noticing, electing, promoting */
+	CAUSE_CHECKS,   /* haproxy's health checks */
+	CAUSE_CLIENTS,  /* the clients' connections and commits */
+};
+
 /* One phase: observed from..to, predicted lo..hi (NAN: no timer governs it). */
 struct phase {
 	const char *key, *name;
 	double from, to, lo, hi;
 	char evidence[320];
+	enum phase_cause cause;
 };
 
 static void range(struct strbuf *sb, double lo, double hi)
@@ -189,7 +198,6 @@ static void row(struct strbuf *sb, const struct phase *ph, bool predicted)
 /* The phases the journal has evidence for: four from the logs, else two. */
 static size_t phases_of(const struct rto_phases *p, struct phase *out)
 {
-	double promoted = isnan(p->promoted) ? NAN : p->promoted;
 	size_t n = 0;
 
 	out[n++] = (struct phase){"before", "from the last ok write to the fault", p->last_ok,
@@ -197,22 +205,24 @@ static size_t phases_of(const struct rto_phases *p, struct phase *out)
 	                                            "struck was acknowledged after it"};
 	if (isnan(p->log_asked)) {
 		out[n++] = (struct phase){"detection-promotion", "detection and promotion", p->fault,
-		                          promoted, p->detect_lo, p->detect_hi,
+		                          p->promoted, p->detect_lo, p->detect_hi,
 		                          "to the new primary accepting writes (check.new_primary); "
 		                          "predicted: repmgrd gives up (reconnect_attempts - 1) "
 		                          "× reconnect_interval after it notices, within one "
 		                          "monitor_interval and one more interval, plus the "
-		                          "promotion itself"};
+		                          "promotion itself",
+		                          CAUSE_ELECTION};
 		out[n++] = (struct phase){"rerouting-reconnection", "re-routing and reconnection",
-		                          isnan(promoted) ? p->fault : promoted, p->first_ok, 0,
+		                          isnan(p->promoted) ? p->fault : p->promoted, p->first_ok, 0,
 		                          p->route_hi + p->client,
 		                          "to the first ok write through haproxy; predicted: rise × "
 		                          "check_interval of the write listener, plus the clients' "
-		                          "reconnect backoff"};
+		                          "reconnect backoff",
+		                          CAUSE_CLIENTS};
 		return n;
 	}
 	out[n] = (struct phase){"detection", "detection", p->fault, p->log_asked, p->detect_lo,
-	                        p->detect_hi, ""};
+	                        p->detect_hi, "", CAUSE_ELECTION};
 	snprintf(out[n++].evidence, sizeof(out[0].evidence),
 	         "to \"received promote request\" in %s's PostgreSQL log; predicted: repmgrd gives "
 	         "up (reconnect_attempts - 1) × reconnect_interval after it notices, within one "
@@ -222,7 +232,7 @@ static size_t phases_of(const struct rto_phases *p, struct phase *out)
 	                          "to \"archive recovery complete\" or \"database system is "
 	                          "ready to accept connections\" in the same log, the first"};
 	out[n] = (struct phase){"rerouting", "re-routing", p->log_ready, p->log_routed, 0,
-	                        p->route_hi, ""};
+	                        p->route_hi, "", CAUSE_CHECKS};
 	snprintf(out[n++].evidence, sizeof(out[0].evidence),
 	         "to \"Server %s/%s is UP\" in haproxy's log; predicted: rise × check_interval "
 	         "of the write listener",
@@ -231,7 +241,8 @@ static size_t phases_of(const struct rto_phases *p, struct phase *out)
 	                          isnan(p->log_routed) ? p->log_ready : p->log_routed, p->first_ok,
 	                          p->client, p->client,
 	                          "to the first ok write through haproxy; predicted: the clients' "
-	                          "reconnect backoff"};
+	                          "reconnect backoff",
+	                          CAUSE_CLIENTS};
 	return n;
 }
 
@@ -247,13 +258,17 @@ static void explain(struct strbuf *sb, const struct rto_phases *p, const struct 
 	for (i = 0; i < n; i++) {
 		double took = ph[i].to - ph[i].from;
 
-		if (isnan(took) || isnan(ph[i].hi) || took <= ph[i].hi + PHASE_TOLERANCE_S / 2)
+		if (ph[i].cause == CAUSE_NONE || isnan(took) || isnan(ph[i].hi) ||
+		    took <= ph[i].hi + PHASE_TOLERANCE_S / 2)
 			continue;
 		strbuf_printf(sb, "The %s took %.3f&#160;s against at most %.1f&#160;s from the "
 		                  "lab's timers",
 		              ph[i].name, took, ph[i].hi);
-		if (strstr(ph[i].key, "detection"))
+		if (ph[i].cause == CAUSE_ELECTION)
 			strbuf_puts(sb, ": repmgrd's election, or the promotion, was slow. ");
+		else if (ph[i].cause == CAUSE_CHECKS)
+			strbuf_puts(sb, ": haproxy's checks of the new primary were slow (a check that "
+			                "ran into its timeout, a slow agent). ");
 		else if (with_standby)
 			strbuf_printf(sb, ". Writes came back within the half second in which a standby "
 			                  "streamed from the new primary again (%s), which suggests "

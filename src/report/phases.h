@@ -1,7 +1,8 @@
 /* The RTO of a failover drill split into phases, and predicted from the lab's own timers.
  * With the logs' evidence (the rto check's measure.failover):
  *   detection: the fault -> PostgreSQL's "received promote request" on the new primary
- *   promotion: -> its "ready to accept connections"
+ *   promotion: -> its "archive recovery complete" or "ready to accept connections", the
+ *     first
  *   re-routing: -> haproxy's write listener marks it UP
  *   reconnection: -> the first ok write (the RTO window's end)
  * Without it (an older journal, logs that do not say), two phases: the fault -> the new
@@ -9,8 +10,9 @@
  * standby streamed from the new primary again (the lag sampler's window; with synchronous
  * replication the new primary's commits wait for it).
  * The prediction: repmgrd gives up (reconnect_attempts - 1) x reconnect_interval after it
- * notices, within one monitor_interval plus one more interval; the promotion has no timer; haproxy marks the new primary
- * UP within rise x check_interval; clients retry after reconnect_backoff. */
+ * notices, within one monitor_interval plus one more interval; the promotion has no timer;
+ * haproxy marks the new primary UP within rise x check_interval; clients retry after
+ * reconnect_backoff. */
 #ifndef PGDRILL_REPORT_PHASES_H
 #define PGDRILL_REPORT_PHASES_H
 
@@ -29,7 +31,8 @@ struct rto_phases {
 	double standby_lo, standby_hi; /* a standby streamed again in between (lag samples);
 	                                * NAN: no sample shows one streaming again */
 	bool predicted;        /* the lab's timers were in the journal */
-	double detect_lo, detect_hi; /* repmgrd: (attempts-1) x interval .. attempts x interval + one monitor interval */
+	double detect_lo, detect_hi; /* repmgrd: (attempts-1) x interval ..
+	                              * attempts x interval + one monitor interval */
 	double route_hi;             /* haproxy: rise x check_interval */
 	double client;               /* the workload's reconnect backoff */
 	double predicted_lo, predicted_hi;

@@ -10,6 +10,7 @@
 #include "roles/barman.h"
 #include "util/error.h"
 #include "util/strbuf.h"
+#include "util/timestamp.h"
 
 #define DEFAULT_SEG_SIZE (16ull << 20)
 
@@ -35,57 +36,30 @@ int barman_wal_segno(const char *name, unsigned long long seg_size, unsigned lon
 	return 0;
 }
 
-static int digits(const char **p, int n, int *out)
-{
-	int v = 0, i;
-
-	for (i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)(*p)[i]))
-			return -1;
-		v = v * 10 + ((*p)[i] - '0');
-	}
-	*p += n;
-	*out = v;
-	return 0;
-}
-
 int barman_parse_time(const char *text, double *out)
 {
 	const char *p = text;
-	struct tm tm = {0};
-	int y, mo, d, h, mi, s, oh = 0, om = 0, sign = 0;
-	double frac = 0, scale = 0.1;
+	int oh = 0, om = 0, sign = 0;
+	double t;
 
-	if (digits(&p, 4, &y) < 0 || *p++ != '-' || digits(&p, 2, &mo) < 0 || *p++ != '-' ||
-	    digits(&p, 2, &d) < 0 || (*p != ' ' && *p != 'T') || !*p++ || digits(&p, 2, &h) < 0 ||
-	    *p++ != ':' || digits(&p, 2, &mi) < 0 || *p++ != ':' || digits(&p, 2, &s) < 0)
+	if (!time_datetime(&p, &t))
 		return -1;
-	if (*p == '.') {
-		for (p++; isdigit((unsigned char)*p); p++, scale /= 10)
-			frac += (*p - '0') * scale;
-	}
 	if (*p == '+' || *p == '-') {
 		sign = *p++ == '+' ? 1 : -1;
-		if (digits(&p, 2, &oh) < 0)
+		if (!time_digits(&p, 2, &oh))
 			return -1;
 		if (*p == ':')
 			p++;
-		if (isdigit((unsigned char)*p) && digits(&p, 2, &om) < 0)
+		if (isdigit((unsigned char)*p) && !time_digits(&p, 2, &om))
 			return -1;
 	} else if (*p == 'Z') {
 		p++;
 	} else if (strcmp(p, " UTC") == 0) {
 		p += 4;
 	}
-	if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
+	if (*p)
 		return -1;
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = s;
-	*out = (double)timegm(&tm) + frac - sign * (oh * 3600 + om * 60);
+	*out = t - sign * (oh * 3600 + om * 60);
 	return 0;
 }
 

@@ -8,20 +8,7 @@
 #include "provider/host.h"
 #include "util/error.h"
 #include "util/strbuf.h"
-
-/* Reads exactly n decimal digits. */
-static bool digits(const char **p, int n, int *out)
-{
-	int v = 0;
-
-	while (n-- > 0) {
-		if (**p < '0' || **p > '9')
-			return false;
-		v = v * 10 + (*(*p)++ - '0');
-	}
-	*out = v;
-	return true;
-}
+#include "util/timestamp.h"
 
 static bool expect(const char **p, char c)
 {
@@ -31,50 +18,11 @@ static bool expect(const char **p, char c)
 	return true;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static long days_from_civil(int y, int m, int d)
-{
-	long era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* "YYYY-MM-DD" SEP "HH:MM:SS", then a fraction of up to `max_frac` digits after a dot. */
-static bool date_time(const char **p, char sep, int max_frac, double *t)
-{
-	int y, mo, d, h, mi, s, n = 0;
-	double frac = 0, scale = 1;
-
-	if (!digits(p, 4, &y) || !expect(p, '-') || !digits(p, 2, &mo) || !expect(p, '-') ||
-	    !digits(p, 2, &d) || !expect(p, sep) || !digits(p, 2, &h) || !expect(p, ':') ||
-	    !digits(p, 2, &mi) || !expect(p, ':') || !digits(p, 2, &s))
-		return false;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
-		return false;
-	if (**p == '.') {
-		(*p)++;
-		while (**p >= '0' && **p <= '9' && n < max_frac) {
-			scale /= 10;
-			frac += (*(*p)++ - '0') * scale;
-			n++;
-		}
-		if (n == 0)
-			return false;
-	}
-	*t = (double)days_from_civil(y, mo, d) * 86400.0 + h * 3600 + mi * 60 + s + frac;
-	return true;
-}
-
 bool log_time_postgres(const char *line, double *t)
 {
 	const char *p = line;
 
-	if (!date_time(&p, ' ', 3, t) || !expect(&p, ' '))
+	if (!time_datetime(&p, t) || !expect(&p, ' '))
 		return false;
 	return strncmp(p, "UTC ", 4) == 0 || strncmp(p, "GMT ", 4) == 0;
 }
@@ -89,14 +37,14 @@ bool log_time_rfc5424(const char *line, double *t)
 	for (prio = 0; *p >= '0' && *p <= '9' && prio < 4; p++)
 		prio++;
 	if (prio == 0 || !expect(&p, '>') || !expect(&p, '1') || !expect(&p, ' ') ||
-	    !date_time(&p, 'T', 6, t))
+	    !time_datetime(&p, t))
 		return false;
 	if (*p == 'Z')
 		return p[1] == ' ';
 	if (*p != '+' && *p != '-')
 		return false;
 	sign = *p++ == '+' ? 1 : -1;
-	if (!digits(&p, 2, &oh) || !expect(&p, ':') || !digits(&p, 2, &om) || *p != ' ' ||
+	if (!time_digits(&p, 2, &oh) || !expect(&p, ':') || !time_digits(&p, 2, &om) || *p != ' ' ||
 	    oh > 23 || om > 59)
 		return false;
 	*t -= sign * (oh * 3600 + om * 60);

@@ -13,13 +13,14 @@ phone_fits() {
 	shift 4
 	probe="$out/$name-phone-probe.html"
 	cat "$html" "$(dirname "${BASH_SOURCE[0]}")/phone_probe.html" >"$probe"
+	local rc=0
 	timeout 120 unshare -n "$browser" "$@" --window-size=390,844 --dump-dom "file://$probe" \
-		>"$out/$name-phone.dom" 2>>"$out/$name.console" ||
-		{ echo "chromium could not render $html at a phone's width" >&2; return 1; }
+		>"$out/$name-phone.dom" 2>>"$out/$name.console" || rc=$?
+	rm -f "$probe"
+	[ "$rc" = 0 ] || { echo "chromium could not render $html at a phone's width" >&2; return 1; }
 	timeout 120 unshare -n "$browser" "$@" --window-size=390,1800 \
 		--screenshot="$out/$name-phone.png" "file://$html" >/dev/null 2>>"$out/$name.console" ||
 		{ echo "chromium could not take a phone screenshot of $html" >&2; return 1; }
-	rm -f "$probe"
 	scroll=$(grep -o 'data-phone-scroll="[0-9]*"' "$out/$name-phone.dom" | grep -o '[0-9]*')
 	width=$(grep -o 'data-phone-width="[0-9]*"' "$out/$name-phone.dom" | grep -o '[0-9]*')
 	if [ -z "$scroll" ] || [ -z "$width" ]; then
