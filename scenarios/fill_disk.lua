@@ -26,17 +26,15 @@ check.writes{ listener = "write_tcp", within = "5s" }
 -- (a standby merely slow under load moves on), read from the two servers themselves.
 local primary = lab.primary()
 local last
-local bit = wait_until(function()
+drill.expect_effect(id, "replication to the full standby stops", function()
   local behind, lsn = kit.wal_behind(primary, standby)
-  if not behind then return "down" end
+  if not behind then return standby.name .. " stopped answering" end
   local stuck = lsn == last and behind > 1024 * 1024
   last = lsn
-  return stuck and behind
+  if stuck then return standby.name .. " " .. kit.bytes(behind) .. " behind the primary" end
+  return false, standby.name .. " was still receiving WAL (" .. kit.bytes(behind)
+    .. " behind): the disk never filled"
 end, "20s", "500ms")
-check.that("the full disk stopped replication to " .. standby.name, bit ~= nil,
-  bit == "down" and standby.name .. " stopped answering"
-    or bit and (standby.name .. " " .. kit.bytes(bit) .. " behind the primary")
-    or ("after 20 s " .. standby.name .. " was still receiving WAL: the disk never filled"))
 
 fault.revert(id)
 -- Replay that cannot extend a file ends the standby's startup process, and PostgreSQL

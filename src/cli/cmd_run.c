@@ -150,17 +150,19 @@ static enum outcome run_one(struct lab_rt *rt, struct journal *j, const char *la
 		message = xstrdup(e ? error_last() : "cannot start Lua");
 		error_clear();
 		journal_event(j, "error", NULL, "%s", message);
-	} else if (j->failed_checks > 0) {
-		out = FAILED;
-		message = xasprintf("%d check%s failed", j->failed_checks,
-		                    j->failed_checks == 1 ? "" : "s");
 	}
-	/* Whatever happened, the clients stop, the faults go and the lab is made healthy
-	 * for the next drill. */
+	/* Whatever happened, the clients stop, the faults go (each one's effect looked at
+	 * first: a fault that did not bite fails the drill) and the lab is made healthy for
+	 * the next drill. */
 	ctx_stop_workloads(&ctx);
 	commands.phase = NULL; /* a fault that raised half way */
 	if (fault_revert_all(&ctx.faults) > 0 && out == PASSED)
 		out = ERRORED;
+	if (out == PASSED && j->failed_checks > 0) {
+		out = FAILED;
+		message = xasprintf("%d check%s failed", j->failed_checks,
+		                    j->failed_checks == 1 ? "" : "s");
+	}
 	commands.phase = "heal";
 	rc = heal_lab(rt, &log, (int)rt->lab->objectives.recovery_within * 2, &h);
 	commands.phase = NULL;

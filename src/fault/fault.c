@@ -214,6 +214,7 @@ static int revert(struct fault_set *fs, struct fault *f)
 
 	if (!f->active)
 		return 0;
+	fault_effect_before_revert(fs, f);
 	rc = h ? undo(fs->rt, f->type, h, f->state) : error_set("no host %s in the lab", f->host);
 	if (rc == 0)
 		rc = record_reverted(fs->rt, f->token);

@@ -13,6 +13,10 @@
 #include "journal/journal.h"
 #include "provider/host.h"
 
+struct fault_set;
+struct fault;
+struct strbuf;
+
 /* How one kind of fault is undone, from its recorded state alone. */
 struct fault_kind {
 	const char *name;
@@ -24,6 +28,11 @@ struct fault_kind {
 	int (*revert)(struct lab_rt *rt, const struct lab_host_rt *h, const void *state);
 	/* What a DBA runs on the host to undo it by hand (owned), for when pgdrill cannot. */
 	char *(*by_hand)(const struct lab_host_rt *h, const void *state);
+	/* Whether the fault bit, looked at just before it is reverted (NULL: the kind proves
+	 * it when applying, with fault_effect): 1 it did, 0 it did not, -1 cannot tell (error
+	 * set); what was seen, in words, into `seen`. */
+	int (*effect)(struct fault_set *fs, const struct fault *f, const void *state,
+	              struct strbuf *seen);
 };
 
 extern const struct fault_kind fault_kind_pause, fault_kind_fill_disk, fault_kind_break_hba,
@@ -39,7 +48,15 @@ struct fault {
 	char *state;    /* the recorded state text */
 	double start, end; /* journal seconds; end < 0 while active */
 	bool active;
+	bool effect_seen; /* its evidence is recorded (once per fault) */
+	/* Where the host's logs (FAULT_LOGS) ended when the fault was applied, in bytes (-1:
+	 * none), for kinds whose evidence is what a service logged afterwards. */
+	long long log_mark[4];
 };
+
+/* The logs whose lines after a fault's mark are its evidence: PostgreSQL's, barman's,
+ * pg_receivewal's (under barman-cron), repmgrd's. */
+#define FAULT_LOGS {"postgres", "barman", "barman-cron", "repmgrd"}
 
 struct fault_set {
 	struct lab_rt *rt;
@@ -120,6 +137,18 @@ int fault_failed(struct fault_set *fs, struct fault *f);
 /* A fault that leaves nothing to undo (kill, crash, switchover, rejoin): announced. */
 int fault_note(struct fault_set *fs, const char *kind, const struct lab_host_rt *h,
                const char *target, const char *how);
+/* The evidence that fault `id` bit (bit 1), did not (0: the drill fails with "the fault
+ * had no effect: SEEN") or cannot be told (-1): an "effect" event and a check of the
+ * drill. `what` NULL: the kind's own evidence, recorded once per fault; otherwise what the
+ * scenario expected to see (drill.expect_effect), a check of its own. */
+void fault_effect(struct fault_set *fs, int id, const char *what, int bit, const char *seen);
+/* Marks where the fault's host's logs end now; fault_logs_since finds `needle` after the
+ * mark and returns the line (owned; NULL when none). */
+void fault_mark_logs(struct fault_set *fs, struct fault *f);
+char *fault_logs_since(struct fault_set *fs, const struct fault *f, const char *needle);
+/* The kind's effect looked at, once, before the fault is reverted. */
+void fault_effect_before_revert(struct fault_set *fs, struct fault *f);
+
 /* The kind's state parsed into `state` (the kind's struct); error set when not. */
 int fault_parse_state(const struct fault_kind *type, const char *text, void *state);
 /* "PID STARTTIME" of a recorded process (PID 2 .. 2^22); error set when not. */

@@ -42,12 +42,38 @@ static char *remove_by_hand(const struct lab_host_rt *h, const void *state)
 	return cmd;
 }
 
+/* Below this, a disk is full for any service that writes pages or WAL segments. */
+#define FULL_BELOW (64ull << 10)
+
+/* The disk was full for a service: one of them logged ENOSPC after the ballast went in,
+ * or (a service that has not written yet) almost nothing is left free now. */
+static int disk_was_full(struct fault_set *fs, const struct fault *f, const void *state,
+                         struct strbuf *seen)
+{
+	const struct disk_state *s = state;
+	const struct lab_host_rt *h = lab_rt_host(fs->rt, f->host);
+	unsigned long long avail;
+	char *line = fault_logs_since(fs, f, "No space left on device");
+
+	if (line) {
+		strbuf_puts(seen, line);
+		free(line);
+		return 1;
+	}
+	if (!h || host_free_space(fs->rt, h, s->rel, &avail) < 0)
+		return h ? -1 : error_set("no host %s in the lab", f->host);
+	strbuf_printf(seen, "%s%llu bytes free on %s's disk; no service logged 'No space left on device'",
+	              avail < FULL_BELOW ? "" : "still ", avail, f->host);
+	return avail < FULL_BELOW;
+}
+
 const struct fault_kind fault_kind_fill_disk = {
     .name = "fill_disk",
     .state_size = sizeof(struct disk_state),
     .parse = disk_parse,
     .revert = remove_ballast,
     .by_hand = remove_by_hand,
+    .effect = disk_was_full,
 };
 
 int fault_fill_disk(struct fault_set *fs, const struct lab_host_rt *h, unsigned long long leave)
@@ -71,6 +97,7 @@ int fault_fill_disk(struct fault_set *fs, const struct lab_host_rt *h, unsigned 
 		return fault_failed(fs, f);
 	}
 	size = avail - leave;
+	fault_mark_logs(fs, f);
 	if (host_allocate(fs->rt, h, rel, size) < 0)
 		return fault_failed(fs, f);
 	snprintf(how, sizeof(how), "ballast file of %llu bytes, %llu bytes left free", size, leave);

@@ -3,9 +3,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fault/fault.h"
+#include "roles/client.h"
 #include "roles/pg.h"
+#include "roles/secrets.h"
+#include "util/proc.h"
 #include "util/error.h"
 #include "util/strbuf.h"
 
@@ -78,8 +82,71 @@ const struct fault_kind fault_kind_break_hba = {
     .by_hand = restore_by_hand,
 };
 
+/* "reject": the application, connecting to the node from the clients' network as it
+ * does, is refused by a pg_hba.conf line (tried again until the reload has been read). */
+static void refused_effect(struct fault_set *fs, const struct lab_host_rt *h, int id)
+{
+	const struct lab *lab = fs->rt->lab;
+	long long deadline = proc_now_ms() + 5000;
+	struct lab_secrets sec;
+	struct client_target t = {.addr = h->addr,
+	                          .port = lab->postgres.port,
+	                          .user = lab->credentials.app_user,
+	                          .dbname = lab->credentials.app_database,
+	                          .timeout_s = 5};
+	char *seen = NULL;
+	bool refused = false;
+
+	if (secrets_load(&sec, fs->rt) < 0) {
+		fault_effect(fs, id, NULL, -1, error_last());
+		error_clear();
+		return;
+	}
+	t.password = sec.app;
+	while (!refused) {
+		PGconn *c = client_connect(fs->rt, &t);
+
+		free(seen);
+		if (!c) {
+			seen = xstrdup(error_last());
+			error_clear();
+			break;
+		}
+		refused = PQstatus(c) != CONNECTION_OK &&
+		          strstr(PQerrorMessage(c), "pg_hba.conf rejects") != NULL;
+		seen = PQstatus(c) == CONNECTION_OK
+		           ? xasprintf("%s could still connect to %s:%ld", t.user, t.addr, t.port)
+		           : xasprintf("%s at %s:%ld: %s", t.user, t.addr, t.port, PQerrorMessage(c));
+		seen[strcspn(seen, "\n")] = '\0';
+		PQfinish(c);
+		if (proc_now_ms() >= deadline)
+			break;
+		if (!refused)
+			usleep(100000);
+	}
+	secrets_free(&sec);
+	fault_effect(fs, id, NULL, refused, seen);
+	free(seen);
+}
+
+/* "syntax": PostgreSQL read the new file, refused it and said so in its log. */
+static void not_reloaded_effect(struct fault_set *fs, const struct fault *f, int id)
+{
+	long long deadline = proc_now_ms() + 5000;
+	char *line;
+
+	while (!(line = fault_logs_since(fs, f, "pg_hba.conf was not reloaded")) &&
+	       proc_now_ms() < deadline)
+		usleep(50000);
+	fault_effect(fs, id, NULL, line != NULL,
+	             line ? line : "postgres.log never said 'pg_hba.conf was not reloaded'");
+	free(line);
+}
+
 int fault_break_hba(struct fault_set *fs, const struct lab_host_rt *h, const char *mode)
 {
+	int id;
+
 	char *old = NULL, *broken;
 	char how[160], token[32], saved[64];
 	struct fault *f;
@@ -121,6 +188,7 @@ int fault_break_hba(struct fault_set *fs, const struct lab_host_rt *h, const cha
 		                   old);
 	}
 	free(old);
+	fault_mark_logs(fs, f);
 	rc = host_put_string(fs->rt, h, HBA, broken, 0600, "postgres");
 	if (rc == 0)
 		rc = reload(fs->rt, h);
@@ -130,5 +198,10 @@ int fault_break_hba(struct fault_set *fs, const struct lab_host_rt *h, const cha
 	snprintf(how, sizeof(how), "pg_hba.conf %s, then pg_reload_conf()",
 	         strcmp(mode, "reject") == 0 ? "rejects every remote client"
 	                                     : "gets a line with a syntax error");
-	return fault_applied(fs, f, mode, how);
+	id = fault_applied(fs, f, mode, how);
+	if (strcmp(mode, "reject") == 0)
+		refused_effect(fs, h, id);
+	else
+		not_reloaded_effect(fs, &fs->items[id - 1], id);
+	return id;
 }

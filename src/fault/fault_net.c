@@ -72,12 +72,57 @@ static char *heal_by_hand(const struct lab_host_rt *h, const void *state)
 	return xasprintf("nft delete table inet %s", s->table);
 }
 
+/* The table's drop rules count what they drop: the partition bit when they dropped
+ * anything (a lab's daemons talk every second: repmgrd, haproxy's checks, streaming). */
+static int dropped(struct fault_set *fs, const struct fault *f, const void *state,
+                   struct strbuf *seen)
+{
+	const struct net_state *s = state;
+	const struct lab_host_rt *h = lab_rt_host(fs->rt, f->host);
+	char *argv[] = {"nft", "list", "table", "inet", (char *)s->table, NULL};
+	struct proc_spec spec = {.argv = argv, .timeout_ms = 10000};
+	struct proc_result res;
+	unsigned long long packets = 0, bytes = 0;
+	int rules = 0;
+	const char *at;
+
+	if (!h)
+		return error_set("no host %s in the lab", f->host);
+	if (host_run(fs->rt, h, &spec, &res) < 0)
+		return -1;
+	if (res.status != 0) {
+		char *tail = proc_tail(res.err, 2);
+
+		error_set("host %s: nft list table inet %s (exit %d): %s", h->def->name, s->table,
+		          res.status, tail);
+		free(tail);
+		proc_result_free(&res);
+		return -1;
+	}
+	for (at = res.out; (at = strstr(at, "counter packets ")); rules++) {
+		unsigned long long p = 0, b = 0;
+
+		if (sscanf(at, "counter packets %llu bytes %llu", &p, &b) == 2) {
+			packets += p;
+			bytes += b;
+		}
+		at += strlen("counter packets ");
+	}
+	proc_result_free(&res);
+	if (rules == 0)
+		return error_set("host %s: table %s has no counter", h->def->name, s->table);
+	strbuf_printf(seen, "nftables dropped %llu packet%s (%llu bytes) on %s", packets,
+	              packets == 1 ? "" : "s", bytes, f->host);
+	return packets > 0;
+}
+
 const struct fault_kind fault_kind_partition = {
     .name = "partition",
     .state_size = sizeof(struct net_state),
     .parse = table_parse,
     .revert = heal_partition,
     .by_hand = heal_by_hand,
+    .effect = dropped,
 };
 
 const struct fault_kind fault_kind_loss = {
@@ -86,6 +131,7 @@ const struct fault_kind fault_kind_loss = {
     .parse = table_parse,
     .revert = heal_partition,
     .by_hand = heal_by_hand,
+    .effect = dropped,
 };
 
 /* "{ 10.0.0.1, 10.0.0.2 }" for a rule, "postgres2, postgres3" for people. */
@@ -114,7 +160,7 @@ static int drop_traffic(struct fault_set *fs, const struct fault_kind *type,
 	bool out = strcmp(direction, "both") == 0 || strcmp(direction, "out") == 0;
 	struct strbuf sb = STRBUF_INIT, addrs = STRBUF_INIT, names = STRBUF_INIT;
 	const char *kind = type->name;
-	char table[64], action[48] = "drop", how[256], target[128], token[32], *dash;
+	char table[64], action[48], how[256], target[128], token[32], *dash;
 	char keep_in[48] = "", keep_out[48] = "";
 	const char *iface = fs->rt->ops->builds_hosts ? "\"eth0\"" : "!= \"lo\"";
 	const char *dir_words = !npeers                         ? ""
@@ -135,7 +181,9 @@ static int drop_traffic(struct fault_set *fs, const struct fault_kind *type,
 		*dash = '_';
 	snprintf(table, sizeof(table), "pgdrill_%s_%s", kind, token);
 	if (percent < 100)
-		snprintf(action, sizeof(action), "numgen random mod 100 < %d drop", percent);
+		snprintf(action, sizeof(action), "numgen random mod 100 < %d counter drop", percent);
+	else
+		snprintf(action, sizeof(action), "counter drop");
 	if (npeers)
 		peer_sets(peers, npeers, &addrs, &names);
 	/* A host pgdrill did not build is reached over SSH, and must stay reachable for the
@@ -241,9 +289,34 @@ const struct fault_kind fault_kind_link_down = {
     .by_hand = link_up_by_hand,
 };
 
+/* The kernel's own word on the link, as the evidence that it is down. */
+static void link_state_effect(struct fault_set *fs, const struct lab_host_rt *h, int id)
+{
+	char *argv[] = {"ip", "-o", "link", "show", "eth0", NULL};
+	struct proc_spec spec = {.argv = argv, .timeout_ms = 10000};
+	struct proc_result res;
+	char *seen;
+
+	if (host_run(fs->rt, h, &spec, &res) < 0) {
+		fault_effect(fs, id, NULL, -1, error_last());
+		error_clear();
+		return;
+	}
+	res.out[strcspn(res.out, "\n")] = '\0';
+	if (res.status == 0 && strstr(res.out, " state DOWN ") && !strstr(res.out, ",UP"))
+		fault_effect(fs, id, NULL, 1, "ip link show eth0: down, state DOWN");
+	else {
+		seen = xasprintf("ip link show eth0 (exit %d): %.200s", res.status, res.out);
+		fault_effect(fs, id, NULL, 0, seen);
+		free(seen);
+	}
+	proc_result_free(&res);
+}
+
 int fault_link_down(struct fault_set *fs, const struct lab_host_rt *h)
 {
 	struct fault *f;
+	int id;
 
 	/* The link is also the way pgdrill reaches the host: nothing could bring it back. */
 	if (!fs->rt->ops->builds_hosts)
@@ -257,7 +330,9 @@ int fault_link_down(struct fault_set *fs, const struct lab_host_rt *h)
 		return -1;
 	if (set_link(fs->rt, h, "down") < 0)
 		return fault_failed(fs, f);
-	return fault_applied(fs, f, "eth0",
-	                     "ip link set eth0 down inside the host (the cable pulled: peers see "
-	                     "no reset)");
+	id = fault_applied(fs, f, "eth0",
+	                   "ip link set eth0 down inside the host (the cable pulled: peers see "
+	                   "no reset)");
+	link_state_effect(fs, h, id);
+	return id;
 }

@@ -166,12 +166,59 @@ static int t_wait_until(lua_State *L)
 	return 2;
 }
 
+/* bit = drill.expect_effect(id, what, fn [, within [, interval]]): what fault `id`
+ * must be seen to do, polled until fn returns a truthy value (its evidence: a string says
+ * what was seen) or `within` (default 20 s) passes; fn may return false, "why" while it
+ * waits. Recorded as a check of its own; one that never comes fails the drill with "the
+ * fault had no effect". */
+static int d_expect_effect(lua_State *L)
+{
+	struct drill_ctx *c = ctx_get(L);
+	lua_Integer id = luaL_checkinteger(L, 1);
+	const char *what = luaL_checkstring(L, 2);
+	int64_t within, interval;
+	long long deadline;
+	char *seen = NULL;
+	bool bit = false;
+
+	luaL_checktype(L, 3, LUA_TFUNCTION);
+	within = lua_isnoneornil(L, 4) ? 20000 : arg_duration(L, 4, "drill.expect_effect");
+	interval = lua_isnoneornil(L, 5) ? 250 : arg_duration(L, 5, "drill.expect_effect");
+	if (!c || id < 1 || (size_t)id > c->faults.count)
+		return luaL_error(L, "bad argument #1 to 'drill.expect_effect' (no fault #%d in "
+		                     "this drill)", (int)id);
+	if (!*what || strlen(what) > 120 || strpbrk(what, "\n\r\t"))
+		return luaL_error(L, "bad argument #2 to 'drill.expect_effect' (what must be seen: "
+		                     "one line of at most 120 characters)");
+	deadline = proc_now_ms() + within;
+	for (;;) {
+		lua_pushvalue(L, 3);
+		lua_call(L, 0, 2);
+		bit = lua_toboolean(L, -2);
+		free(seen);
+		seen = lua_type(L, bit ? -2 : -1) == LUA_TSTRING
+		           ? xstrdup(lua_tostring(L, bit ? -2 : -1))
+		           : NULL;
+		lua_pop(L, 2);
+		if (bit || proc_now_ms() >= deadline)
+			break;
+		ctx_sleep_ms(L, interval);
+	}
+	if (!seen)
+		seen = bit ? xstrdup("seen") : xasprintf("not seen within %.1f s", within / 1000.0);
+	fault_effect(&c->faults, (int)id, what, bit, seen);
+	free(seen);
+	lua_pushboolean(L, bit);
+	return 1;
+}
+
 int luaopen_pgdrill_drill(lua_State *L)
 {
 	static const luaL_Reg fns[] = {
 	    {"scenario", d_scenario},     {"steady", d_steady}, {"event", d_event},
 	    {"annotate", d_event},        {"sleep", t_sleep},   {"now", t_now},
-	    {"wait_until", t_wait_until}, {NULL, NULL},
+	    {"wait_until", t_wait_until}, {"expect_effect", d_expect_effect},
+	    {NULL, NULL},
 	};
 
 	lua_register(L, "sleep", t_sleep);

@@ -3,6 +3,7 @@
  * whatever the host answers (PIDs, sizes) is parsed strictly, as anything from a host. */
 #include "provider/existing.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,7 +249,7 @@ int existing_allocate(const struct lab_host_rt *h, const char *rel, unsigned lon
  * command name, which may hold spaces and parentheses. */
 #define STAT_FIELDS                                                                                \
 	"st=$(sed 's/^.*) //' /proc/$pid/stat 2>/dev/null) || continue; "                         \
-	"set -- $st; [ \"$1\" != Z ] || continue; shift 19; "
+	"set -- $st; s=$1; [ \"$s\" != Z ] || continue; shift 19; "
 
 /* A shell function `mine PID`: true for a process of the node, the only ones pgdrill may
  * see and signal on a host it did not build (a host runs much else: sshd, init, other
@@ -268,7 +269,8 @@ static char *scope_prelude(const struct lab_host_rt *h)
 	return text;
 }
 
-/* "PID START" lines into out; a malformed line is refused (the host is not trusted). */
+/* "PID START STATE" lines into out; a malformed line is refused (the host is not
+ * trusted). */
 static size_t parse_procs(const struct lab_host_rt *h, const char *text, struct host_proc *out,
                           size_t cap)
 {
@@ -285,12 +287,15 @@ static size_t parse_procs(const struct lab_host_rt *h, const char *text, struct 
 			break;
 		line = end + 1;
 		start = strtoull(line, &end, 10);
-		if (end == line || (*end != '\n' && *end) || errno || start == 0)
+		if (end == line || *end != ' ' || errno || start == 0 || !isalpha((unsigned char)end[1]) ||
+		    (end[2] != '\n' && end[2]))
 			break;
 		if (n < cap) {
 			out[n].pid = (pid_t)pid;
 			out[n].start = start;
+			out[n].state = end[1];
 		}
+		end += 2;
 		n++;
 		line = *end ? end + 1 : end;
 	}
@@ -311,7 +316,7 @@ size_t existing_find_procs(const struct lab_host_rt *h, const char *comm, const 
 	    "%sc=%s; a=%s; for d in /proc/[0-9]*; do pid=${d#/proc/}; "
 	    "[ -z \"$c\" ] || [ \"$(cat $d/comm 2>/dev/null)\" = \"$c\" ] || continue; "
 	    "if [ -n \"$a\" ]; then tr '\\0' ' ' < $d/cmdline 2>/dev/null | grep -qF -- \"$a\" "
-	    "|| continue; fi; mine $pid || continue; " STAT_FIELDS "echo \"$pid $1\"; done",
+	    "|| continue; fi; mine $pid || continue; " STAT_FIELDS "echo \"$pid $1 $s\"; done",
 	    prelude, qc, qa);
 	struct proc_result res;
 	size_t n = 0;
@@ -330,7 +335,7 @@ int existing_proc_of_pid(const struct lab_host_rt *h, pid_t pid, struct host_pro
 {
 	char *prelude = scope_prelude(h);
 	char *script = xasprintf("%sfor pid in %d; do mine $pid || break; " STAT_FIELDS
-	                         "echo \"$pid $1\"; exit 0; done; exit %d",
+	                         "echo \"$pid $1 $s\"; exit 0; done; exit %d",
 	                         prelude, (int)pid, GONE);
 	struct proc_result res;
 	int rc = run_root(h, "looking for a process", script, NULL, &res);

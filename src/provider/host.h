@@ -22,6 +22,7 @@
 struct host_proc {
 	pid_t pid;
 	unsigned long long start;
+	char state; /* /proc's state letter when it was read (R, S, D, T...); 0: unknown */
 };
 
 /* The most a file read from a host may hold: configuration, PID files, logs. */

@@ -593,6 +593,7 @@ size_t netns_find_procs(const struct lab_host_rt *h, const char *comm, const cha
 		if (n < cap) {
 			out[n].pid = pid;
 			out[n].start = start;
+			out[n].state = proc_state_letter(pid);
 		}
 		n++;
 	}
@@ -611,6 +612,7 @@ int netns_proc_of_pid(const struct lab_host_rt *h, pid_t pid, struct host_proc *
 	}
 	out->pid = pid;
 	out->start = start;
+	out->state = proc_state_letter(pid);
 	return 0;
 }
 

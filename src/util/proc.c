@@ -471,17 +471,23 @@ unsigned long long proc_start_time(pid_t pid)
 	return start;
 }
 
-bool process_is_zombie(pid_t pid)
+char proc_state_letter(pid_t pid)
 {
-	char path[64], buf[512], *p;
+	char path[64], buf[512], *p, state = 0;
 	FILE *f;
-	bool ended = true;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	if (!(f = fopen(path, "r")))
-		return true;
+		return 0;
 	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) && p[1] == ' ')
-		ended = p[2] == 'Z' || p[2] == 'X';
+		state = p[2];
 	fclose(f);
-	return ended;
+	return state;
+}
+
+bool process_is_zombie(pid_t pid)
+{
+	char state = proc_state_letter(pid);
+
+	return state == 0 || state == 'Z' || state == 'X';
 }

@@ -62,6 +62,8 @@ double proc_wall_time(void);
 int proc_self_exe(char *buf, size_t cap);
 /* True when the process is gone or a zombie: it runs no more. */
 bool process_is_zombie(pid_t pid);
+/* The process's state letter from /proc/PID/stat (R, S, D, T, t, Z...); 0 when gone. */
+char proc_state_letter(pid_t pid);
 /* Start time of a process in clock ticks since boot (field 22 of /proc/PID/stat), so that
  * a recorded PID is never confused with a later process that reuses the number. 0: gone. */
 unsigned long long proc_start_time(pid_t pid);

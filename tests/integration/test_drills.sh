@@ -109,6 +109,12 @@ assert f["host"] == sys.argv[2], f
 t = [m["fault_s"], f["promote_requested_s"], f["promoted_s"], f["routed_s"], m["to_s"]]
 assert t == sorted(t), t
 PY
+check "the kill bit: the journal's evidence is the postmaster gone" python3 - "$kill_dir/journal.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))["scenarios"][0]
+c = next(c for c in s["checks"] if c["name"] == "fault #1 kill postgres took effect")
+assert c["passed"] and " ended within " in c["figure"], c
+PY
 check "the JUnit testcases carry their time and figure" \
 	grep -q '<testcase classname="kill_primary" name="rto" time="[0-9.]*"><properties><property name="value"' \
 	"$kill_dir/junit.xml"
@@ -128,8 +134,15 @@ def checks(name): return {c["name"]: c for c in s[name]["checks"]}
 def events(name, kind): return [e["text"] for e in s[name]["events"] if e["kind"] == kind]
 fd = s["fill_disk"]
 assert fd["outcome"] == "passed", fd
-bit = [c for n, c in checks("fill_disk").items() if n.startswith("the full disk stopped replication")]
-assert bit and bit[0]["passed"], bit  # the fault bit, as the two servers' WAL positions say
+fc = checks("fill_disk")
+# The fault bit, as the two servers' WAL positions say, and as the standby's log says.
+assert fc["fault #1 fill_disk: replication to the full standby stops"]["passed"], fc
+own = fc["fault #1 fill_disk disk took effect"]
+assert own["passed"] and "No space left on device" in own["figure"], own
+hba = checks("break_pg_hba")["fault #1 break_hba reject took effect"]
+assert hba["passed"] and "pg_hba.conf rejects connection" in hba["figure"], hba
+effects = [e for e in s["fill_disk"]["events"] if e["kind"] == "effect"]
+assert effects and all(e["data"]["bit"] for e in effects), effects
 assert any("fill_disk" in t and "reverted" in t for t in events("fill_disk", "revert"))
 bh = checks("break_pg_hba")
 assert bh["http-agent keeps routing to the refusing primary (asks over the local socket)"]["passed"]
@@ -148,10 +161,23 @@ check "no ballast file is left on any disk" bash -c "! ls $hosts/*/pgdrill-balla
 check "every pg_hba.conf is back, without the drill's lines" hba_restored
 check_healthy "the lab is healthy after the standard drills" "$lab"
 
+# --- a drill whose fault cannot bite fails, and says so.
+"$PGDRILL" run --runs-dir "$runs/vacuous" "$lab" "$SRC/tests/lua/vacuous_fill_disk.lua" \
+	>"$runs/vacuous.out" 2>&1
+rc=$?
+check "a fill_disk that leaves more space than the drill writes fails (exit $rc)" test "$rc" = 1
+check "with 'the fault had no effect' and the space still free" \
+	grep -Eq "the fault had no effect: fill_disk on postgres[0-9]: still [0-9]+ bytes free" \
+	"$runs/vacuous.out"
+[ "$rc" = 1 ] || tail -30 "$runs/vacuous.out"
+check "no ballast file is left after it" bash -c "! ls $hosts/*/pgdrill-ballast-* 2>/dev/null"
+
 # --- pause_primary: a short stall changes nothing: same primary, same timeline.
 drill_passes pause $S/pause_primary.lua
 check "the primary was paused: the journal shows it" grep -Eq "fault +#[0-9]+ pause on $before" \
 	"$runs/pause.out"
+check "and its postmaster was seen stopped (state T)" \
+	grep -Eq "effect +#[0-9]+ pause on $before took effect: pid [0-9]+ is in state T" "$runs/pause.out"
 check "no failover: $before is still the only primary ($(primaries "$lab" | tr '\n' ' '))" \
 	test "$(primaries "$lab")" = "$before"
 check "and its timeline is unchanged ($tl_before)" test "$(node_timeline "$lab" "$before")" = "$tl_before"

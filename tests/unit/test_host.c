@@ -271,6 +271,14 @@ static void test_signals_only_to_the_hosts_processes(void **state)
 	assert_true(child > 0);
 	assert_int_equal(host_proc_of_pid(&rt, &host, child, &p), 0);
 	assert_true(host_proc_alive(&rt, &host, &p));
+	assert_true(p.state == 'S' || p.state == 'R');
+	/* A stopped process says so (a pause fault's evidence), and its identity holds. */
+	assert_int_equal(host_signal(&rt, &host, &p, SIGSTOP), 0);
+	assert_int_equal(waitpid(child, &status, WUNTRACED), child);
+	assert_int_equal(host_proc_of_pid(&rt, &host, child, &stale), 0);
+	assert_int_equal(stale.state, 'T');
+	assert_true(stale.start == p.start);
+	assert_int_equal(host_signal(&rt, &host, &p, SIGCONT), 0);
 	/* The same PID with another start time is another process: never signalled. */
 	stale = p;
 	stale.start += 1;
