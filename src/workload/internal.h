@@ -53,6 +53,14 @@ struct listener_params {
 };
 void workload_listener_params(struct workload *w, int kind, struct listener_params *p);
 
+/* Takes, without blocking, the results libpq has of one statement's answer into *keep:
+ * the first, replaced by any error that follows it. True once the answer is whole (the
+ * server said it is ready for the next query); until then, more input is needed. A server
+ * that sent a write's rows and then died before confirming its commit (a PANIC ends the
+ * backends waiting for a synchronous standby, and their buffered rows go out with the
+ * crash notice) answered with an error, not with the rows: the write is not acknowledged. */
+bool workload_take_answer(PGconn *c, PGresult **keep);
+
 /* Fills r's outcome, error and server from what an operation got back (`res`, or NULL
  * when it was not sent or the connection broke or it timed out) and a one-line message;
  * returns whether the session can go on. `who_deadline_us` > 0: on a refusal, ask the

@@ -41,6 +41,7 @@ struct probe {
 	short events;     /* what the connecting socket waits for */
 	int64_t deadline; /* monotonic µs: a connect gives up then */
 	struct op_record r;
+	PGresult *answer; /* the write's answer so far (workload_take_answer) */
 };
 
 struct prober {
@@ -160,14 +161,19 @@ static void advance(struct prober *pr, struct probe *p, int64_t now)
 	}
 	if (p->state != PROBE_BUSY)
 		return;
-	if (!PQconsumeInput(p->c) || !PQisBusy(p->c)) {
-		PGresult *res = PQgetResult(p->c), *extra;
-		bool live;
+	if (!PQconsumeInput(p->c) && PQisBusy(p->c)) {
+		/* The connection broke and libpq has nothing to say: sent, not answered. */
+		PQclear(p->answer);
+		p->answer = NULL;
+	} else if (!workload_take_answer(p->c, &p->answer)) {
+		return;
+	}
+	{
+		bool live = workload_classify(pr->w, p->c, p->answer, true, false, &p->r, msg,
+		                              sizeof(msg), 0);
 
-		while ((extra = PQgetResult(p->c)) != NULL)
-			PQclear(extra);
-		live = workload_classify(pr->w, p->c, res, true, false, &p->r, msg, sizeof(msg), 0);
-		PQclear(res);
+		PQclear(p->answer);
+		p->answer = NULL;
 		finish(pr, p, live, msg);
 	}
 }
@@ -261,6 +267,8 @@ void *workload_prober_main(void *arg)
 	for (i = 0; i < PROBES; i++) {
 		struct probe *p = &pr.p[i];
 
+		PQclear(p->answer);
+		p->answer = NULL;
 		if (p->state == PROBE_BUSY) {
 			p->r.outcome = OP_INDETERMINATE;
 			snprintf(p->r.error, sizeof(p->r.error), OP_ERR_LOST);

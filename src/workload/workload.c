@@ -134,27 +134,45 @@ static void wait_standbys_have_schema(struct lab_rt *rt, const struct lab_status
 
 /* Waits for the answer to what was sent until the deadline: NULL with *timed_out, or
  * NULL when the connection broke without a result. */
+bool workload_take_answer(PGconn *c, PGresult **keep)
+{
+	while (!PQisBusy(c)) {
+		PGresult *next = PQgetResult(c);
+
+		if (!next)
+			return true;
+		if (!*keep || PQresultStatus(next) == PGRES_FATAL_ERROR) {
+			PQclear(*keep);
+			*keep = next;
+		} else {
+			PQclear(next);
+		}
+	}
+	return false;
+}
+
+/* The whole answer (see workload_take_answer), or NULL when the deadline passed first
+ * (*timed_out) or the connection broke before libpq had anything to say. */
 static PGresult *wait_result(PGconn *c, int64_t deadline_us, bool *timed_out)
 {
-	PGresult *res, *extra;
+	PGresult *res = NULL;
 
 	*timed_out = false;
-	while (PQisBusy(c)) {
+	while (!workload_take_answer(c, &res)) {
 		struct pollfd p = {.fd = PQsocket(c), .events = POLLIN};
 		int64_t left = deadline_us - workload_now_us();
 
 		if (left <= 0) {
 			*timed_out = true;
+			PQclear(res);
 			return NULL;
 		}
-		if (poll(&p, 1, (int)((left + 999) / 1000)) < 0 && errno != EINTR)
-			break;
-		if (!PQconsumeInput(c))
-			break;
+		if ((poll(&p, 1, (int)((left + 999) / 1000)) < 0 && errno != EINTR) ||
+		    (!PQconsumeInput(c) && PQisBusy(c))) {
+			PQclear(res);
+			return NULL;
+		}
 	}
-	res = PQgetResult(c);
-	while ((extra = PQgetResult(c)) != NULL)
-		PQclear(extra);
 	return res;
 }
 
