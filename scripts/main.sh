@@ -16,8 +16,9 @@ build/pgdrill status "$lab"
 # switchover last: it leaves a different node as primary, which is fine for the report
 # and is where the next drill would start.
 rc=0
-build/pgdrill run "$lab" scenarios/kill_primary.lua scenarios/fill_disk.lua \
-	scenarios/break_pg_hba.lua scenarios/barman_restore.lua scenarios/pause_primary.lua \
+build/pgdrill run "$lab" scenarios/kill_primary.lua scenarios/fill_disk_primary.lua \
+	scenarios/fill_disk.lua scenarios/break_pg_hba.lua scenarios/barman_restore.lua \
+	scenarios/pause_primary.lua \
 	scenarios/lagging_failover.lua scenarios/switchover.lua || rc=$?
 build/pgdrill down "$lab"
 trap - EXIT

@@ -119,6 +119,26 @@ check "the JUnit testcases carry their time and figure" \
 	grep -q '<testcase classname="kill_primary" name="rto" time="[0-9.]*"><properties><property name="value"' \
 	"$kill_dir/junit.xml"
 
+# --- fill_disk_primary: the primary cannot write WAL, PANICs and stops; a standby takes over.
+drill_passes fullprimary $S/fill_disk_primary.lua
+after=$(primaries "$lab")
+check "after fill_disk_primary $after is the only primary, not $before" \
+	test "$(wc -w <<<"$after")" = 1 -a "$after" != "$before"
+check "$before's own log says it PANICked: no space for WAL" \
+	grep -q "PANIC: .*pg_wal/xlogtemp.*No space left on device" "$STATE_DIR/labs/it-drills/logs/$before/postgres.log"
+check "the journal's evidence is that log line, and the primary stopped answering" python3 - \
+	"$(journal_of "$runs/fullprimary")" <<'PY'
+import json, sys
+c = {x["name"]: x for x in json.load(open(sys.argv[1]))["scenarios"][0]["checks"]}
+own = c["fault #1 fill_disk disk took effect"]
+assert own["passed"] and "PANIC" in own["figure"], own
+assert c["fault #1 fill_disk: the primary stops: it cannot write WAL"]["passed"], c
+PY
+check "$before is a standby again, its disk free of the ballast" \
+	test "$(node_sql "$lab" "$before" "SELECT pg_is_in_recovery()")" = t
+check "no ballast file is left on $before" bash -c "! ls $hosts/$before/pgdrill-ballast-* 2>/dev/null"
+check_healthy "the lab is healthy after fill_disk_primary" "$lab"
+
 # --- fill_disk, break_pg_hba, barman_restore: their own verdicts, then the lab itself.
 "$PGDRILL" run --keep --runs-dir "$runs/std" "$lab" $S/fill_disk.lua $S/break_pg_hba.lua \
 	$S/barman_restore.lua >"$runs/std.out" 2>&1
