@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/common.h"
+#include "cli/matrix.h"
 #include "fault/fault.h"
 #include "journal/journal.h"
 #include "lua/engine.h"
@@ -34,6 +35,10 @@ static const struct cli_option run_options[] = {
     {"until-fail", 0, NULL, "with --repeat: stop after the first round in which a drill failed "
                             "or ended in error"},
     {"keep-runs", 0, "N", "after each round, keep only this lab's newest N run directories"},
+    {"matrix", 0, "KEY=V1,V2,...",
+     "run the drills once per value of one lab setting (e.g. "
+     "repmgr.reconnect_attempts=1,2,3), each on a lab built fresh with it and taken down "
+     "after, and print what each value gave: RTO, outcomes, failed checks"},
     {0},
 };
 
@@ -233,7 +238,7 @@ static void write_report(struct journal *j)
 
 /* Every scenario once, into a run directory of its own, with the verdicts printed. */
 static int run_round(struct lab_rt *rt, const struct cli_args *args, const char *runs,
-                     struct round *r)
+                     struct round *r, struct matrix_tally *tally)
 {
 	struct journal j;
 	char *dir, *first = scenario_name(args->pos[1]);
@@ -268,12 +273,16 @@ static int run_round(struct lab_rt *rt, const struct cli_args *args, const char 
 	}
 	printf("journal: %s/journal.json\njunit:   %s/junit.xml\nreport:  %s/report.html\n", dir,
 	       dir, dir);
+	if (tally)
+		matrix_tally_add(tally, j.scenarios);
 	journal_free(&j);
 	free(dir);
 	return 0;
 }
 
-static int run_run(const struct cli_args *args)
+/* The drills on the lab at `path` (with `set` over it: a --matrix value, on a lab built
+ * for it alone), round after round; the exit code. */
+static int run_lab(const struct cli_args *args, const char *set, struct matrix_tally *tally)
 {
 	const char *path = args->pos[0];
 	const char *runs = cli_opt(args, "runs-dir") ? cli_opt(args, "runs-dir") : "runs";
@@ -287,13 +296,7 @@ static int run_run(const struct cli_args *args)
 	long keep_runs = count_option(args, "keep-runs", 0, 100000);
 	int i, round, errors = 0, failures = 0, rc = EXIT_HARNESS;
 
-	if (repeat < 0 || keep_runs < 0)
-		return EXIT_HARNESS;
-	if (until_fail && repeat == 1) {
-		fprintf(stderr, "pgdrill run: --until-fail goes with --repeat N\n");
-		return EXIT_HARNESS;
-	}
-	if (cli_require_root("run") < 0 || cli_open_lab(&lab, &rt, path) < 0)
+	if (cli_open_lab_set(&lab, &rt, path, set) < 0)
 		return EXIT_HARNESS;
 	/* Bad input changes nothing: the scenarios are checked before the lab directory
 	 * is made for the lock. */
@@ -336,6 +339,13 @@ static int run_run(const struct cli_args *args)
 		brought_up = true;
 		break;
 	case LAB_UP:
+		if (set) {
+			fprintf(stderr,
+			        "pgdrill run: --matrix builds a lab of its own for each value, and lab "
+			        "'%s' is up: take it down first ('pgdrill down %s')\n",
+			        lab.name, path);
+			goto cleanup;
+		}
 		if (state_open(&rt.state, lab.provider.state_dir, lab.name) < 0) {
 			cli_report_error("run");
 			goto cleanup;
@@ -350,7 +360,7 @@ static int run_run(const struct cli_args *args)
 
 		if (repeat > 1)
 			printf("\n== round %d of %ld\n", round, repeat);
-		if (run_round(&rt, args, runs, &r) < 0)
+		if (run_round(&rt, args, runs, &r, tally) < 0)
 			goto down;
 		errors += r.errors;
 		failures += r.failures;
@@ -369,7 +379,7 @@ static int run_run(const struct cli_args *args)
 		printf("interrupted: the faults were reverted; scenarios after it did not run\n");
 	rc = errors || interrupted ? EXIT_HARNESS : failures ? EXIT_OBJECTIVE_MISSED : 0;
 down:
-	if (brought_up && !cli_flag(args, "keep")) {
+	if (brought_up && (set || !cli_flag(args, "keep"))) {
 		state_close(&rt.state);
 		if (cluster_down(rt.lab_dir) < 0) {
 			cli_report_error("run");
@@ -382,6 +392,80 @@ cleanup:
 	lab_rt_free(&rt);
 	lab_free(&lab);
 	return rc;
+}
+
+static int run_matrix(const struct cli_args *args, const char *spec)
+{
+	struct matrix m;
+	struct matrix_tally tally[MATRIX_MAX_VALUES];
+	size_t i, ran = 0;
+	int rc = 0;
+
+	if (matrix_parse(spec, &m) < 0) {
+		cli_report_error("run");
+		return EXIT_HARNESS;
+	}
+	/* Every value is checked against the lab before any lab is built. */
+	for (i = 0; i < m.nvalues; i++) {
+		char *set = xasprintf("%s=%s", m.key, m.values[i]);
+		struct lab lab;
+		int bad = cli_load_lab_set(&lab, args->pos[0], set);
+
+		if (bad == 0)
+			lab_free(&lab);
+		else
+			fprintf(stderr, "pgdrill run: --matrix: the lab does not validate with %s; "
+			                "nothing was run\n", set);
+		free(set);
+		if (bad) {
+			matrix_free(&m);
+			return EXIT_HARNESS;
+		}
+	}
+	memset(tally, 0, sizeof(tally));
+	for (i = 0; i < m.nvalues && !interrupted; i++) {
+		char *set = xasprintf("%s=%s", m.key, m.values[i]);
+		int one;
+
+		printf("\n=== %s = %s (%zu of %zu)\n", m.key, m.values[i], i + 1, m.nvalues);
+		fflush(stdout);
+		one = run_lab(args, set, &tally[i]);
+		free(set);
+		ran++;
+		if (one == EXIT_HARNESS && tally[i].scenarios == 0) {
+			/* The value or the lab refused before any drill ran: the next would too. */
+			rc = EXIT_HARNESS;
+			break;
+		}
+		if (one > rc)
+			rc = one;
+	}
+	matrix_print(stdout, &m, tally, ran);
+	for (i = 0; i < ran; i++)
+		matrix_tally_free(&tally[i]);
+	matrix_free(&m);
+	return interrupted ? EXIT_HARNESS : rc;
+}
+
+static int run_run(const struct cli_args *args)
+{
+	const char *spec = cli_opt(args, "matrix");
+
+	if (count_option(args, "repeat", 1, 100000) < 0 ||
+	    count_option(args, "keep-runs", 0, 100000) < 0)
+		return EXIT_HARNESS;
+	if (cli_flag(args, "until-fail") && count_option(args, "repeat", 1, 100000) == 1) {
+		fprintf(stderr, "pgdrill run: --until-fail goes with --repeat N\n");
+		return EXIT_HARNESS;
+	}
+	if (spec && cli_flag(args, "keep")) {
+		fprintf(stderr, "pgdrill run: --matrix takes each value's lab down after its drills; "
+		                "it does not go with --keep\n");
+		return EXIT_HARNESS;
+	}
+	if (cli_require_root("run") < 0)
+		return EXIT_HARNESS;
+	return spec ? run_matrix(args, spec) : run_lab(args, NULL, NULL);
 }
 
 const struct cli_command cmd_run = {

@@ -11,11 +11,16 @@
 
 int cli_load_lab(struct lab *lab, const char *path)
 {
+	return cli_load_lab_set(lab, path, NULL);
+}
+
+int cli_load_lab_set(struct lab *lab, const char *path, const char *set)
+{
 	struct diag_list dl;
 	int rc;
 
 	diag_list_init(&dl, path);
-	rc = lab_load_file(lab, path, &dl);
+	rc = lab_load_file_set(lab, path, set, &dl);
 	if (rc < 0) {
 		diag_print(&dl, stderr);
 		fprintf(stderr, "%s: %zu problem%s; nothing was changed\n", path, dl.count,
@@ -79,7 +84,12 @@ out:
 
 int cli_open_lab(struct lab *lab, struct lab_rt *rt, const char *path)
 {
-	if (cli_load_lab(lab, path) < 0 || open_rt(lab, rt, path) < 0)
+	return cli_open_lab_set(lab, rt, path, NULL);
+}
+
+int cli_open_lab_set(struct lab *lab, struct lab_rt *rt, const char *path, const char *set)
+{
+	if (cli_load_lab_set(lab, path, set) < 0 || open_rt(lab, rt, path) < 0)
 		return -1;
 	if (!rt->ops->builds_hosts)
 		return use_recorded_inventory(lab, rt, path);

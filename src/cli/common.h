@@ -7,10 +7,13 @@
 /* Loads and validates a lab file; on failure prints every problem as file:line:col and
  * returns -1 (the caller exits with EXIT_HARNESS). */
 int cli_load_lab(struct lab *lab, const char *path);
+/* As cli_load_lab, with one "key.path=value" set over the file's (a --matrix value). */
+int cli_load_lab_set(struct lab *lab, const char *path, const char *set);
 
 struct lab_rt;
 /* Loads the lab and its runtime view (names, paths); prints the problem on failure. */
 int cli_open_lab(struct lab *lab, struct lab_rt *rt, const char *path);
+int cli_open_lab_set(struct lab *lab, struct lab_rt *rt, const char *path, const char *set);
 /* Commands that build or enter labs need root; says so and returns -1 otherwise. */
 int cli_require_root(const char *cmd);
 /* Takes the lab's lock for this process (up, run and down); reports and fails when

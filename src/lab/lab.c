@@ -61,16 +61,28 @@ void lab_resolve(struct lab *lab)
 	}
 }
 
-int lab_load_buffer(struct lab *lab, const char *data, size_t len, struct diag_list *dl)
+/* "key.path=value" of a --matrix (or NULL) over the file's tree. */
+static int load(struct lab *lab, const char *data, size_t len, const char *set,
+                struct diag_list *dl)
 {
 	struct ynode *root;
 	size_t before = dl->count;
+	struct src_loc none = {0, 0};
 
 	schema_init_record(&lab_schema, lab);
 	root = yamltree_parse(data, len, dl);
 	if (!root) {
 		lab_free(lab);
 		return -1;
+	}
+	if (set) {
+		const char *eq = strchr(set, '=');
+		char *key = eq ? xasprintf("%.*s", (int)(eq - set), set) : NULL, err[160];
+
+		if (!key || yamltree_set(root, key, eq + 1, none, err, sizeof(err)) < 0)
+			diag_add(dl, none, "cannot set %s: %s", set,
+			         key ? err : "expected KEY=VALUE");
+		free(key);
 	}
 	/* Validate even after field errors (fields keep their defaults), so that one run
 	 * reports every problem. */
@@ -86,7 +98,17 @@ int lab_load_buffer(struct lab *lab, const char *data, size_t len, struct diag_l
 	return 0;
 }
 
+int lab_load_buffer(struct lab *lab, const char *data, size_t len, struct diag_list *dl)
+{
+	return load(lab, data, len, NULL, dl);
+}
+
 int lab_load_file(struct lab *lab, const char *path, struct diag_list *dl)
+{
+	return lab_load_file_set(lab, path, NULL, dl);
+}
+
+int lab_load_file_set(struct lab *lab, const char *path, const char *set, struct diag_list *dl)
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct src_loc none = {0, 0};
@@ -122,7 +144,9 @@ int lab_load_file(struct lab *lab, const char *path, struct diag_list *dl)
 		strbuf_add(&sb, buf, (size_t)n);
 	}
 	close(fd);
-	rc = lab_load_buffer(lab, strbuf_str(&sb), sb.len, dl);
+	rc = load(lab, strbuf_str(&sb), sb.len, set, dl);
+	if (rc == 0 && set)
+		strbuf_printf(&sb, "\n# --matrix: %s\n", set);
 	if (rc == 0)
 		lab->source = strbuf_detach(&sb);
 	strbuf_free(&sb);

@@ -12,6 +12,9 @@
 int lab_load_buffer(struct lab *lab, const char *data, size_t len, struct diag_list *dl);
 /* As above from a file; a file that cannot be read is one diagnostic without position. */
 int lab_load_file(struct lab *lab, const char *path, struct diag_list *dl);
+/* As lab_load_file, with one value set over the file's: "repmgr.reconnect_attempts=2"
+ * (a --matrix run), checked like the file's own. */
+int lab_load_file_set(struct lab *lab, const char *path, const char *set, struct diag_list *dl);
 void lab_free(struct lab *lab);
 
 /* Derived defaults; part of loading, exposed for tests. */

@@ -1,5 +1,7 @@
 #include "lab/yamltree.h"
 
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -185,6 +187,65 @@ anchor:
 	b->failed = 1;
 	yaml_event_delete(ev);
 	return NULL;
+}
+
+static struct ynode *scalar_at(const char *text, struct src_loc at)
+{
+	struct ynode *n = xcalloc(1, sizeof(*n));
+
+	n->kind = YNODE_SCALAR;
+	n->value = xstrdup(text);
+	n->at = at;
+	return n;
+}
+
+int yamltree_set(struct ynode *root, const char *dotted, const char *value, struct src_loc at,
+                 char *err, size_t errlen)
+{
+	struct ynode *map = root;
+	const char *key = dotted;
+
+	for (;;) {
+		size_t len = strcspn(key, "."), i;
+		struct ynode *found = NULL;
+		char *name = xasprintf("%.*s", (int)len, key);
+		bool last = key[len] == '\0';
+
+		if (map->kind != YNODE_MAP) {
+			snprintf(err, errlen, "%.*s is not a mapping of keys", (int)(key - dotted - 1),
+			         dotted);
+			free(name);
+			return -1;
+		}
+		for (i = 0; i + 1 < map->count; i += 2)
+			if (map->items[i]->kind == YNODE_SCALAR &&
+			    strcmp(map->items[i]->value, name) == 0)
+				found = map->items[i + 1];
+		if (!found) {
+			found = last ? scalar_at(value, at) : xcalloc(1, sizeof(*found));
+			if (!last) {
+				found->kind = YNODE_MAP;
+				found->at = at;
+			}
+			node_append(map, scalar_at(name, at));
+			node_append(map, found);
+		} else if (last) {
+			if (found->kind != YNODE_SCALAR) {
+				snprintf(err, errlen, "%s holds more than a single value", dotted);
+				free(name);
+				return -1;
+			}
+			free(found->value);
+			found->value = xstrdup(value);
+			found->quoted = 0;
+			found->at = at;
+		}
+		free(name);
+		if (last)
+			return 0;
+		map = found;
+		key += len + 1;
+	}
 }
 
 struct ynode *yamltree_parse(const char *data, size_t len, struct diag_list *dl)

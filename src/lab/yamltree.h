@@ -28,6 +28,12 @@ struct ynode {
  * error too) ; on failure adds diagnostics to `dl` and returns NULL. */
 struct ynode *yamltree_parse(const char *data, size_t len, struct diag_list *dl);
 void yamltree_free(struct ynode *root);
+/* Sets the value at a dotted path of map keys ("repmgr.reconnect_attempts") to the plain
+ * scalar `value`, adding the maps on the way that are missing; the node carries `at`.
+ * -1 (a message in `err`) when a step of the path is not a map or the value there is not
+ * a single value. */
+int yamltree_set(struct ynode *root, const char *dotted, const char *value, struct src_loc at,
+                 char *err, size_t errlen);
 
 /* For maps: entry i's key and value. */
 #define YNODE_KEY(n, i) ((n)->items[2 * (i)])

@@ -88,5 +88,23 @@ expect_rc 2 "--fail-on-regression without --history" "$bin" report --fail-on-reg
 expect_rc 2 "--history of a folder without runs" "$bin" report --history "$tmp/broken"
 grep -q "holds no run directory" "$tmp/err" && ok || bad "report --history: no runs message"
 
+# run --matrix: every value is checked against the lab before any lab is built.
+expect_rc 2 "--matrix without values" "$bin" run --matrix repmgr.reconnect_attempts \
+	labs/tutorial.yaml scenarios/kill_primary.lua
+grep -q "needs KEY=VALUE1,VALUE2" "$tmp/err" && ok || bad "--matrix: no values message"
+expect_rc 2 "--matrix with a value the lab refuses" "$bin" run \
+	--matrix repmgr.reconnect_attempts=2,zero labs/tutorial.yaml scenarios/kill_primary.lua
+grep -q "^labs/tutorial.yaml: error: 'reconnect_attempts' must be an integer; found 'zero'" \
+	"$tmp/err" && ok || bad "--matrix: the refused value's diagnostic"
+grep -q "does not validate with repmgr.reconnect_attempts=zero; nothing was run" "$tmp/err" \
+	&& ok || bad "--matrix: nothing was run"
+grep -q "bringing up" "$tmp/out" && bad "--matrix built a lab before checking its values" || ok
+expect_rc 2 "--matrix over a path through a list" "$bin" run --matrix hosts.name=a \
+	labs/tutorial.yaml scenarios/kill_primary.lua
+grep -q "cannot set hosts.name=a: hosts is not a mapping of keys" "$tmp/err" && ok \
+	|| bad "--matrix: a list on the path"
+expect_rc 2 "--matrix with --keep" "$bin" run --keep --matrix repmgr.reconnect_attempts=1,2 \
+	labs/tutorial.yaml scenarios/kill_primary.lua
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

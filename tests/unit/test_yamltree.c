@@ -58,6 +58,35 @@ static void expect_error(const char *text, int line, int col, const char *needle
 	diag_list_free(&dl);
 }
 
+/* A --matrix value over the file: replaces a scalar (no longer quoted), adds the maps
+ * missing on its way, refuses a path through a sequence or onto a mapping. */
+static void test_set(void **state)
+{
+	struct diag_list dl;
+	struct ynode *root = parse("repmgr: {reconnect_attempts: '3'}\nhosts: [a]\n", &dl);
+	struct src_loc none = {0, 0};
+	char err[128];
+
+	(void)state;
+	assert_int_equal(yamltree_set(root, "repmgr.reconnect_attempts", "1", none, err,
+	                              sizeof(err)),
+	                 0);
+	assert_string_equal(YNODE_VAL(YNODE_VAL(root, 0), 0)->value, "1");
+	assert_int_equal(YNODE_VAL(YNODE_VAL(root, 0), 0)->quoted, 0);
+	assert_int_equal(YNODE_PAIRS(YNODE_VAL(root, 0)), 1);
+	assert_int_equal(yamltree_set(root, "haproxy.connect_timeout", "500ms", none, err,
+	                              sizeof(err)),
+	                 0);
+	assert_string_equal(YNODE_KEY(root, 2)->value, "haproxy");
+	assert_string_equal(YNODE_VAL(YNODE_VAL(root, 2), 0)->value, "500ms");
+	assert_int_equal(yamltree_set(root, "hosts.x", "1", none, err, sizeof(err)), -1);
+	assert_string_equal(err, "hosts is not a mapping of keys");
+	assert_int_equal(yamltree_set(root, "repmgr", "1", none, err, sizeof(err)), -1);
+	assert_string_equal(err, "repmgr holds more than a single value");
+	yamltree_free(root);
+	diag_list_free(&dl);
+}
+
 static void test_errors(void **state)
 {
 	(void)state;
@@ -115,6 +144,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_positions),    cmocka_unit_test(test_quoted_flag),
 	    cmocka_unit_test(test_errors),       cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_set),
 	    cmocka_unit_test(test_nul_and_junk),
 	};
 
