@@ -24,6 +24,7 @@ packages=(
 	# build
 	gcc make cmake pkg-config clang libclang-rt-14-dev
 	libyaml-dev liblua5.4-dev libpq-dev libjson-c-dev libssh-dev libssl-dev libvirt-dev
+	libnetfilter-queue-dev
 	# tests
 	libcmocka-dev python3 valgrind bc
 	# tests: reports rendered in a real browser; journals validated against their schema
@@ -31,6 +32,8 @@ packages=(
 	# run time: the cluster and the machinery of a lab
 	postgresql-15 postgresql-client-15 postgresql-15-repmgr barman barman-cli haproxy
 	iproute2 nftables e2fsprogs util-linux procps
+	# fault.delay: iptables' NFQUEUE target feeds pgdrill's delayer (no netem here)
+	iptables
 	# the SSH tests run real sshds (loopback, lab hosts); sudo: existing hosts
 	openssh-server openssh-client sudo
 )

@@ -52,6 +52,7 @@ extern const struct cli_command cmd_status;
 extern const struct cli_command cmd_exec;
 extern const struct cli_command cmd_down;
 extern const struct cli_command cmd_agent;
+extern const struct cli_command cmd_delayer;
 extern const struct cli_command cmd_run;
 extern const struct cli_command cmd_report;
 

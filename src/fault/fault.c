@@ -14,6 +14,7 @@
 static const struct fault_kind *const kinds[] = {
     &fault_kind_pause,     &fault_kind_fill_disk, &fault_kind_break_hba,
     &fault_kind_partition, &fault_kind_loss, &fault_kind_link_down, &fault_kind_barman_restore,
+    &fault_kind_delay,
 };
 
 static const struct fault_kind *kind_named(const char *name)

@@ -36,7 +36,8 @@ struct fault_kind {
 };
 
 extern const struct fault_kind fault_kind_pause, fault_kind_fill_disk, fault_kind_break_hba,
-    fault_kind_partition, fault_kind_loss, fault_kind_link_down, fault_kind_barman_restore;
+    fault_kind_partition, fault_kind_loss, fault_kind_link_down, fault_kind_barman_restore,
+    fault_kind_delay;
 
 struct fault {
 	int id;
@@ -99,6 +100,11 @@ int fault_partition(struct fault_set *fs, const struct lab_host_rt *h, const cha
  * those exchanged with the peers when there are any. */
 int fault_loss(struct fault_set *fs, const struct lab_host_rt *h, int percent,
                const struct lab_host_rt *const *peers, size_t npeers);
+/* Every packet the host sends (to the peers, or to anyone) is held `delay_ms`, plus or
+ * minus up to `jitter_ms`, by pgdrill's delayer inside the host (iptables' NFQUEUE: no
+ * netem here). Hosts pgdrill builds only. */
+int fault_delay(struct fault_set *fs, const struct lab_host_rt *h, int delay_ms, int jitter_ms,
+                const struct lab_host_rt *const *peers, size_t npeers);
 /* The host's network interface goes down (a pulled cable). */
 int fault_link_down(struct fault_set *fs, const struct lab_host_rt *h);
 /* Rebuilds a node as a standby of the current primary: `repmgr node rejoin`, with

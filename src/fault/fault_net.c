@@ -1,6 +1,6 @@
 /* Network partitions and packet loss with nftables inside the host's own namespace:
  * loopback keeps working, the lab network (or the part of it named) does not, or loses a
- * random share of its packets. (This kernel has no netem: latency is not offered.) */
+ * random share of its packets. (Latency: fault_delay.c; this kernel has no netem.) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -146,16 +146,24 @@ static size_t host_group(lua_State *L, int arg, const struct lab_host_rt **out, 
 	return n;
 }
 
-/* The shared shape of fault.partition and fault.loss: a group of hosts at argument 1,
- * optional peers at argument 3, one fault per host of the group (one id each). */
-static int on_group(lua_State *L, const char *fn, const char *direction, int percent)
+/* What a group fault does to each host: drop (a share of) its packets, or delay them. */
+struct group_fault {
+	const char *direction;
+	int percent;               /* 100: a partition */
+	int64_t delay_ms, jitter_ms; /* > 0: a delay */
+	int peers_arg;
+};
+
+/* The shared shape of fault.partition, fault.loss and fault.delay: a group of hosts at
+ * argument 1, optional peers, one fault per host of the group (one id each). */
+static int on_group(lua_State *L, const char *fn, const struct group_fault *g)
 {
 	const struct lab_host_rt *group[64], *peers[64];
 	size_t ng = host_group(L, 1, group, 64, fn), np = 0, i;
 	struct drill_ctx *c;
 
-	if (!lua_isnoneornil(L, 3))
-		np = host_group(L, 3, peers, 64, fn);
+	if (!lua_isnoneornil(L, g->peers_arg))
+		np = host_group(L, g->peers_arg, peers, 64, fn);
 	for (i = 0; i < ng; i++)
 		allowed(L, fn, group[i]);
 	for (i = 0; i < np; i++)
@@ -163,8 +171,12 @@ static int on_group(lua_State *L, const char *fn, const char *direction, int per
 	c = ready(L, fn);
 	for (i = 0; i < ng; i++)
 		done(L,
-		     percent == 100 ? fault_partition(&c->faults, group[i], direction, peers, np)
-		                    : fault_loss(&c->faults, group[i], percent, peers, np),
+		     g->delay_ms > 0
+		         ? fault_delay(&c->faults, group[i], (int)g->delay_ms, (int)g->jitter_ms,
+		                       peers, np)
+		     : g->percent == 100
+		         ? fault_partition(&c->faults, group[i], g->direction, peers, np)
+		         : fault_loss(&c->faults, group[i], g->percent, peers, np),
 		     fn);
 	return (int)ng;
 }
@@ -175,7 +187,11 @@ static int f_partition(lua_State *L)
 {
 	static const char *const dirs[] = {"both", "in", "out", NULL};
 
-	return on_group(L, "fault.partition", dirs[luaL_checkoption(L, 2, "both", dirs)], 100);
+	struct group_fault g = {.direction = dirs[luaL_checkoption(L, 2, "both", dirs)],
+	                        .percent = 100,
+	                        .peers_arg = 3};
+
+	return on_group(L, "fault.partition", &g);
 }
 
 /* id... = fault.loss(hosts, percent [, peers]): each host of the group loses that share
@@ -190,7 +206,28 @@ static int f_loss(lua_State *L)
 	if (percent < 1 || percent > 99)
 		return luaL_argerror(L, 2,
 		                     "a percentage of packets, 1..99 (100 is fault.partition)");
-	return on_group(L, "fault.loss", "both", (int)percent);
+	{
+		struct group_fault g = {.direction = "both", .percent = (int)percent, .peers_arg = 3};
+
+		return on_group(L, "fault.loss", &g);
+	}
+}
+
+/* id... = fault.delay(hosts, delay [, jitter [, peers]]): every packet each host of the
+ * group sends (to the peers, or to anyone) is held `delay`, plus or minus `jitter`. */
+static int f_delay(lua_State *L)
+{
+	struct group_fault g = {.peers_arg = 4};
+
+	if (lua_isnoneornil(L, 1))
+		return luaL_argerror(L, 1, "a host or a non-empty list of hosts");
+	g.delay_ms = arg_duration(L, 2, "fault.delay");
+	g.jitter_ms = lua_isnoneornil(L, 3) ? 0 : arg_duration(L, 3, "fault.delay");
+	if (g.delay_ms < 1 || g.delay_ms > 60000)
+		return luaL_argerror(L, 2, "a delay from 1ms to 60s");
+	if (g.jitter_ms > g.delay_ms)
+		return luaL_argerror(L, 3, "a jitter no larger than the delay");
+	return on_group(L, "fault.delay", &g);
 }
 
 static int f_switchover(lua_State *L)
@@ -292,6 +329,7 @@ int luaopen_pgdrill_fault(lua_State *L)
 	    {"break_hba", f_break_hba},
 	    {"partition", f_partition},
 	    {"loss", f_loss},
+	    {"delay", f_delay},
 	    {"switchover", f_switchover},
 	    {"revert", f_revert},
 	    {"barman_restore", f_barman_restore},

@@ -20,4 +20,10 @@ struct client_target {
  * (check PQstatus), NULL only when the namespace cannot be entered (error set). */
 PGconn *client_connect(const struct lab_rt *rt, const struct client_target *t);
 
+/* The round trip to addr:port from the lab's client namespace, in ms: the time a TCP
+ * connect takes to be answered (accepted or refused alike). -1 with the error set when
+ * nothing answers within timeout_ms. */
+int client_tcp_rtt(const struct lab_rt *rt, const char *addr, long port, int timeout_ms,
+                   double *ms);
+
 #endif
