@@ -38,7 +38,12 @@ all_in_effect() {
 	check "postgres2's pg_hba.conf is broken" hba_broken
 	check "haproxy's namespace has the partition table" nft_table
 	check "barman's link is down" link_down
+	check "haproxy's packets go to a delayer" delayed
 	check "postgres3's postmaster is stopped (state T)" paused
+}
+delayed() {
+	ip netns exec "$ns.haproxy" iptables -w 5 -S OUTPUT | grep -q "pgdrill-delay-.* NFQUEUE" &&
+		ps -eo args | grep -q '^[^ ]*pgdrill delayer '
 }
 none_in_effect() {
 	check "no restored server listens" bash -c "! ip netns exec $ns.barman ss -ltn | grep -q ':5499 '"
@@ -48,6 +53,8 @@ none_in_effect() {
 	check "no saved copy of pg_hba.conf is left" bash -c "! ls $hosts/postgres2/pgdrill-hba-* 2>/dev/null"
 	check "no partition table is left" bash -c "! ip netns exec $ns.haproxy nft list tables | grep -q pgdrill_"
 	check "barman's link is up" bash -c "ip netns exec $ns.barman ip -o link show eth0 | grep -Eq '[<,]UP[,>]'"
+	check "no delay rule is left in haproxy's namespace" bash -c "! ip netns exec $ns.haproxy iptables -w 5 -S OUTPUT | grep -q pgdrill-delay-"
+	check "no delayer runs" bash -c "! ps -eo args | grep -q '^[^ ]*pgdrill delayer '"
 	check "postgres3's postmaster runs (not stopped)" running
 }
 
@@ -60,7 +67,7 @@ leave_faults() { # out [signal]
 	if wait_until 180 grep -q "ALL FAULTS APPLIED" "$1"; then
 		ok "the scenario applied its faults"
 		all_in_effect
-		check "the state file records six faults" test "$(grep -c '^fault ' "$state")" -ge 6
+		check "the state file records seven faults" test "$(grep -c '^fault ' "$state")" -ge 7
 	else
 		not_ok "the faults were not applied within 180 s"
 		tail -30 "$1"
@@ -85,13 +92,13 @@ check "the faults outlived pgdrill" paused
 rc=$?
 check "the next run passes (exit $rc)" test "$rc" = 0
 [ "$rc" = 0 ] || tail -30 "$runs/next.out"
-for kind in barman_restore fill_disk break_hba partition link_down pause; do
+for kind in barman_restore fill_disk break_hba partition link_down delay pause; do
 	check "the next run says it reverted $kind" grep -q "reverting $kind on" "$runs/next.out"
 done
 check "it healed the lab before its drill" grep -q "lab healthy again" "$runs/next.out"
 none_in_effect
 check "the state file records every fault reverted" \
-	test "$(grep -c '^reverted ' "$state")" -ge 6
+	test "$(grep -c '^reverted ' "$state")" -ge 7
 check_healthy "the lab is healthy after the next run" "$lab"
 
 # The report that started this: the primary paused, pgdrill killed, repmgrd promotes a
@@ -166,7 +173,7 @@ check "the lab's processes are recorded" record_lab_pids it-left
 rc=$?
 check "down after SIGKILL mid-fault (exit $rc)" test "$rc" = 0
 cat "$runs/down.out"
-for kind in barman_restore fill_disk break_hba partition link_down pause; do
+for kind in barman_restore fill_disk break_hba partition link_down delay pause; do
 	check "down says it reverted $kind" grep -q "reverting $kind on" "$runs/down.out"
 done
 check "down reverted them without a failure" bash -c "! grep -q 'could not revert' $runs/down.out"
