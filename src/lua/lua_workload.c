@@ -135,11 +135,16 @@ static int w_start(lua_State *L)
 	rt = ctx_rt(L, "workload.start");
 	d = &rt->lab->workload;
 	kind = opt_string_field(L, 1, "kind", d->kind, "workload.start");
-	if (strcmp(kind, "books") != 0)
+	if (strcmp(kind, "books") != 0 && strcmp(kind, "command") != 0)
 		return luaL_error(L,
-		                  "bad argument to 'workload.start' (field 'kind': only \"books\" "
-		                  "is known, got \"%s\")",
+		                  "bad argument to 'workload.start' (field 'kind': \"books\" or "
+		                  "\"command\", got \"%s\")",
 		                  kind);
+	o.command = opt_string_field(L, 1, "cmd", NULL, "workload.start");
+	if ((strcmp(kind, "command") == 0) != (o.command != NULL))
+		return luaL_error(L, "bad argument to 'workload.start' (field 'cmd': %s)",
+		                  o.command ? "goes with kind = \"command\""
+		                            : "kind = \"command\" needs the command line to run");
 	o.clients =
 	    (int)opt_number_field(L, 1, "clients", (double)d->clients, 1, 256, "workload.start");
 	o.rate = opt_number_field(L, 1, "rate", (double)d->rate, 0, 1e6, "workload.start");
@@ -176,10 +181,15 @@ static int w_start(lua_State *L)
 
 		if (o.rate > 0)
 			snprintf(rate, sizeof(rate), "%g", o.rate);
-		journal_event(
-		    c->j, "workload", NULL,
-		    "workload started: %d clients, %s writes/s, %d readers; history in %s",
-		    o.clients, rate, o.readers, workload_history_path(*ud));
+		if (o.command)
+			journal_event(c->j, "workload", NULL,
+			              "workload started: the command '%s'; history in %s", o.command,
+			              workload_history_path(*ud));
+		else
+			journal_event(
+			    c->j, "workload", NULL,
+			    "workload started: %d clients, %s writes/s, %d readers; history in %s",
+			    o.clients, rate, o.readers, workload_history_path(*ud));
 	}
 	return 1;
 }

@@ -37,8 +37,8 @@ struct workload {
 	int wake;
 	struct client *clients;
 	size_t nclients;
-	pthread_t sampler, prober;
-	bool sampler_started, prober_started, stopped;
+	pthread_t sampler, prober, command;
+	bool sampler_started, prober_started, command_started, stopped;
 	int64_t started_us;
 };
 
@@ -81,5 +81,11 @@ void workload_thread_priority(void);
 
 /* The outage prober's thread (workload/prober.c). */
 void *workload_prober_main(void *arg);
+/* The command workload's thread (workload/command.c). */
+void *workload_command_main(void *arg);
+/* One line of the command's output as a record: times from Unix microseconds to the
+ * run's, given realtime - monotonic; 0, or -1 when it is not an op line. */
+int workload_command_parse(const char *line, int64_t realtime_offset_us, int64_t t0_us,
+                           struct op_record *r, char *msg, size_t msg_len);
 
 #endif

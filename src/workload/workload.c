@@ -587,6 +587,10 @@ static int start_threads(struct workload *w)
 		rc = start_thread(&w->prober, workload_prober_main, w);
 		w->prober_started = rc == 0;
 	}
+	if (rc == 0 && w->o.command) {
+		rc = start_thread(&w->command, workload_command_main, w);
+		w->command_started = rc == 0;
+	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return rc;
 }
@@ -604,8 +608,10 @@ struct workload *workload_start(struct lab_rt *rt, const struct workload_options
 		error_set("lab '%s' has no haproxy host for the workload to go through", lab->name);
 		return NULL;
 	}
-	if (o->clients < 1 || o->clients > 256 || o->readers < 0 || o->readers > 256)
+	if (!o->command && (o->clients < 1 || o->clients > 256 || o->readers < 0 || o->readers > 256))
 		return error_set("workload: clients must be 1..256 and readers 0..256"), NULL;
+	if (o->command && (!*o->command || strlen(o->command) > 4096))
+		return error_set("workload: the command is empty or longer than 4096 bytes"), NULL;
 	wl = find_listener(lab, o->write_listener, TARGET_PRIMARY, "write");
 	if (!wl)
 		return NULL;
@@ -629,6 +635,11 @@ struct workload *workload_start(struct lab_rt *rt, const struct workload_options
 	w->o = *o;
 	w->o.write_listener = wl->name;
 	w->o.readers = rl ? o->readers : 0;
+	if (o->command) {
+		w->o.command = xstrdup(o->command);
+		w->o.clients = w->o.readers = 0;
+		w->o.probe_every_ms = 0;
+	}
 	w->dir = xstrdup(o->dir);
 	w->proxy_addr = xstrdup(proxy->addr);
 	w->password = xstrdup(s.app);
@@ -671,6 +682,8 @@ void workload_stop(struct workload *w)
 			pthread_join(w->clients[i].thread, NULL);
 	if (w->sampler_started)
 		pthread_join(w->sampler, NULL);
+	if (w->command_started)
+		pthread_join(w->command, NULL);
 	if (w->prober_started) {
 		uint64_t one = 1;
 
@@ -765,5 +778,6 @@ void workload_free(struct workload *w)
 	free(w->lag_path);
 	free(w->proxy_addr);
 	free(w->password);
+	free((char *)w->o.command);
 	free(w);
 }

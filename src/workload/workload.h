@@ -26,6 +26,9 @@ struct workload_options {
 	int64_t probe_every_ms;     /* during an outage, a probe write this often; 0: none */
 	const char *dir;            /* where history.tsv and lag.tsv go */
 	int64_t t0_us;              /* the run's monotonic start: record times count from it */
+	/* Not NULL: the team's own client is the workload (workload/command.c says how it is
+	 * run and what it prints); no client threads and no prober then. */
+	const char *command;
 };
 
 struct workload_stats {

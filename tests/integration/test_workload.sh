@@ -133,6 +133,27 @@ print(f"pgdrill RTO {rto:.3f} s; the observer brackets it between {low + 0.5:.3f
 sys.exit(0 if low <= rto <= high else 1)
 PY
 
+# The team's own client as the workload: psql in a loop, its lines read as the history.
+(cd "$SRC" && "$PGDRILL" run --keep --runs-dir "$runs/cmd" "$sync" tests/lua/command_workload.lua) \
+	>"$runs/cmd.out" 2>&1
+rc=$?
+check "kill_primary with the example client as the workload passes (exit $rc)" test "$rc" = 0
+[ "$rc" = 0 ] || grep -E "check FAIL|error" "$runs/cmd.out"
+history=$(ls "$runs"/cmd/*/workload-*/history.tsv)
+check "its history holds the client's writes, on two servers" python3 - "$history" <<'PY'
+import sys
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if not l.startswith("#")]
+ok = [r for r in rows if r[3] == "write" and r[5] == "ok"]
+assert len(ok) > 10 and len({r[7] for r in ok}) == 2, (len(ok), {r[7] for r in ok})
+PY
+out=$(acked_writes_present "$sync" "$history")
+check "every write the client saw acknowledged is on the new primary ($out)" \
+	acked_writes_present "$sync" "$history"
+check "the client's other output went to command.log" \
+	test -e "$(dirname "$history")/command.log"
+check "no client process is left" bash -c "! ps -eo args | grep -q '[b]ooks_client.sh'"
+check_healthy "the lab is healthy after the client's drill" "$sync"
+
 # The same fault that loses writes asynchronously (the primary's WAL cut off from the
 # standbys, then the primary killed) loses none here: commits wait for a standby.
 "$PGDRILL" run --keep --runs-dir "$runs/sync-lag" "$sync" "$S/lagging_failover.lua" >"$runs/sync-lag.out" 2>&1

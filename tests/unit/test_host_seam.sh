@@ -19,6 +19,8 @@ journal/runs_dir.c|fs_remove_tree|a run directory of the lab older than --keep-r
 journal/journal.c|fs_write_string|journal.json and junit.xml in the run directory
 workload/workload.c|fopen(|history.tsv and lag.tsv in the run directory
 workload/history.c|fopen(|reads a history file back from the run directory
+workload/command.c|open(|command.log of the command workload in the run directory
+workload/command.c|kill(-pid|the command workload'"'"'s own child and its group (started by pgdrill, not reaped until waitpid, so the PID cannot be another'"'"'s)
 lua/engine.c|fs_read_file|the scenario and its required Lua files
 lua/engine.c|fs_exists|whether a required Lua module is there, before the run
 lua/lua_check_workload.c|fopen(|lost_writes.txt in the run directory

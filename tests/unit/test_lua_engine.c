@@ -331,8 +331,13 @@ static void test_misuse_with_a_lab(void **state)
 	             "check.restored: no restored server: call fault.barman_restore first");
 	/* workload.start: every option is checked before a client starts */
 	expect_error("workload.start{kind = 'tpcc'}",
-	             "bad argument to 'workload.start' (field 'kind': only \"books\" is known, "
+	             "bad argument to 'workload.start' (field 'kind': \"books\" or \"command\", "
 	             "got \"tpcc\")");
+	expect_error("workload.start{kind = 'command'}",
+	             "bad argument to 'workload.start' (field 'cmd': kind = \"command\" needs the "
+	             "command line to run)");
+	expect_error("workload.start{cmd = 'true'}",
+	             "bad argument to 'workload.start' (field 'cmd': goes with kind = \"command\")");
 	expect_error("workload.start{clients = 0}",
 	             "bad argument to 'workload.start' (field 'clients': 0 is out of range 1..256)");
 	expect_error("workload.start{rate = 'fast'}",
