@@ -48,9 +48,6 @@ char *barman_conf(const struct lab_rt *rt, const struct lab_host_rt *b,
 	strbuf_printf(&sb, "retention_policy = REDUNDANCY %ld\n", cfg->retention_backups);
 	strbuf_puts(&sb, "minimum_redundancy = 0\n");
 	strbuf_puts(&sb, "immediate_checkpoint = true\n");
-	/* Every WAL segment is 16 MB however little it holds: a switch or a failover ends
-	 * one early, and uncompressed a few drills' worth of them filled barman's disk. */
-	strbuf_puts(&sb, "compression = gzip\n");
 	return strbuf_detach(&sb);
 }
 
