@@ -110,7 +110,7 @@ static void test_tutorial(void **state)
 	assert_int_equal(LAB_LISTENER(&lab, 1)->check, CHECK_HTTP_AGENT);
 	assert_int_equal(LAB_LISTENER(&lab, 2)->check, CHECK_PGSQL);
 	assert_int_equal(LAB_LISTENER(&lab, 3)->target, TARGET_REPLICA);
-	assert_true(lab_host_by_name(&lab, "barman")->disk == 512ULL * 1024 * 1024);
+	assert_true(lab_host_by_name(&lab, "barman")->disk == 1024ULL * 1024 * 1024);
 	lab_free(&lab);
 	diag_list_free(&dl);
 }
