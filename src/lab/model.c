@@ -164,7 +164,7 @@ static const struct field repmgr_fields[] = {
                  "waits for a person (`manual`)."),
     FIELD(struct lab_repmgr, monitor_interval, FT_DURATION, .defval = "1s",
           .doc = "repmgrd's `monitor_interval_secs` (whole seconds)."),
-    FIELD(struct lab_repmgr, reconnect_attempts, FT_INT, .defval = "3", .min = 1, .max = 100,
+    FIELD(struct lab_repmgr, reconnect_attempts, FT_INT, .defval = "2", .min = 1, .max = 100,
           .doc = "Attempts to reach a vanished primary before failover."),
     FIELD(struct lab_repmgr, reconnect_interval, FT_DURATION, .defval = "1s",
           .doc = "Pause between those attempts (whole seconds)."),

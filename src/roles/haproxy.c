@@ -57,7 +57,9 @@ const char *haproxy_pg_expect_hex(bool want_replica)
 }
 
 /* Once a check fails, the next ones come faster: a dying primary is marked down sooner,
- * and at start the standbys leave the write listeners sooner. */
+ * and at start the standbys leave the write listeners sooner. A server that is down is
+ * checked as often (downinter): a newly promoted primary is routed to within a quarter
+ * of the interval, not a whole one. */
 static int64_t fastinter(int64_t inter)
 {
 	return inter / 4 < 100 ? 100 : inter / 4;
@@ -117,10 +119,10 @@ char *haproxy_cfg(const struct lab_rt *rt, const struct lab_host_rt *proxy)
 		/* A server that goes down takes its sessions along, so clients reconnect to
 		 * the new primary instead of hanging on the old one. */
 		strbuf_printf(&sb,
-		              "    default-server inter %lldms fastinter %lldms fall %ld rise %ld "
-		              "on-marked-down shutdown-sessions\n",
+		              "    default-server inter %lldms fastinter %lldms downinter %lldms "
+		              "fall %ld rise %ld on-marked-down shutdown-sessions\n",
 		              (long long)l->check_interval, (long long)fastinter(l->check_interval),
-		              l->fall, l->rise);
+		              (long long)fastinter(l->check_interval), l->fall, l->rise);
 		extra[0] = '\0';
 		switch (l->check) {
 		case CHECK_PGSQL:

@@ -50,6 +50,15 @@ char *repmgr_conf(const struct lab_rt *rt, const struct lab_host_rt *h)
 	              r->failover == FAILOVER_AUTOMATIC ? "automatic" : "manual");
 	strbuf_printf(
 	    &sb, "promote_command='/usr/bin/repmgr standby promote -f %s --log-to-file'\n", conf);
+	/* With a service_promote_command repmgr runs it and checks the result at once;
+	 * through pg_promote() it would check, sleep promote_check_interval (1 s at least)
+	 * and check again, and only then tell the sibling standbys to follow: with
+	 * synchronous replication that second is a second more without writes. pg_ctl -w
+	 * returns when the server accepts writes. */
+	strbuf_printf(&sb,
+	              "service_promote_command='/usr/lib/postgresql/15/bin/pg_ctl promote -w "
+	              "-t 20 -D %s'\n",
+	              data);
 	strbuf_printf(&sb,
 	              "follow_command='/usr/bin/repmgr standby follow -f %s --log-to-file "
 	              "--upstream-node-id=%%n'\n",
