@@ -71,4 +71,25 @@ function kit.wal_behind(primary, standby)
   return p and p[1] and tonumber(p[1].behind), lsn
 end
 
+-- Lets a standby recycle the WAL it no longer needs before a drill measures its disk: a
+-- checkpoint on the primary, replayed by the standby, then a restartpoint there. Without
+-- it a restartpoint in the middle of the drill can free tens of MB (a node rejoined after
+-- a WAL-heavy drill keeps many segments) and undo a ballast sized a moment before.
+-- Returns true, or nil and why.
+function kit.settle_wal(primary, standby)
+  local cp = primary:sql("CHECKPOINT") and
+    primary:sql("SELECT pg_current_wal_lsn()::text AS lsn")
+  local lsn = cp and cp[1] and cp[1].lsn
+  if not lsn or not lsn:match("^%x+/%x+$") then
+    return nil, "CHECKPOINT failed on " .. primary.name
+  end
+  local caught_up = kit.retry(function()
+    local r = standby:sql("SELECT pg_last_wal_replay_lsn() >= '" .. lsn .. "' AS done")
+    return r and r[1] and r[1].done == "t"
+  end, 50, "200ms")
+  if not caught_up then return nil, standby.name .. " did not catch up within 10 s" end
+  if not standby:sql("CHECKPOINT") then return nil, "CHECKPOINT failed on " .. standby.name end
+  return true
+end
+
 return kit

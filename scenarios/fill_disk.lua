@@ -15,6 +15,8 @@ local s = drill.scenario{ name = "fill a standby's disk" }
 
 drill.steady()
 local standby = lab.standbys()[1]
+local settled, why = kit.settle_wal(lab.primary(), standby)
+if not settled then error("could not settle " .. standby.name .. "'s WAL: " .. why) end
 drill.event("filling the disk of " .. standby.name)
 
 local id = fault.fill_disk(standby, { leave = "1MB" })
