@@ -15,8 +15,9 @@
 -- What a DBA learns: a full disk on the primary is an outage, not a slowdown: WAL is the
 -- one file PostgreSQL cannot do without; watch pg_wal's filesystem (and the replication
 -- slots that keep WAL there) before it happens.
--- The RTO objective is twice the median measured on the reference lab (2.5 s, 3 runs).
-local s = drill.scenario{ name = "fill the primary's disk", objectives = { rto = "5s" } }
+-- The RTO objective is about twice the median measured on the reference lab (3.4 s over
+-- 5 runs, 3.3-4.2 s).
+local s = drill.scenario{ name = "fill the primary's disk", objectives = { rto = "7s" } }
 
 drill.steady()
 local wl = workload.start{}

@@ -12,9 +12,9 @@
 -- haproxy check styles follow the new primary, whether asynchronous replication lost
 -- acknowledged writes (they are listed), and that a failed primary needs a rejoin before
 -- it can serve again.
--- The RTO objective is twice the median measured on the reference lab (3.0 s over 10
--- runs, bench/rto.sh 10): a failover that slows down fails CI.
-local s = drill.scenario{ name = "kill the primary", objectives = { rto = "6s" } }
+-- The RTO objective is about twice the median measured on the reference lab (3.7 s over
+-- 10 runs, bench/rto.sh 10): a failover that slows down fails CI.
+local s = drill.scenario{ name = "kill the primary", objectives = { rto = "7s" } }
 
 local TIMELINE = "SELECT ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))" ..
   "::bit(32)::int AS tl"

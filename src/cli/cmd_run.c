@@ -14,6 +14,7 @@
 #include "roles/cluster.h"
 #include "roles/heal.h"
 #include "roles/heal_manual.h"
+#include "roles/pg.h"
 #include "roles/provenance.h"
 #include "util/error.h"
 #include "util/fsutil.h"
@@ -131,6 +132,20 @@ static void journal_command(void *ud, const char *phase, const struct lab_host_r
 	free(cmd);
 }
 
+/* A warning or error a server sent one of pgdrill's sessions outside a result: in the
+ * journal and the timeline, not raw on the terminal. */
+static void journal_notice(void *ud, const char *where, const char *message)
+{
+	json_object *d = json_object_new_object();
+
+	json_object_object_add(d, "host", json_object_new_string(where));
+	json_object_object_add(d, "message", json_object_new_string(message));
+	journal_event(ud, "server", d, "%s: %s", where, message);
+}
+
+/* Static: a session's message may arrive on another thread just as a drill ends. */
+static struct notice_recorder notices = {journal_notice, NULL};
+
 enum outcome { PASSED, FAILED, ERRORED };
 
 static enum outcome run_one(struct lab_rt *rt, struct journal *j, const char *lab_file,
@@ -148,6 +163,8 @@ static enum outcome run_one(struct lab_rt *rt, struct journal *j, const char *la
 
 	journal_begin_scenario(j, name, path);
 	rt->commands = &commands;
+	notices.ud = j;
+	pg_record_notices(&notices);
 	fault_set_init(&ctx.faults, rt, j);
 	e = engine_new(&ctx, &lim, lua_dir());
 	if (!e || engine_run_file(e, path) < 0) {
@@ -172,6 +189,7 @@ static enum outcome run_one(struct lab_rt *rt, struct journal *j, const char *la
 	rc = heal_lab(rt, &log, (int)rt->lab->objectives.recovery_within * 2, &h);
 	commands.phase = NULL;
 	rt->commands = NULL;
+	pg_record_notices(NULL);
 	if (rc < 0) {
 		char *steps, *why = xstrdup(error_pending() ? error_last() : h.why);
 

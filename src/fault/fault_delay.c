@@ -55,32 +55,41 @@ static int iptables(const struct lab_rt *rt, const struct lab_host_rt *h, char *
 	return 0;
 }
 
+/* The lines of TEXT that contain NEEDLE, each ending in " \n" (the space lets a needle
+ * match a word at the end of a line), owned. */
+static char *lines_with(const char *text, const char *needle)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *line = text;
+	char *out;
+
+	while (*line) {
+		size_t len = strcspn(line, "\n");
+		char *one = xasprintf("%.*s ", (int)len, line);
+
+		if (strstr(one, needle))
+			strbuf_printf(&sb, "%s\n", one);
+		free(one);
+		line += len + (line[len] != '\0');
+	}
+	out = strbuf_detach(&sb);
+	return out ? out : xstrdup("");
+}
+
 /* The OUTPUT rules of this fault as `iptables -S` prints them ("-A OUTPUT ..."), one per
  * line (owned), or NULL with the error set. */
 static char *own_rules(const struct lab_rt *rt, const struct lab_host_rt *h, int queue)
 {
 	char *argv[] = {"iptables", "-w", "5", "-S", "OUTPUT", NULL};
-	char comment[48];
+	char comment[48], *rules;
 	struct proc_result res;
-	struct strbuf sb = STRBUF_INIT;
-	const char *line;
 
 	if (iptables(rt, h, argv, &res) < 0)
 		return NULL;
 	snprintf(comment, sizeof(comment), " " COMMENT "%d ", queue);
-	for (line = res.out; *line; line += strcspn(line, "\n") + (line[strcspn(line, "\n")] != 0)) {
-		char *one = xasprintf("%.*s ", (int)strcspn(line, "\n"), line);
-
-		if (strncmp(one, "-A OUTPUT ", 10) == 0 && strstr(one, comment))
-			strbuf_printf(&sb, "%s\n", one);
-		free(one);
-	}
+	rules = lines_with(res.out, comment);
 	proc_result_free(&res);
-	{
-		char *out = strbuf_detach(&sb);
-
-		return out ? out : xstrdup("");
-	}
+	return rules;
 }
 
 /* Each rule line deleted: "-A OUTPUT x y" becomes iptables -w 5 -D OUTPUT x y. */
@@ -147,6 +156,7 @@ static int queued(struct fault_set *fs, const struct fault *f, const void *state
 	struct proc_result res;
 	unsigned long long packets = 0;
 	const char *line;
+	char *ours;
 	double rtt;
 
 	if (!h)
@@ -154,15 +164,15 @@ static int queued(struct fault_set *fs, const struct fault *f, const void *state
 	if (iptables(fs->rt, h, argv, &res) < 0)
 		return -1;
 	snprintf(comment, sizeof(comment), "/* " COMMENT "%d */", s->queue);
-	for (line = res.out; *line; line += strcspn(line, "\n") + (line[strcspn(line, "\n")] != 0)) {
-		char *one = xasprintf("%.*s", (int)strcspn(line, "\n"), line);
+	ours = lines_with(res.out, comment);
+	proc_result_free(&res);
+	for (line = ours; *line; line += strcspn(line, "\n") + 1) {
 		unsigned long long p;
 
-		if (strstr(one, comment) && sscanf(one, "%llu", &p) == 1)
+		if (sscanf(line, "%llu", &p) == 1)
 			packets += p;
-		free(one);
 	}
-	proc_result_free(&res);
+	free(ours);
 	strbuf_printf(seen, "the delayer held %llu packet%s that %s sent", packets,
 	              packets == 1 ? "" : "s", f->host);
 	if (client_tcp_rtt(fs->rt, h->addr, fs->rt->lab->postgres.port, 5000, &rtt) == 0 &&
@@ -209,8 +219,14 @@ static int start_delayer(struct fault_set *fs, const struct lab_host_rt *h, int 
 		if (!host_proc_alive(fs->rt, h, out) || proc_now_ms() >= deadline) {
 			char *tail = host_log_tail(fs->rt, h, what, 5);
 
-			error_set("host %s: the delayer did not serve queue %d%s", h->def->name, queue,
-			          tail);
+			/* One that never served is ended here: the fault's state does not name it
+			 * yet, so no revert would. */
+			if (host_proc_alive(fs->rt, h, out) &&
+			    host_signal(fs->rt, h, out, SIGKILL) == 0)
+				host_proc_wait_end(fs->rt, h, out, 3000);
+			error_clear();
+			error_set("host %s: the delayer did not serve queue %d%s", h->def->name,
+			          queue, tail);
 			free(tail);
 			return -1;
 		}

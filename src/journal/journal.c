@@ -1,6 +1,7 @@
 #include "journal/journal.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,10 @@
 #include "util/markup.h"
 #include "util/proc.h"
 #include "util/strbuf.h"
+
+/* Events may come from other threads (a server's message to a session, recorded as it
+ * arrives): one lock around every change to a journal's scenarios. */
+static pthread_mutex_t journal_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *iso_now(char *buf, size_t len)
 {
@@ -66,10 +71,12 @@ void journal_begin_scenario(struct journal *j, const char *name, const char *fil
 	json_object_object_add(s, "start", json_object_new_double(journal_now(j)));
 	json_object_object_add(s, "events", json_object_new_array());
 	json_object_object_add(s, "checks", json_object_new_array());
+	pthread_mutex_lock(&journal_lock);
 	json_object_array_add(j->scenarios, s);
 	j->scenario = s;
 	j->failed_checks = 0;
 	j->events = 0;
+	pthread_mutex_unlock(&journal_lock);
 	if (j->live) {
 		fprintf(j->live, "== %s (%s)\n", name, file);
 		fflush(j->live);
@@ -90,12 +97,12 @@ static json_object *scenario_array(struct journal *j, const char *key)
 	return a;
 }
 
-void journal_event(struct journal *j, const char *kind, json_object *data, const char *fmt, ...)
+static void event_locked(struct journal *j, const char *kind, json_object *data, const char *fmt,
+                         va_list ap)
 {
 	json_object *e, *events = scenario_array(j, "events");
 	double t = journal_now(j);
 	char text[1024];
-	va_list ap;
 
 	/* What a drill's own code writes is held to the cap; pgdrill's own events (faults,
 	 * reverts, checks, the heal) are few and always kept. */
@@ -115,9 +122,7 @@ void journal_event(struct journal *j, const char *kind, json_object *data, const
 		return;
 	}
 	e = json_object_new_object();
-	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
 	json_object_object_add(e, "t", json_object_new_double(t));
 	json_object_object_add(e, "kind", json_object_new_string(kind));
 	json_object_object_add(e, "text", json_object_new_string(text));
@@ -133,8 +138,27 @@ void journal_event(struct journal *j, const char *kind, json_object *data, const
 	}
 }
 
-json_object *journal_measure(double value, const char *unit, double objective,
-                             const char *method)
+void journal_event(struct journal *j, const char *kind, json_object *data, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	pthread_mutex_lock(&journal_lock);
+	event_locked(j, kind, data, fmt, ap);
+	pthread_mutex_unlock(&journal_lock);
+	va_end(ap);
+}
+
+static void event_unlocked_call(struct journal *j, const char *kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	event_locked(j, kind, NULL, fmt, ap);
+	va_end(ap);
+}
+
+json_object *journal_measure(double value, const char *unit, double objective, const char *method)
 {
 	json_object *m = json_object_new_object();
 
@@ -198,8 +222,8 @@ static int loop_earlier(struct journal *j, json_object *checks, const char *name
 	return -1;
 }
 
-void journal_check(struct journal *j, const char *name, bool passed, const char *figure,
-                   const char *detail, json_object *measure)
+static void check_locked(struct journal *j, const char *name, bool passed, const char *figure,
+                         const char *detail, json_object *measure)
 {
 	json_object *c = json_object_new_object(), *checks = scenario_array(j, "checks");
 	int earlier = checks ? loop_earlier(j, checks, name) : -1;
@@ -228,14 +252,26 @@ void journal_check(struct journal *j, const char *name, bool passed, const char 
 		json_object_array_add(checks, c);
 	else
 		json_object_put(c);
-	journal_event(j, passed ? "check ok" : "check FAIL", NULL, "%s: %s%s%s", name,
-	              figure ? figure : "", detail && *detail ? " - " : "", detail ? detail : "");
+	event_unlocked_call(j, passed ? "check ok" : "check FAIL", "%s: %s%s%s", name,
+	                    figure ? figure : "", detail && *detail ? " - " : "",
+	                    detail ? detail : "");
+}
+
+void journal_check(struct journal *j, const char *name, bool passed, const char *figure,
+                   const char *detail, json_object *measure)
+{
+	pthread_mutex_lock(&journal_lock);
+	check_locked(j, name, passed, figure, detail, measure);
+	pthread_mutex_unlock(&journal_lock);
 }
 
 void journal_end_scenario(struct journal *j, const char *outcome, const char *message)
 {
-	if (!j->scenario)
+	pthread_mutex_lock(&journal_lock);
+	if (!j->scenario) {
+		pthread_mutex_unlock(&journal_lock);
 		return;
+	}
 	j->loop_depth = 0;
 	json_object_object_add(j->scenario, "end", json_object_new_double(journal_now(j)));
 	json_object_object_add(j->scenario, "outcome", json_object_new_string(outcome));
@@ -248,6 +284,7 @@ void journal_end_scenario(struct journal *j, const char *outcome, const char *me
 		fflush(j->live);
 	}
 	j->scenario = NULL;
+	pthread_mutex_unlock(&journal_lock);
 }
 
 static const char *str_field(json_object *o, const char *key)

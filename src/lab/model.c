@@ -164,7 +164,7 @@ static const struct field repmgr_fields[] = {
                  "waits for a person (`manual`)."),
     FIELD(struct lab_repmgr, monitor_interval, FT_DURATION, .defval = "1s",
           .doc = "repmgrd's `monitor_interval_secs` (whole seconds)."),
-    FIELD(struct lab_repmgr, reconnect_attempts, FT_INT, .defval = "2", .min = 1, .max = 100,
+    FIELD(struct lab_repmgr, reconnect_attempts, FT_INT, .defval = "3", .min = 1, .max = 100,
           .doc = "Attempts to reach a vanished primary before failover."),
     FIELD(struct lab_repmgr, reconnect_interval, FT_DURATION, .defval = "1s",
           .doc = "Pause between those attempts (whole seconds)."),
@@ -184,8 +184,11 @@ static const struct field repmgr_fields[] = {
                  "promoting."),
 };
 
-const struct schema lab_repmgr_schema = SCHEMA("repmgr", struct lab_repmgr, repmgr_fields,
-                                               "repmgr and repmgrd settings for every node.");
+const struct schema lab_repmgr_schema =
+    SCHEMA("repmgr", struct lab_repmgr, repmgr_fields,
+           "repmgr and repmgrd settings for every node. What they cost in a failover, "
+           "and why not fewer attempts: "
+           "[failover.md](failover.md).");
 
 static const struct field barman_fields[] = {
     FIELD(struct lab_barman, server_name, FT_STRING, .text = TEXT_IDENT, .defval = "pg",

@@ -87,7 +87,7 @@ static void predict(json_object *provenance, struct rto_phases *p)
 		return;
 	mi = field_num(repmgr, "monitor_interval_ms", 1000) / 1000.0;
 	ri = field_num(repmgr, "reconnect_interval_ms", 1000) / 1000.0;
-	ra = field_num(repmgr, "reconnect_attempts", 2);
+	ra = field_num(repmgr, "reconnect_attempts", 3);
 	ci = field_num(listener, "check_interval_ms", 1000) / 1000.0;
 	rise = field_num(listener, "rise", 1);
 	/* repmgrd's first failed ping is the first of its attempts: the last one fails

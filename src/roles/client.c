@@ -34,7 +34,7 @@ PGconn *client_connect(const struct lab_rt *rt, const struct client_target *t)
 		return NULL;
 	/* The socket is created there and stays in the lab's network for its whole life. */
 	c = PQconnectdbParams(keys, vals, 0);
-	pg_quiet(c);
+	pg_notices_from(c, "client");
 	lab_client_leave(rt, back);
 	return c;
 }

@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +76,46 @@ void pg_quiet(PGconn *c)
 		PQsetNoticeProcessor(c, drop_notice, NULL);
 }
 
+static struct notice_recorder *_Atomic notice_to;
+
+void pg_record_notices(struct notice_recorder *r)
+{
+	atomic_store(&notice_to, r);
+}
+
+static bool worth_recording(const char *message)
+{
+	static const char *const severities[] = {"WARNING:", "ERROR:", "FATAL:", "PANIC:"};
+	size_t i;
+
+	for (i = 0; i < sizeof(severities) / sizeof(severities[0]); i++)
+		if (strncmp(message, severities[i], strlen(severities[i])) == 0)
+			return true;
+	return false;
+}
+
+static void record_notice(void *where, const char *message)
+{
+	struct notice_recorder *r = atomic_load(&notice_to);
+	char line[512];
+	size_t i;
+
+	if (!r || !message || !worth_recording(message))
+		return;
+	snprintf(line, sizeof(line), "%s", message);
+	line[strcspn(line, "\n")] = '\0';
+	for (i = 0; line[i]; i++)
+		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+			line[i] = '?';
+	r->record(r->ud, where, line);
+}
+
+void pg_notices_from(PGconn *c, const char *where)
+{
+	if (c)
+		PQsetNoticeProcessor(c, record_notice, (void *)where);
+}
+
 PGconn *pg_connect_node(const struct lab_rt *rt, const struct lab_host_rt *h, const char *sock_rel,
                         long port, const char *db, int timeout_s)
 {
@@ -93,7 +135,7 @@ PGconn *pg_connect_node(const struct lab_rt *rt, const struct lab_host_rt *h, co
 		PQfinish(c);
 		return NULL;
 	}
-	pg_quiet(c);
+	pg_notices_from(c, h->def->name);
 	return c;
 }
 

@@ -32,8 +32,23 @@ int pg_value(const struct lab_host_rt *h, PGconn *c, const char *sql, char **out
 /* Notices and the server's messages to an idle session ("terminating connection due to
  * unexpected postmaster exit") are not printed on pgdrill's stderr: a harness whose
  * servers die on purpose reads failures from results, not from libpq's default printer.
- * Every connection pgdrill makes gets it. */
+ * The workload's and the agent's connections get it (their failures are in their own
+ * records); pgdrill's admin and client sessions get pg_notices_from. */
 void pg_quiet(PGconn *c);
+/* Who hears the warnings and errors the servers send pgdrill's own sessions outside a
+ * query's result (a WARNING raised by a statement, "FATAL: terminating connection due to
+ * unexpected postmaster exit" to an idle session): `pgdrill run` puts them in the
+ * journal. `record` may be called from any thread; WHERE names the host or "client". */
+struct notice_recorder {
+	void (*record)(void *ud, const char *where, const char *message);
+	void *ud;
+};
+/* Sets the recorder for the whole process (NULL: none, the messages are dropped). It
+ * must outlive every connection made while it was set. */
+void pg_record_notices(struct notice_recorder *r);
+/* pg_quiet, and the messages of severity WARNING and above go to the recorder: the first
+ * line, control characters replaced. WHERE must outlive the connection. */
+void pg_notices_from(PGconn *c, const char *where);
 /* Connects as admin, runs one statement, disconnects. */
 int pg_run_once(const struct lab_rt *rt, const struct lab_host_rt *h, const char *sql);
 /* Polls until the node accepts connections or `timeout_ms` passes; gives up at once when

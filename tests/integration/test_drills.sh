@@ -220,6 +220,27 @@ check "the API misuse scenario passes (exit $rc)" test "$rc" = 0
 [ "$rc" = 0 ] || grep -E "check FAIL|error" "$runs/misuse.out"
 check "all of its 9 checks ran" test "$(grep -c "check ok " "$runs/misuse.out")" -ge 9
 
+# A server's warnings to pgdrill's own sessions land in the journal, with where they came
+# from, and on the timeline; libpq prints nothing raw.
+"$PGDRILL" run --keep --runs-dir "$runs/notices" "$lab" "$SRC/tests/lua/server_messages.lua" \
+	>"$runs/notices.out" 2>"$runs/notices.err"
+rc=$?
+check "the server messages scenario passes (exit $rc)" test "$rc" = 0
+check "both warnings are server events in the journal, with their host" python3 - \
+	"$runs"/notices/*/journal.json <<'PY'
+import json, sys
+ev = [e for e in json.load(open(sys.argv[1]))["scenarios"][0]["events"] if e["kind"] == "server"]
+print(ev)
+admin = [e for e in ev if e["data"]["message"] == "WARNING:  pgdrill-admin-warning"
+         and e["data"]["host"].startswith("postgres")]
+client = [e for e in ev if e["data"]["message"] == "WARNING:  pgdrill-client-warning"
+          and e["data"]["host"] == "client"]
+sys.exit(0 if admin and client else 1)
+PY
+check "the timeline shows them" grep -q "server    postgres.: WARNING:  pgdrill-admin-warning" \
+	"$runs/notices.out"
+check "nothing raw on stderr" test ! -s "$runs/notices.err"
+
 # partition_primary must report the split brain classic repmgr cannot prevent, with the
 # evidence, and leave the lab healed.
 "$PGDRILL" run --runs-dir "$runs/split" "$lab" $S/partition_primary.lua >"$runs/split.out" 2>&1

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Trends across real runs: kill_primary five times on one lab, then once on the same lab
-# made worse on purpose (repmgrd's reconnect_attempts 2 -> 8). `pgdrill report --history`
+# made worse on purpose (repmgrd's reconnect_attempts 3 -> 8). `pgdrill report --history`
 # shows every run, flags the worse RTO as a regression, and --fail-on-regression exits 1;
 # over the five ordinary runs alone it draws the same trend from five points.
 PGDRILL=$1

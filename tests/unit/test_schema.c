@@ -30,7 +30,7 @@ static void test_defaults(void **state)
 	assert_int_equal(lab.provider.kind, PROVIDER_NETNS);
 	assert_int_equal(lab.postgres.port, 5432);
 	assert_int_equal(lab.repmgr.monitor_interval, 1000);
-	assert_int_equal(lab.repmgr.reconnect_attempts, 2);
+	assert_int_equal(lab.repmgr.reconnect_attempts, 3);
 	assert_true(lab.objectives.max_lag == 16ULL * 1024 * 1024);
 	assert_int_equal(lab.objectives.rpo, 0);
 	assert_string_equal(lab.provider.state_dir, "/var/lib/pgdrill");
