@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "fault/fault.h"
+#include "lab/risks.h"
 #include "provider/provider.h"
 #include "util/error.h"
 
@@ -25,6 +26,8 @@ int cli_load_lab_set(struct lab *lab, const char *path, const char *set)
 		diag_print(&dl, stderr);
 		fprintf(stderr, "%s: %zu problem%s; nothing was changed\n", path, dl.count,
 		        dl.count == 1 ? "" : "s");
+	} else if (lab_risks(lab, &dl) > 0) {
+		diag_print_warnings(&dl, stderr);
 	}
 	diag_list_free(&dl);
 	return rc;

@@ -66,7 +66,7 @@ void diag_sort(struct diag_list *dl)
 	}
 }
 
-void diag_print(const struct diag_list *dl, FILE *out)
+static void print_as(const struct diag_list *dl, FILE *out, const char *severity)
 {
 	size_t i;
 
@@ -74,13 +74,23 @@ void diag_print(const struct diag_list *dl, FILE *out)
 		const struct diag *d = &dl->items[i];
 
 		if (d->at.line > 0)
-			fprintf(out, "%s:%d:%d: error: %s\n", dl->file, d->at.line, d->at.col,
+			fprintf(out, "%s:%d:%d: %s: %s\n", dl->file, d->at.line, d->at.col, severity,
 			        d->message);
 		else
-			fprintf(out, "%s: error: %s\n", dl->file, d->message);
+			fprintf(out, "%s: %s: %s\n", dl->file, severity, d->message);
 	}
 	if (dl->count >= DIAG_MAX)
-		fprintf(out, "%s: note: stopped after %d errors\n", dl->file, DIAG_MAX);
+		fprintf(out, "%s: note: stopped after %d %ss\n", dl->file, DIAG_MAX, severity);
+}
+
+void diag_print(const struct diag_list *dl, FILE *out)
+{
+	print_as(dl, out, "error");
+}
+
+void diag_print_warnings(const struct diag_list *dl, FILE *out)
+{
+	print_as(dl, out, "warning");
 }
 
 void diag_list_free(struct diag_list *dl)

@@ -29,6 +29,8 @@ void diag_add(struct diag_list *dl, struct src_loc at, const char *fmt, ...)
 /* Sorted by position, so messages read top to bottom like the file. */
 void diag_sort(struct diag_list *dl);
 void diag_print(const struct diag_list *dl, FILE *out);
+/* The same, each as "warning:": valid input that will probably not do what was meant. */
+void diag_print_warnings(const struct diag_list *dl, FILE *out);
 void diag_list_free(struct diag_list *dl);
 
 #endif

@@ -27,6 +27,13 @@ expect_rc() { # expected_rc description command...
 expect_rc 0 "validate tutorial" "$bin" validate labs/tutorial.yaml
 grep -q "lab 'tutorial' is valid (6 hosts)" "$tmp/out" && ok || bad "validate prints a summary"
 for f in labs/*.yaml; do expect_rc 0 "validate $f" "$bin" validate -q "$f"; done
+test ! -s "$tmp/err" && ok || bad "the reference lab draws no warning"
+# Valid, but repmgrd may cancel a failover for good: a warning at the key, exit 0.
+sed 's/^postgres: {synchronous: any}$/&\nrepmgr: {reconnect_attempts: 2}/' labs/tutorial.yaml \
+	>"$tmp/risky.yaml"
+expect_rc 0 "validate a lab with a risky repmgr setting" "$bin" validate "$tmp/risky.yaml"
+grep -q "^$tmp/risky.yaml:11:10: warning: repmgr: (reconnect_attempts - 1) x reconnect_interval = 1 s is less than 2 x monitor_interval = 2 s" \
+	"$tmp/err" && ok || bad "it warns at the key, with the figures"
 
 # Every invalid lab exits 2 with exactly its expected diagnostics.
 for f in tests/labs/invalid/*.yaml; do

@@ -3,9 +3,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "lab/lab.h"
+#include "lab/risks.h"
 
 static int load_text(struct lab *lab, const char *text, struct diag_list *dl)
 {
@@ -187,6 +189,58 @@ static void test_existing_allowed_faults(void **state)
 	diag_list_free(&dl);
 }
 
+/* The risks of a lab whose repmgr section is REPMGR (flow YAML); -1 when it did not load. */
+static int risks_of(const char *repmgr, char *first, size_t len)
+{
+	char text[512];
+	struct diag_list dl, risks;
+	struct lab lab;
+	int n;
+
+	snprintf(text, sizeof(text),
+	         "name: a\nrepmgr: %s\nhosts:\n  - {name: p1, role: primary}\n"
+	         "  - {name: p2, role: standby}\n  - {name: p3, role: standby}\n",
+	         repmgr);
+	if (load_text(&lab, text, &dl) < 0) {
+		diag_list_free(&dl);
+		return -1;
+	}
+	diag_list_init(&risks, "t.yaml");
+	n = (int)lab_risks(&lab, &risks);
+	snprintf(first, len, "%d:%s", risks.count ? risks.items[0].at.line : 0,
+	         risks.count ? risks.items[0].message : "");
+	diag_list_free(&risks);
+	diag_list_free(&dl);
+	lab_free(&lab);
+	return n;
+}
+
+static void test_consensus_window_risk(void **state)
+{
+	char first[512];
+
+	(void)state;
+	/* The defaults: 2 attempts' worth of waiting, 2 monitor intervals. */
+	assert_int_equal(risks_of("{}", first, sizeof(first)), 0);
+	assert_int_equal(risks_of("{reconnect_attempts: 2}", first, sizeof(first)), 1);
+	assert_non_null(strstr(first, "= 1 s is less than 2 x monitor_interval = 2 s"));
+	assert_non_null(strstr(first, "cancel a failover for good"));
+	assert_int_equal(strncmp(first, "2:", 2), 0); /* at the key, line 2 */
+	assert_int_equal(risks_of("{reconnect_attempts: 1}", first, sizeof(first)), 1);
+	/* Longer pauses make up for fewer attempts; a slower monitor needs more. */
+	assert_int_equal(risks_of("{reconnect_attempts: 2, reconnect_interval: 2s}", first,
+	                          sizeof(first)),
+	                 0);
+	assert_int_equal(risks_of("{monitor_interval: 2s}", first, sizeof(first)), 1);
+	/* Without the consensus, or without automatic failover, there is no such election. */
+	assert_int_equal(risks_of("{reconnect_attempts: 1, primary_visibility_consensus: false}",
+	                          first, sizeof(first)),
+	                 0);
+	assert_int_equal(risks_of("{reconnect_attempts: 1, failover: manual}", first,
+	                          sizeof(first)),
+	                 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -196,6 +250,7 @@ int main(void)
 	    cmocka_unit_test(test_manual_failover_single_node),
 	    cmocka_unit_test(test_existing_inventory),
 	    cmocka_unit_test(test_existing_allowed_faults),
+	    cmocka_unit_test(test_consensus_window_risk),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

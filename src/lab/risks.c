@@ -1,0 +1,39 @@
+#include "lab/risks.h"
+
+#include "lab/schema.h"
+
+/* repmgr counts these in whole seconds, at least 1. */
+static long whole_seconds(int64_t ms)
+{
+	return ms < 1000 ? 1 : (long)(ms / 1000);
+}
+
+/* repmgrd (repmgrd-physical.c) cancels an election when a sibling standby saw the
+ * primary less than 2 x monitor_interval ago, and a cancelled election is not held again.
+ * A sibling may have seen it up to the moment it died, and the candidate gives up
+ * (reconnect_attempts - 1) x reconnect_interval after its own first failed check. */
+static size_t consensus_window(const struct lab *lab, struct diag_list *dl)
+{
+	const struct lab_repmgr *r = &lab->repmgr;
+	long window = (r->reconnect_attempts - 1) * whole_seconds(r->reconnect_interval);
+	long seen = 2 * whole_seconds(r->monitor_interval);
+
+	if (r->failover != FAILOVER_AUTOMATIC || !r->primary_visibility_consensus ||
+	    window >= seen)
+		return 0;
+	diag_add(dl, schema_field_loc(&lab_repmgr_schema, r, "reconnect_attempts"),
+	         "repmgr: (reconnect_attempts - 1) x reconnect_interval = %ld s is less than "
+	         "2 x monitor_interval = %ld s: with primary_visibility_consensus repmgrd can "
+	         "cancel a failover for good when another standby saw the primary just before "
+	         "it died (docs/failover.md)",
+	         window, seen);
+	return 1;
+}
+
+size_t lab_risks(const struct lab *lab, struct diag_list *dl)
+{
+	/* A cluster pgdrill did not build keeps its own repmgr.conf. */
+	if (lab->provider.kind == PROVIDER_EXISTING)
+		return 0;
+	return consensus_window(lab, dl);
+}
