@@ -87,36 +87,27 @@ const struct fault_kind fault_kind_break_hba = {
 static void refused_effect(struct fault_set *fs, const struct lab_host_rt *h, int id)
 {
 	const struct lab *lab = fs->rt->lab;
+	const char *user = lab->credentials.app_user;
+	long port = lab->postgres.port;
 	long long deadline = proc_now_ms() + 5000;
-	struct lab_secrets sec;
-	struct client_target t = {.addr = h->addr,
-	                          .port = lab->postgres.port,
-	                          .user = lab->credentials.app_user,
-	                          .dbname = lab->credentials.app_database,
-	                          .timeout_s = 5};
 	char *seen = NULL;
-	bool refused = false;
+	int refused = 0; /* -1: could not be tried */
 
-	if (secrets_load(&sec, fs->rt) < 0) {
-		fault_effect(fs, id, NULL, -1, error_last());
-		error_clear();
-		return;
-	}
-	t.password = sec.app;
 	while (!refused) {
-		PGconn *c = client_connect(fs->rt, &t);
+		PGconn *c = client_connect_app(fs->rt, h->addr, port, 5);
 
 		free(seen);
 		if (!c) {
 			seen = xstrdup(error_last());
 			error_clear();
+			refused = -1;
 			break;
 		}
 		refused = PQstatus(c) != CONNECTION_OK &&
 		          strstr(PQerrorMessage(c), "pg_hba.conf rejects") != NULL;
 		seen = PQstatus(c) == CONNECTION_OK
-		           ? xasprintf("%s could still connect to %s:%ld", t.user, t.addr, t.port)
-		           : xasprintf("%s at %s:%ld: %s", t.user, t.addr, t.port, PQerrorMessage(c));
+		           ? xasprintf("%s could still connect to %s:%ld", user, h->addr, port)
+		           : xasprintf("%s at %s:%ld: %s", user, h->addr, port, PQerrorMessage(c));
 		seen[strcspn(seen, "\n")] = '\0';
 		PQfinish(c);
 		if (proc_now_ms() >= deadline)
@@ -124,7 +115,6 @@ static void refused_effect(struct fault_set *fs, const struct lab_host_rt *h, in
 		if (!refused)
 			usleep(100000);
 	}
-	secrets_free(&sec);
 	fault_effect(fs, id, NULL, refused, seen);
 	free(seen);
 }

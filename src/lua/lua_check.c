@@ -275,25 +275,10 @@ static int through(struct lab_rt *rt, const struct lab_listener *l, const char *
                    size_t server_len, char *err, size_t err_len)
 {
 	const struct lab_host_rt *proxy = lab_rt_by_role(rt, ROLE_PROXY);
-	struct lab_secrets s;
-	struct client_target t;
-	PGconn *c;
+	PGconn *c = client_connect_app(rt, proxy->addr, l->port, 2);
 	PGresult *r;
 	int rc = -1;
 
-	if (secrets_load(&s, rt) < 0) {
-		snprintf(err, err_len, "%s", error_last());
-		error_clear();
-		return -1;
-	}
-	t = (struct client_target){.addr = proxy->addr,
-	                           .port = l->port,
-	                           .user = rt->lab->credentials.app_user,
-	                           .dbname = rt->lab->credentials.app_database,
-	                           .password = s.app,
-	                           .timeout_s = 2};
-	c = client_connect(rt, &t);
-	secrets_free(&s);
 	if (!c) {
 		snprintf(err, err_len, "%s", error_last());
 		error_clear();

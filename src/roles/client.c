@@ -13,6 +13,7 @@
 
 #include "provider/host.h"
 #include "roles/pg.h"
+#include "roles/secrets.h"
 #include "util/error.h"
 
 PGconn *client_connect(const struct lab_rt *rt, const struct client_target *t)
@@ -36,6 +37,24 @@ PGconn *client_connect(const struct lab_rt *rt, const struct client_target *t)
 	c = PQconnectdbParams(keys, vals, 0);
 	pg_notices_from(c, "client");
 	lab_client_leave(rt, back);
+	return c;
+}
+
+PGconn *client_connect_app(const struct lab_rt *rt, const char *addr, long port, int timeout_s)
+{
+	struct lab_secrets s;
+	struct client_target t = {.addr = addr,
+	                          .port = port,
+	                          .user = rt->lab->credentials.app_user,
+	                          .dbname = rt->lab->credentials.app_database,
+	                          .timeout_s = timeout_s};
+	PGconn *c;
+
+	if (secrets_load(&s, rt) < 0)
+		return NULL;
+	t.password = s.app;
+	c = client_connect(rt, &t);
+	secrets_free(&s);
 	return c;
 }
 

@@ -169,10 +169,6 @@ static int phase_write_check(struct run *r, const struct lab_host_rt *proxy)
 {
 	const struct lab *lab = r->rt->lab;
 	const struct lab_listener *l = NULL;
-	struct client_target t = {.user = lab->credentials.app_user,
-	                          .dbname = lab->credentials.app_database,
-	                          .password = r->secrets.app,
-	                          .timeout_s = 5};
 	PGconn *c;
 	PGresult *res;
 	size_t i;
@@ -184,15 +180,14 @@ static int phase_write_check(struct run *r, const struct lab_host_rt *proxy)
 			l = LAB_LISTENER(lab, i);
 	if (!l)
 		return 0;
-	t.addr = proxy->addr;
-	t.port = l->port;
-	c = client_connect(r->rt, &t);
+	c = client_connect_app(r->rt, proxy->addr, l->port, 5);
 	if (!c)
 		return -1;
 	if (PQstatus(c) != CONNECTION_OK) {
 		error_set("host %s, step 'write through haproxy': cannot connect to %s:%ld as %s: "
 		          "%s",
-		          proxy->def->name, t.addr, t.port, t.user, PQerrorMessage(c));
+		          proxy->def->name, proxy->addr, l->port, lab->credentials.app_user,
+		          PQerrorMessage(c));
 		PQfinish(c);
 		return -1;
 	}
