@@ -298,9 +298,16 @@ static int run_round(struct lab_rt *rt, const struct cli_args *args, const char 
 	return 0;
 }
 
+/* The counts of `pgdrill run`, parsed and checked once. */
+struct run_counts {
+	long repeat;    /* rounds */
+	long keep_runs; /* 0: keep every run directory */
+};
+
 /* The drills on the lab at `path` (with `set` over it: a --matrix value, on a lab built
- * for it alone), round after round; the exit code. */
-static int run_lab(const struct cli_args *args, const char *set, struct matrix_tally *tally)
+ * for it alone), round after round; the exit code. The scenarios were checked already. */
+static int run_lab(const struct cli_args *args, const struct run_counts *n, const char *set,
+                   struct matrix_tally *tally)
 {
 	const char *path = args->pos[0];
 	const char *runs = cli_opt(args, "runs-dir") ? cli_opt(args, "runs-dir") : "runs";
@@ -310,32 +317,11 @@ static int run_lab(const struct cli_args *args, const char *set, struct matrix_t
 	struct lab_rt rt;
 	struct lab lab;
 	bool brought_up = false, until_fail = cli_flag(args, "until-fail");
-	long repeat = count_option(args, "repeat", 1, 100000);
-	long keep_runs = count_option(args, "keep-runs", 0, 100000);
-	int i, round, errors = 0, failures = 0, rc = EXIT_HARNESS;
+	long repeat = n->repeat, keep_runs = n->keep_runs;
+	int round, errors = 0, failures = 0, rc = EXIT_HARNESS;
 
 	if (cli_open_lab_set(&lab, &rt, path, set) < 0)
 		return EXIT_HARNESS;
-	/* Bad input changes nothing: the scenarios are checked before the lab directory
-	 * is made for the lock. */
-	for (i = 1; i < args->npos; i++) {
-		FILE *f = fopen(args->pos[i], "r");
-		struct stat st;
-
-		if (!f || fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
-			fprintf(stderr, "pgdrill run: cannot read scenario %s%s\n", args->pos[i],
-			        f ? ": not a regular file" : "");
-			if (f)
-				fclose(f);
-			goto cleanup;
-		}
-		fclose(f);
-		/* A scenario that does not compile fails now, not after the lab came up. */
-		if (engine_check_file(args->pos[i], lua_dir()) < 0) {
-			cli_report_error("run");
-			goto cleanup;
-		}
-	}
 	if (cli_lock_lab("run", &rt, true) < 0)
 		goto cleanup;
 	/* A closed terminal ends the run as Ctrl-C does: faults reverted, lab healed. */
@@ -412,7 +398,34 @@ cleanup:
 	return rc;
 }
 
-static int run_matrix(const struct cli_args *args, const char *spec)
+/* Bad input changes nothing: every scenario is read and compiled before any lab is
+ * loaded, locked or built (a syntax error fails now, not after the lab came up). */
+static int check_scenarios(const struct cli_args *args)
+{
+	int i;
+
+	for (i = 1; i < args->npos; i++) {
+		FILE *f = fopen(args->pos[i], "r");
+		struct stat st;
+
+		if (!f || fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
+			fprintf(stderr, "pgdrill run: cannot read scenario %s%s\n", args->pos[i],
+			        f ? ": not a regular file" : "");
+			if (f)
+				fclose(f);
+			return -1;
+		}
+		fclose(f);
+		if (engine_check_file(args->pos[i], lua_dir()) < 0) {
+			cli_report_error("run");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int run_matrix(const struct cli_args *args, const struct run_counts *n,
+                      const char *spec)
 {
 	struct matrix m;
 	struct matrix_tally tally[MATRIX_MAX_VALUES];
@@ -447,7 +460,7 @@ static int run_matrix(const struct cli_args *args, const char *spec)
 
 		printf("\n=== %s = %s (%zu of %zu)\n", m.key, m.values[i], i + 1, m.nvalues);
 		fflush(stdout);
-		one = run_lab(args, set, &tally[i]);
+		one = run_lab(args, n, set, &tally[i]);
 		free(set);
 		ran++;
 		if (one == EXIT_HARNESS && tally[i].scenarios == 0) {
@@ -468,11 +481,13 @@ static int run_matrix(const struct cli_args *args, const char *spec)
 static int run_run(const struct cli_args *args)
 {
 	const char *spec = cli_opt(args, "matrix");
+	struct run_counts n;
 
-	if (count_option(args, "repeat", 1, 100000) < 0 ||
-	    count_option(args, "keep-runs", 0, 100000) < 0)
+	n.repeat = count_option(args, "repeat", 1, 100000);
+	n.keep_runs = n.repeat < 0 ? -1 : count_option(args, "keep-runs", 0, 100000);
+	if (n.repeat < 0 || n.keep_runs < 0)
 		return EXIT_HARNESS;
-	if (cli_flag(args, "until-fail") && count_option(args, "repeat", 1, 100000) == 1) {
+	if (cli_flag(args, "until-fail") && n.repeat == 1) {
 		fprintf(stderr, "pgdrill run: --until-fail goes with --repeat N\n");
 		return EXIT_HARNESS;
 	}
@@ -481,9 +496,9 @@ static int run_run(const struct cli_args *args)
 		                "it does not go with --keep\n");
 		return EXIT_HARNESS;
 	}
-	if (cli_require_root("run") < 0)
+	if (cli_require_root("run") < 0 || check_scenarios(args) < 0)
 		return EXIT_HARNESS;
-	return spec ? run_matrix(args, spec) : run_lab(args, NULL, NULL);
+	return spec ? run_matrix(args, &n, spec) : run_lab(args, &n, NULL, NULL);
 }
 
 const struct cli_command cmd_run = {
