@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "scratch_host.h"
 #include "fault/fault.h"
 #include "util/error.h"
 #include "util/fsutil.h"
@@ -30,18 +31,10 @@ static int setup(void **state)
 	char *runs;
 
 	(void)state;
-	if (!mkdtemp(scratch))
+	if (scratch_host_init(scratch, &host_def, &host, &rt) < 0)
 		return -1;
-	host.def = &host_def;
-	host.host_root = xasprintf("%s/root", scratch);
-	host.log_dir = xasprintf("%s/logs", scratch);
-	host.netns_path = xstrdup("/proc/self/ns/net");
-	rt.ops = &provider_netns;
-	rt.hosts = &host;
-	rt.nhosts = 1;
 	runs = xasprintf("%s/run", scratch);
-	if (mkdir(host.host_root, 0755) < 0 || mkdir(host.log_dir, 0755) < 0 ||
-	    mkdir(runs, 0755) < 0 || journal_open(&j, runs, "lab", NULL) < 0)
+	if (mkdir(runs, 0755) < 0 || journal_open(&j, runs, "lab", NULL) < 0)
 		return -1;
 	free(runs);
 	journal_begin_scenario(&j, "s", "s.lua");
@@ -51,15 +44,11 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char *cmd = xasprintf("rm -rf %s", scratch);
-	int rc;
-
 	(void)state;
 	fault_set_free(&fs);
 	journal_free(&j);
-	rc = system(cmd);
-	free(cmd);
-	return rc == 0 ? 0 : -1;
+	scratch_host_free(scratch, &host);
+	return 0;
 }
 
 static json_object *check_named(const char *name)

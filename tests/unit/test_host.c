@@ -22,6 +22,7 @@
 
 #include "provider/host.h"
 #include "util/error.h"
+#include "scratch_host.h"
 #include "util/fsutil.h"
 #include "util/proc.h"
 #include "util/strbuf.h"
@@ -35,19 +36,10 @@ static struct lab_rt rt;
 static int setup(void **state)
 {
 	(void)state;
-	if (!mkdtemp(scratch))
+	if (scratch_host_init(scratch, &host_def, &host, &rt) < 0)
 		return -1;
-	host.def = &host_def;
-	host.host_root = xasprintf("%s/root", scratch);
-	host.log_dir = xasprintf("%s/logs", scratch);
-	/* The test's own namespace stands in for the host's. */
-	host.netns_path = xstrdup("/proc/self/ns/net");
 	outside = xasprintf("%s/outside", scratch);
-	rt.ops = &provider_netns;
-	rt.hosts = &host;
-	rt.nhosts = 1;
-	if (mkdir(host.host_root, 0755) < 0 || mkdir(host.log_dir, 0755) < 0 ||
-	    mkdir(outside, 0755) < 0)
+	if (mkdir(outside, 0755) < 0)
 		return -1;
 	{
 		char *secret = xasprintf("%s/secret", outside);
@@ -61,10 +53,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	fs_remove_tree(scratch);
-	free(host.host_root);
-	free(host.log_dir);
-	free(host.netns_path);
+	scratch_host_free(scratch, &host);
 	free(outside);
 	return 0;
 }
