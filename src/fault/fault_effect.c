@@ -57,13 +57,12 @@ void fault_mark_logs(struct fault_set *fs, struct fault *f)
 	size_t i;
 
 	for (i = 0; i < NLOGS; i++) {
-		char *text = NULL;
+		long long size;
 
 		f->log_mark[i] = -1;
-		if (h && host_get_log(fs->rt, h, logs[i], &text) == 0)
-			f->log_mark[i] = (long long)strlen(text);
+		if (h && host_log_size(fs->rt, h, logs[i], &size) == 0)
+			f->log_mark[i] = size;
 		error_clear(); /* a host without that service has no such log */
-		free(text);
 	}
 }
 
@@ -85,14 +84,15 @@ char *fault_logs_since(struct fault_set *fs, const struct fault *f, const char *
 
 	for (i = 0; h && i < NLOGS && !found; i++) {
 		char *text = NULL, *at;
+		long long size;
 
-		if (f->log_mark[i] < 0 || host_get_log(fs->rt, h, logs[i], &text) < 0) {
+		/* Only what was written after the mark (all of a log replaced since). */
+		if (f->log_mark[i] < 0 ||
+		    host_get_log_from(fs->rt, h, logs[i], f->log_mark[i], &text, &size) < 0) {
 			error_clear();
 			continue;
 		}
-		/* A log shorter than its mark was replaced: all of it is new. */
-		at = strlen(text) >= (size_t)f->log_mark[i] ? text + f->log_mark[i] : text;
-		if ((at = strstr(at, needle))) {
+		if ((at = strstr(text, needle))) {
 			char *line = line_at(text, at);
 
 			found = xasprintf("%s.log: %s", logs[i], line);

@@ -23,7 +23,8 @@ int existing_put_file(const struct lab_host_rt *h, const char *rel, const char *
 int existing_get_file(const struct lab_host_rt *h, const char *rel, size_t max, char **out,
                       size_t *len);
 int existing_put_log(const struct lab_host_rt *h, const char *what, const char *text);
-int existing_get_log(const struct lab_host_rt *h, const char *what, size_t max, char **out);
+int existing_get_log(const struct lab_host_rt *h, const char *what, long long from, size_t max,
+                     char **out, long long *size);
 int existing_make_dir(const struct lab_host_rt *h, const char *rel, mode_t mode,
                       const char *owner);
 int existing_remove(const struct lab_host_rt *h, const char *rel);

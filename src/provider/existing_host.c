@@ -135,12 +135,33 @@ int existing_put_log(const struct lab_host_rt *h, const char *what, const char *
 	return rc;
 }
 
-int existing_get_log(const struct lab_host_rt *h, const char *what, size_t max, char **out)
+int existing_get_log(const struct lab_host_rt *h, const char *what, long long from, size_t max,
+                     char **out, long long *size)
 {
-	char *q = quoted_log(h, what);
-	int rc = get_path(h, q, max, out, NULL);
+	struct proc_result res;
+	char *q = quoted_log(h, what), *end;
+	/* The size first, on a line of its own, then the bytes from `from` (from the start
+	 * when the log is shorter: it was replaced). */
+	char *script = xasprintf("p=%s; if [ -L \"$p\" ] || [ ! -f \"$p\" ]; then exit %d; fi; "
+	                         "s=$(stat -c %%s -- \"$p\") || exit 1; f=%lld; "
+	                         "[ \"$f\" -le \"$s\" ] || f=0; echo \"$s\"; "
+	                         "tail -c +$((f + 1)) -- \"$p\" | head -c %zu",
+	                         q, GONE, from < 0 ? 0 : from, max);
+	int rc = run_root(h, "reading a log", script, NULL, &res);
 
+	free(script);
+	*out = NULL;
+	if (rc == 0 && res.status == GONE) {
+		error_set("host %s: %s does not exist (or is not a regular file)", h->def->name, q);
+		rc = PD_ENOTFOUND;
+	} else if (rc == 0 && (res.status != 0 || (*size = strtoll(res.out, &end, 10)) < 0 ||
+	                       *end != '\n')) {
+		rc = error_set("host %s: cannot read %s (exit %d)", h->def->name, q, res.status);
+	} else if (rc == 0) {
+		*out = xstrdup(end + 1);
+	}
 	free(q);
+	proc_result_free(&res);
 	return rc;
 }
 

@@ -154,9 +154,40 @@ int host_put_log(const struct lab_rt *rt, const struct lab_host_rt *h, const cha
 int host_get_log(const struct lab_rt *rt, const struct lab_host_rt *h, const char *what,
                  char **out)
 {
+	long long size;
+	int rc;
+
 	if (check_log(h, what) < 0)
 		return -1;
-	return rt->ops->get_log(h, what, HOST_FILE_MAX, out);
+	rc = rt->ops->get_log(h, what, 0, HOST_FILE_MAX, out, &size);
+	if (rc == 0 && size > (long long)HOST_FILE_MAX) {
+		free(*out);
+		*out = NULL;
+		rc = error_set("host %s: its %s log is larger than %u bytes", h->def->name, what,
+		               HOST_FILE_MAX);
+	}
+	return rc;
+}
+
+int host_get_log_from(const struct lab_rt *rt, const struct lab_host_rt *h, const char *what,
+                      long long from, char **out, long long *size)
+{
+	if (check_log(h, what) < 0)
+		return -1;
+	return rt->ops->get_log(h, what, from, HOST_FILE_MAX, out, size);
+}
+
+int host_log_size(const struct lab_rt *rt, const struct lab_host_rt *h, const char *what,
+                  long long *size)
+{
+	char *none = NULL;
+	int rc;
+
+	if (check_log(h, what) < 0)
+		return -1;
+	rc = rt->ops->get_log(h, what, 0, 0, &none, size);
+	free(none);
+	return rc;
 }
 
 char *host_log_tail(const struct lab_rt *rt, const struct lab_host_rt *h, const char *what,

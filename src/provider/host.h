@@ -67,6 +67,13 @@ int host_put_log(const struct lab_rt *rt, const struct lab_host_rt *h, const cha
  * there is none (error set). */
 int host_get_log(const struct lab_rt *rt, const struct lab_host_rt *h, const char *what,
                  char **out);
+/* The host's log `what`.log from byte `from` on (all of it when the log is shorter: it
+ * was replaced), at most HOST_FILE_MAX bytes of it (owned), and its size now. */
+int host_get_log_from(const struct lab_rt *rt, const struct lab_host_rt *h, const char *what,
+                      long long from, char **out, long long *size);
+/* The size of the host's log `what`.log now; PD_ENOTFOUND when there is none. */
+int host_log_size(const struct lab_rt *rt, const struct lab_host_rt *h, const char *what,
+                  long long *size);
 /* The last `lines` lines of the host's log `what`.log, indented, under a heading that
  * names it; "" when there is none (owned). */
 char *host_log_tail(const struct lab_rt *rt, const struct lab_host_rt *h, const char *what,

@@ -243,7 +243,45 @@ int netns_get_file(const struct lab_host_rt *h, const char *rel, size_t max, cha
 }
 
 /* Logs live beside the disk (a full disk still logs), in a directory of root's. */
-int netns_get_log(const struct lab_host_rt *h, const char *what, size_t max, char **out)
+/* Up to `max` bytes of `fd` from `from` (0 when the file is shorter: it was replaced). */
+static int read_from(const struct lab_host_rt *h, const char *name, int fd, long long from,
+                     size_t max, char **out, long long *size)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct stat st;
+	char buf[8192];
+	ssize_t n;
+
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return error_set("host %s: %s is not a regular file", h->def->name, name);
+	*size = (long long)st.st_size;
+	if (from < 0 || from > *size)
+		from = 0;
+	if (lseek(fd, (off_t)from, SEEK_SET) < 0)
+		return error_set("host %s: cannot read %s: %s", h->def->name, name, strerror(errno));
+	while (sb.len < max) {
+		size_t want = max - sb.len < sizeof(buf) ? max - sb.len : sizeof(buf);
+
+		n = read(fd, buf, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			strbuf_free(&sb);
+			return error_set("host %s: cannot read %s: %s", h->def->name, name,
+			                 strerror(errno));
+		}
+		if (n == 0)
+			break;
+		strbuf_add(&sb, buf, (size_t)n);
+	}
+	*out = strbuf_detach(&sb);
+	if (!*out)
+		*out = xstrdup("");
+	return 0;
+}
+
+int netns_get_log(const struct lab_host_rt *h, const char *what, long long from, size_t max,
+                  char **out, long long *size)
 {
 	char *leaf = xasprintf("%s.log", what);
 	int dfd = open_log_dir(h), fd, rc;
@@ -259,7 +297,7 @@ int netns_get_log(const struct lab_host_rt *h, const char *what, size_t max, cha
 		return errno == ENOENT ? PD_ENOTFOUND
 		                       : error_set("host %s: cannot read its %s log: %s",
 		                                   h->def->name, what, strerror(errno));
-	rc = read_fd(h, what, fd, max, out, NULL);
+	rc = read_from(h, what, fd, from, max, out, size);
 	close(fd);
 	return rc;
 }

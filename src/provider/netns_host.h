@@ -13,7 +13,8 @@ int netns_get_file(const struct lab_host_rt *h, const char *rel, size_t max, cha
  * (pg_ctl -l, barman): the directory is root's alone, so nobody can plant a link there. */
 int netns_make_log(const struct lab_host_rt *h, const char *what, const char *owner);
 int netns_put_log(const struct lab_host_rt *h, const char *what, const char *text);
-int netns_get_log(const struct lab_host_rt *h, const char *what, size_t max, char **out);
+int netns_get_log(const struct lab_host_rt *h, const char *what, long long from, size_t max,
+                  char **out, long long *size);
 int netns_make_dir(const struct lab_host_rt *h, const char *rel, mode_t mode, const char *owner);
 int netns_remove(const struct lab_host_rt *h, const char *rel);
 int netns_exists(const struct lab_host_rt *h, const char *rel);

@@ -76,7 +76,10 @@ struct provider_ops {
 	int (*get_file)(const struct lab_host_rt *h, const char *rel, size_t max, char **out,
 	                size_t *len);
 	int (*put_log)(const struct lab_host_rt *h, const char *what, const char *text);
-	int (*get_log)(const struct lab_host_rt *h, const char *what, size_t max, char **out);
+	/* The log's bytes from offset `from` (from its start when it is shorter than that:
+	 * it was replaced), at most `max` of them, and its size now. */
+	int (*get_log)(const struct lab_host_rt *h, const char *what, long long from, size_t max,
+	               char **out, long long *size);
 	int (*make_dir)(const struct lab_host_rt *h, const char *rel, mode_t mode,
 	                const char *owner);
 	int (*remove)(const struct lab_host_rt *h, const char *rel);

@@ -293,6 +293,42 @@ static void test_signals_only_to_the_hosts_processes(void **state)
 	assert_false(host_proc_alive(&rt, &host, &p));
 }
 
+/* A log read from an offset: only what came after it, all of a log replaced by a shorter
+ * one, and no limit on the log's size (a long-lived lab's postgres.log grows past what
+ * host_get_log reads whole). */
+static void test_log_from_an_offset(void **state)
+{
+	char *text = NULL, *big;
+	long long size = -1;
+
+	(void)state;
+	assert_int_equal(host_put_log(&rt, &host, "offsets", "before\n"), 0);
+	assert_int_equal(host_log_size(&rt, &host, "offsets", &size), 0);
+	assert_int_equal(size, 7);
+	assert_int_equal(host_put_log(&rt, &host, "offsets", "before\nafter\n"), 0);
+	assert_int_equal(host_get_log_from(&rt, &host, "offsets", 7, &text, &size), 0);
+	assert_string_equal(text, "after\n");
+	assert_int_equal(size, 13);
+	free(text);
+	assert_int_equal(host_put_log(&rt, &host, "offsets", "new\n"), 0);
+	assert_int_equal(host_get_log_from(&rt, &host, "offsets", 7, &text, &size), 0);
+	assert_string_equal(text, "new\n");
+	free(text);
+	assert_int_equal(host_log_size(&rt, &host, "missing", &size), PD_ENOTFOUND);
+	error_clear();
+	big = xmalloc(HOST_FILE_MAX + 9);
+	memset(big, 'x', HOST_FILE_MAX);
+	memcpy(big + HOST_FILE_MAX, "the end\n", 9);
+	assert_int_equal(host_put_log(&rt, &host, "offsets", big), 0);
+	free(big);
+	assert_int_equal(host_get_log(&rt, &host, "offsets", &text), -1);
+	error_clear();
+	assert_int_equal(host_get_log_from(&rt, &host, "offsets", HOST_FILE_MAX, &text, &size), 0);
+	assert_string_equal(text, "the end\n");
+	assert_int_equal(size, (long long)HOST_FILE_MAX + 8);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -301,6 +337,7 @@ int main(void)
 	    cmocka_unit_test(test_planted_links),
 	    cmocka_unit_test(test_ballast),
 	    cmocka_unit_test(test_logs),
+	    cmocka_unit_test(test_log_from_an_offset),
 	    cmocka_unit_test(test_socket_deadline),
 	    cmocka_unit_test(test_signals_only_to_the_hosts_processes),
 	};
