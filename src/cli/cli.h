@@ -49,6 +49,7 @@ extern const struct cli_command cmd_show;
 extern const struct cli_command cmd_docs;
 extern const struct cli_command cmd_up;
 extern const struct cli_command cmd_status;
+extern const struct cli_command cmd_audit;
 extern const struct cli_command cmd_exec;
 extern const struct cli_command cmd_down;
 extern const struct cli_command cmd_agent;

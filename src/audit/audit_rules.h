@@ -1,0 +1,13 @@
+/* The audit's rule groups; audit.c runs them in order. */
+#ifndef PGDRILL_AUDIT_AUDIT_RULES_H
+#define PGDRILL_AUDIT_AUDIT_RULES_H
+
+#include "audit/audit.h"
+
+/* From the primary's own views: pg_hba.conf, synchronous replication, repmgr's conninfo. */
+void audit_pg_rules(struct lab_rt *rt, struct audit *a);
+/* The failover the lab's repmgr and haproxy timers imply, against its RTO objective; the
+ * write listeners' checks and their handling of a server marked down, from haproxy.cfg. */
+void audit_ha_rules(struct lab_rt *rt, struct audit *a);
+
+#endif

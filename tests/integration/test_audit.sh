@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# pgdrill audit on real labs: a lab that validates but should not be run as it is
+# (tests/labs/audit/risky.yaml) gives each of its findings exactly once, with evidence
+# from the live hosts; drift made on the hosts after `up` (a trust line in pg_hba.conf, a
+# conninfo without connect_timeout, a listener without shutdown-sessions) is found too,
+# which the lab file could never show; the reference lab's only finding above "info" is
+# the pgsql-check write listener it has on purpose. About 1 minute.
+PGDRILL=$1
+SRC=$2
+source "$SRC/tests/integration/lib.sh"
+lab=$SRC/tests/labs/audit/risky.yaml
+work=$(mktemp -d)
+ref=$work/reference.yaml
+sed -e 's/^name: tutorial$/name: it-audit-ref/' -e 's|10\.213\.0\.0/24|10.231.25.0/24|' \
+	"$SRC/labs/tutorial.yaml" >"$ref"
+cleanup_labs+=("$lab" "$ref")
+trap 'rm -rf "$work"; on_exit' EXIT
+hosts=$STATE_DIR/labs/it-audit/hosts
+
+# How often each rule was found at each severity: "rule severity count" lines.
+tally() { python3 -c '
+import collections, json, sys
+d = json.load(open(sys.argv[1]))
+for (r, s), n in sorted(collections.Counter((f["rule"], f["severity"]) for f in d["findings"]).items()):
+    print(r, s, n)' "$1"; }
+found_once() { grep -qx "$2 $3 1" "$1"; } # tally-file rule severity
+evidence_of() { python3 -c '
+import json, sys
+print("\n".join(f["evidence"] for f in json.load(open(sys.argv[1]))["findings"] if f["rule"] == sys.argv[2]))' "$1" "$2"; }
+
+check "up the risky lab" "$PGDRILL" up -q "$lab"
+"$PGDRILL" audit --json "$lab" >"$work/a1.json" 2>"$work/a1.err"
+rc=$?
+check "the audit exits 1: findings at high or above (got $rc)" test "$rc" = 1
+tally "$work/a1.json" >"$work/t1"
+cat "$work/t1"
+check "asynchronous replication with an RPO of 0, once" found_once "$work/t1" rpo-async high
+check "a superuser may log in from anywhere, once" found_once "$work/t1" hba-superuser high
+check "pg_hba.conf wider than the subnet, once" found_once "$work/t1" hba-wider-than-subnet warning
+check "the timers miss the 3 s RTO objective, once" found_once "$work/t1" failover-time high
+check "repmgrd may cancel the failover for good, once" found_once "$work/t1" failover-cancelled high
+check "a write listener checked with pgsql-check, once" found_once "$work/t1" haproxy-pgsql-check high
+check "the md5 line's evidence is its file and line on postgres1" \
+	grep -qx "postgres1:pg_hba.conf:3: host all {all} 0.0.0.0/0.0.0.0 md5" \
+	<(evidence_of "$work/a1.json" hba-wider-than-subnet)
+check "the pgsql-check evidence is haproxy.cfg's own line" \
+	grep -qE "^haproxy:haproxy.cfg:[0-9]+: option pgsql-check user haproxy_check$" \
+	<(evidence_of "$work/a1.json" haproxy-pgsql-check)
+check "no trust beyond the health check, no conninfo without connect_timeout yet" \
+	bash -c "! grep -qE '^(hba-trust (high|critical)|repmgr-conninfo)' $work/t1"
+
+# Drift on the live hosts: what a hurried night shift leaves behind.
+sed -i '1i host all all 10.0.0.0/8 trust' "$hosts/postgres1/data/pg_hba.conf"
+node_sql "$lab" postgres1 "SELECT pg_reload_conf()" >/dev/null
+"$PGDRILL" exec "$lab" postgres1 -- psql -X -q -At -d repmgr -c \
+	"UPDATE repmgr.nodes SET conninfo = regexp_replace(conninfo, ' connect_timeout=[0-9]+', '') WHERE node_name = 'postgres2'"
+sed -i '/^listen write_tcp/,/^$/ s/ on-marked-down shutdown-sessions//' "$hosts/haproxy/conf/haproxy.cfg"
+"$PGDRILL" audit --json "$lab" >"$work/a2.json" 2>/dev/null
+tally "$work/a2.json" >"$work/t2"
+cat "$work/t2"
+check "the trust line is critical, once" found_once "$work/t2" hba-trust critical
+check "its evidence is pg_hba.conf's first line on postgres1" \
+	grep -qx "postgres1:pg_hba.conf:1: host all {all} 10.0.0.0/255.0.0.0 trust" \
+	<(evidence_of "$work/a2.json" hba-trust)
+check "the conninfo without connect_timeout, once, for postgres2" found_once "$work/t2" repmgr-conninfo warning
+check "the listener without shutdown-sessions, once, for write_tcp" \
+	grep -q "listen write_tcp" <(evidence_of "$work/a2.json" haproxy-shutdown-sessions)
+"$PGDRILL" audit --fail-on critical "$lab" >"$work/a2.txt" 2>&1
+rc=$?
+check "--fail-on critical exits 1 now (got $rc)" test "$rc" = 1
+check "the text names it CRITICAL with evidence, consequence and fix" \
+	bash -c "grep -q '^CRITICAL' $work/a2.txt && grep -q 'evidence:    postgres1:pg_hba.conf:1' $work/a2.txt && grep -q 'fix: ' $work/a2.txt"
+"$PGDRILL" audit --fail-on sometimes "$lab" >/dev/null 2>"$work/bad.err"
+rc=$?
+check "an unknown severity is exit 2 (got $rc)" test "$rc" = 2
+check "down the risky lab" "$PGDRILL" down "$lab"
+assert_no_debris it-audit 10.231.24.0/24
+"$PGDRILL" audit "$lab" >/dev/null 2>"$work/down.err"
+rc=$?
+check "auditing a lab that is not up is exit 2 (got $rc)" test "$rc" = 2
+
+# The reference lab: nothing above info but its deliberate pgsql-check listener.
+check "up the reference lab" "$PGDRILL" up -q "$ref"
+"$PGDRILL" audit --json "$ref" >"$work/r.json" 2>/dev/null
+tally "$work/r.json" >"$work/tr"
+cat "$work/tr"
+check "its only finding above info is the pgsql-check write listener" \
+	test "$(grep -v ' info ' "$work/tr")" = "haproxy-pgsql-check high 1"
+check "down the reference lab" "$PGDRILL" down "$ref"
+assert_no_debris it-audit-ref 10.231.25.0/24
+finish
