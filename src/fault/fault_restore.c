@@ -139,7 +139,10 @@ static int pick_backup(const struct lab_rt *rt, const struct lab_host_rt *b,
 	if (barman_archive_read(rt, b, &a) < 0)
 		return -1;
 	if (from_oldest && a.nbackups) {
-		const struct barman_backup *o = &a.backups[0];
+		/* The oldest the retention policy keeps: an older one is obsolete, and `barman
+		 * cron` may delete it under the restore (measured: recover exit 1 in a soak). */
+		size_t keep = (size_t)rt->lab->barman.retention_backups;
+		const struct barman_backup *o = &a.backups[a.nbackups > keep ? a.nbackups - keep : 0];
 
 		if (target_time ? o->usable_to > 0 && o->end_time <= t && t <= o->usable_to
 		                : a.have_wal && o->usable_to >= a.last_wal_time)

@@ -362,11 +362,18 @@ int barman_archive_read(const struct lab_rt *rt, const struct lab_host_rt *b,
 		ids[n] = line;
 		path = xasprintf("barman/%s/base/%s/backup.info", server, line);
 		infos[n] = NULL;
-		if (host_get_file(rt, b, path, &infos[n], NULL) < 0) {
-			free(path);
-			goto out;
-		}
+		rc = host_get_file(rt, b, path, &infos[n], NULL);
 		free(path);
+		if (rc == PD_ENOTFOUND) {
+			/* Listed a moment ago, deleted since: `barman cron` applying the retention
+			 * policy to an obsolete backup. Not part of the archive any more. */
+			error_clear();
+			rc = -1;
+			continue;
+		}
+		if (rc < 0)
+			goto out;
+		rc = -1;
 		n++;
 	}
 	rc = barman_archive_parse(a, xlogdb, (const char *const *)ids, (const char *const *)infos, n);
