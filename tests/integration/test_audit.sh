@@ -40,8 +40,9 @@ check "pg_hba.conf wider than the subnet, once" found_once "$work/t1" hba-wider-
 check "the timers miss the 3 s RTO objective, once" found_once "$work/t1" failover-time high
 check "repmgrd may cancel the failover for good, once" found_once "$work/t1" failover-cancelled high
 check "a write listener checked with pgsql-check, once" found_once "$work/t1" haproxy-pgsql-check high
-check "the md5 line's evidence is its file and line on postgres1" \
-	grep -qx "postgres1:pg_hba.conf:3: host all {postgres} 0.0.0.0/0.0.0.0 md5" \
+md5_line=$(grep -n '^host all postgres 0.0.0.0/0 md5$' "$hosts/postgres1/data/pg_hba.conf" | cut -d: -f1)
+check "the md5 line's evidence is its file and line ($md5_line) on postgres1" \
+	grep -qx "postgres1:pg_hba.conf:$md5_line: host all {postgres} 0.0.0.0/0.0.0.0 md5" \
 	<(evidence_of "$work/a1.json" hba-wider-than-subnet)
 check "the pgsql-check evidence is haproxy.cfg's own line" \
 	grep -qE "^haproxy:haproxy.cfg:[0-9]+: option pgsql-check user haproxy_check$" \
