@@ -188,64 +188,10 @@ int netns_make_log(const struct lab_host_rt *h, const char *what, const char *ow
 	return rc;
 }
 
-/* Reads an open file, refusing anything but a regular file of at most `max` bytes. */
-static int read_fd(const struct lab_host_rt *h, const char *name, int fd, size_t max, char **out,
-                   size_t *len)
-{
-	struct strbuf sb = STRBUF_INIT;
-	struct stat st;
-	char buf[8192];
-	ssize_t n;
-
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		return error_set("host %s: %s is not a regular file", h->def->name, name);
-	while ((n = read(fd, buf, sizeof(buf))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			strbuf_free(&sb);
-			return error_set("host %s: cannot read %s: %s", h->def->name, name,
-			                 strerror(errno));
-		}
-		if (sb.len + (size_t)n > max) {
-			strbuf_free(&sb);
-			return error_set("host %s: %s is larger than %zu bytes", h->def->name, name,
-			                 max);
-		}
-		strbuf_add(&sb, buf, (size_t)n);
-	}
-	if (len)
-		*len = sb.len;
-	*out = strbuf_detach(&sb);
-	return 0;
-}
-
-int netns_get_file(const struct lab_host_rt *h, const char *rel, size_t max, char **out,
-                   size_t *len)
-{
-	const char *leaf;
-	int dfd = open_parent(h, rel, false, &leaf), fd, rc;
-
-	if (dfd < 0)
-		return dfd;
-	fd = openat(dfd, leaf, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	close(dfd);
-	if (fd < 0) {
-		if (errno == ENOENT) {
-			error_set("host %s: %s does not exist", h->def->name, rel);
-			return PD_ENOTFOUND;
-		}
-		return error_set("host %s: cannot read %s: %s", h->def->name, rel, strerror(errno));
-	}
-	rc = read_fd(h, rel, fd, max, out, len);
-	close(fd);
-	return rc;
-}
-
-/* Logs live beside the disk (a full disk still logs), in a directory of root's. */
-/* Up to `max` bytes of `fd` from `from` (0 when the file is shorter: it was replaced). */
+/* Up to `max` bytes of the regular file `fd` from `from` (0 when the file is shorter: it
+ * was replaced); *size is the file's size, *len (optional) how many were read. */
 static int read_from(const struct lab_host_rt *h, const char *name, int fd, long long from,
-                     size_t max, char **out, long long *size)
+                     size_t max, char **out, long long *size, size_t *len)
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct stat st;
@@ -274,11 +220,56 @@ static int read_from(const struct lab_host_rt *h, const char *name, int fd, long
 			break;
 		strbuf_add(&sb, buf, (size_t)n);
 	}
+	if (len)
+		*len = sb.len;
 	*out = strbuf_detach(&sb);
 	if (!*out)
 		*out = xstrdup("");
 	return 0;
 }
+
+/* Reads an open file, refusing anything but a regular file of at most `max` bytes. */
+static int read_fd(const struct lab_host_rt *h, const char *name, int fd, size_t max, char **out,
+                   size_t *len)
+{
+	long long size;
+	size_t got;
+
+	if (read_from(h, name, fd, 0, max + 1, out, &size, &got) < 0)
+		return -1;
+	if (got > max) {
+		free(*out);
+		*out = NULL;
+		return error_set("host %s: %s is larger than %zu bytes", h->def->name, name, max);
+	}
+	if (len)
+		*len = got;
+	return 0;
+}
+
+int netns_get_file(const struct lab_host_rt *h, const char *rel, size_t max, char **out,
+                   size_t *len)
+{
+	const char *leaf;
+	int dfd = open_parent(h, rel, false, &leaf), fd, rc;
+
+	if (dfd < 0)
+		return dfd;
+	fd = openat(dfd, leaf, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	close(dfd);
+	if (fd < 0) {
+		if (errno == ENOENT) {
+			error_set("host %s: %s does not exist", h->def->name, rel);
+			return PD_ENOTFOUND;
+		}
+		return error_set("host %s: cannot read %s: %s", h->def->name, rel, strerror(errno));
+	}
+	rc = read_fd(h, rel, fd, max, out, len);
+	close(fd);
+	return rc;
+}
+
+/* Logs live beside the disk (a full disk still logs), in a directory of root's. */
 
 int netns_get_log(const struct lab_host_rt *h, const char *what, long long from, size_t max,
                   char **out, long long *size)
@@ -297,7 +288,7 @@ int netns_get_log(const struct lab_host_rt *h, const char *what, long long from,
 		return errno == ENOENT ? PD_ENOTFOUND
 		                       : error_set("host %s: cannot read its %s log: %s",
 		                                   h->def->name, what, strerror(errno));
-	rc = read_from(h, what, fd, from, max, out, size);
+	rc = read_from(h, what, fd, from, max, out, size, NULL);
 	close(fd);
 	return rc;
 }
