@@ -275,7 +275,8 @@ check "the broken pg_hba.conf was restored" hba_restored
 check_healthy "the lab is healthy after the interruption" "$lab"
 
 # SIGTERM (a CI job cancelled) behaves the same: the ballast goes, the lab is healthy.
-run_and_signal TERM "$lab" $S/fill_disk.lua "$runs/term.out" ballast_present "$hosts"
+run_and_signal TERM "$lab" "$SRC/tests/lua/hold_full_disk.lua" "$runs/term.out" \
+	ballast_present "$hosts"
 check "a run stopped by SIGTERM exits 2 (got $rc)" test "$rc" = 2
 check "its ballast was removed" bash -c "! ls $hosts/*/pgdrill-ballast-* 2>/dev/null"
 check_healthy "the lab is healthy after SIGTERM" "$lab"
@@ -298,7 +299,7 @@ check "its Markdown summary marks the drill FAILED" \
 check_healthy "the lab was healed afterwards" "$manual"
 
 # SIGKILL in the middle of a fault: down still removes everything.
-run_and_signal KILL "$manual" $S/fill_disk.lua "$runs/k.out" \
+run_and_signal KILL "$manual" "$SRC/tests/lua/hold_full_disk.lua" "$runs/k.out" \
 	ballast_present "$STATE_DIR/labs/it-manual/hosts"
 check "the killed run's lab processes are recorded" record_lab_pids it-manual
 check "down after SIGKILL mid-fault" "$PGDRILL" down "$manual"
