@@ -406,6 +406,19 @@ static size_t check_credentials(const struct lab *lab, struct diag_list *dl)
 	return errors;
 }
 
+/* The state directory ends up unquoted in haproxy.cfg and in shell-free
+ * argument lists; a plain absolute path keeps every one of those readings the same. */
+static bool valid_state_dir(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 2 || n > 200 || s[0] != '/' || strstr(s, "/../") || strstr(s, "//"))
+		return false;
+	if (n >= 3 && strcmp(s + n - 3, "/..") == 0)
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./") == n;
+}
+
 static size_t check_provider(const struct lab *lab, struct diag_list *dl)
 {
 	const struct lab_provider *p = &lab->provider;
@@ -415,9 +428,12 @@ static size_t check_provider(const struct lab *lab, struct diag_list *dl)
 		         "the libvirt provider needs provider.uri (e.g. lxc:///system)");
 		return 1;
 	}
-	if (p->state_dir && p->state_dir[0] != '/') {
+	if (p->state_dir && !valid_state_dir(p->state_dir)) {
 		diag_add(dl, schema_field_loc(&lab_provider_schema, p, "state_dir"),
-		         "provider.state_dir must be an absolute path; found '%s'", p->state_dir);
+		         "provider.state_dir must be an absolute path of letters, digits and . _ - / "
+		         "(no '..', at most 200 characters): it is written into postgres, repmgr and "
+		         "haproxy configuration; found '%s'",
+		         p->state_dir);
 		return 1;
 	}
 	return 0;

@@ -152,6 +152,17 @@ static void test_existing_inventory(void **state)
 	expect_one("name: a\nprovider: {kind: existing}\nrepmgr: {failover: manual}\nhosts:\n"
 	           "  - {name: p1, role: primary}\n",
 	           2, "needs credentials.superuser_password");
+	/* The state directory is written unquoted into haproxy.cfg (its stats socket): a
+	 * space there once rendered a configuration haproxy refused (found by the fuzzer). */
+	expect_one("name: a\nprovider: {state_dir: /32 trust}\nrepmgr: {failover: manual}\nhosts:\n"
+	           "  - {name: p1, role: primary}\n",
+	           2, "provider.state_dir must be an absolute path");
+	expect_one("name: a\nprovider: {state_dir: /var/lib/../../etc}\nrepmgr: {failover: manual}\nhosts:\n"
+	           "  - {name: p1, role: primary}\n",
+	           2, "no '..'");
+	expect_one("name: a\nprovider: {state_dir: relative}\nrepmgr: {failover: manual}\nhosts:\n"
+	           "  - {name: p1, role: primary}\n",
+	           2, "provider.state_dir");
 	/* Keys only an existing lab reads are refused elsewhere, not silently ignored. */
 	expect_one("name: a\nrepmgr: {failover: manual}\nhosts:\n"
 	           "  - {name: p1, role: primary, allow_faults: all}\n",
