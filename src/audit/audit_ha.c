@@ -6,14 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lab/failover_timing.h"
 #include "lab/risks.h"
 #include "provider/host.h"
 #include "util/error.h"
-
-static double secs(int64_t ms)
-{
-	return ms < 1000 ? 1.0 : (double)(ms / 1000); /* repmgr counts whole seconds */
-}
 
 static const struct lab_listener *first_write_listener(const struct lab *lab)
 {
@@ -31,22 +27,26 @@ static void failover_time_rule(struct lab_rt *rt, struct audit *a)
 	const struct lab *lab = rt->lab;
 	const struct lab_repmgr *r = &lab->repmgr;
 	const struct lab_listener *l = first_write_listener(lab);
-	double mi = secs(r->monitor_interval), ri = secs(r->reconnect_interval);
-	double route = l ? (double)l->rise * (double)l->check_interval / 1000.0 : 0;
-	/* Detection (the last failed attempt), one monitor interval of phase, the follower's
-	 * once-a-second look for the new primary, then haproxy's rise checks. */
-	double lo = (double)(r->reconnect_attempts - 1) * ri;
-	double hi = mi + (double)r->reconnect_attempts * ri + 1.0 + route;
-	double rto = (double)lab->objectives.rto / 1000.0;
-	char *listener = l ? xasprintf("; haproxy %s: check every %lld ms, rise %ld", l->name,
+	struct failover_timing t;
+	double lo, hi, rto;
+	char *listener, *where, *title;
+	struct diag_list dl;
+
+	failover_timing(r->monitor_interval, r->reconnect_interval, r->reconnect_attempts,
+	                l ? l->check_interval : 0, l ? l->rise : 0, &t);
+	/* Detection, the follower's once-a-second look for the new primary (a synchronous
+	 * commit waits for it), then haproxy's rise checks. */
+	lo = t.detect_lo;
+	hi = t.detect_hi + 1.0 + t.route_hi;
+	rto = (double)lab->objectives.rto / 1000.0;
+	listener = l ? xasprintf("; haproxy %s: check every %lld ms, rise %ld", l->name,
 	                               (long long)l->check_interval, l->rise)
 	                   : xstrdup("");
-	char *where = xasprintf("lab file: repmgr monitor_interval %.0f s, reconnect_attempts %ld, "
-	                        "reconnect_interval %.0f s%s; objectives.rto %.0f s%s",
-	                        mi, r->reconnect_attempts, ri, listener, rto,
-	                        rt->ops->builds_hosts ? "" : " (repmgr.conf on the hosts not read)");
-	char *title;
-	struct diag_list dl;
+	where = xasprintf("lab file: repmgr monitor_interval %ld s, reconnect_attempts %ld, "
+	                  "reconnect_interval %ld s%s; objectives.rto %.0f s%s",
+	                  repmgr_seconds(r->monitor_interval), r->reconnect_attempts,
+	                  repmgr_seconds(r->reconnect_interval), listener, rto,
+	                  rt->ops->builds_hosts ? "" : " (repmgr.conf on the hosts not read)");
 
 	free(listener);
 	if (r->failover != FAILOVER_AUTOMATIC) {

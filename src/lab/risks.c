@@ -1,12 +1,7 @@
 #include "lab/risks.h"
 
+#include "lab/failover_timing.h"
 #include "lab/schema.h"
-
-/* repmgr counts these in whole seconds, at least 1. */
-static long whole_seconds(int64_t ms)
-{
-	return ms < 1000 ? 1 : (long)(ms / 1000);
-}
 
 /* repmgrd (repmgrd-physical.c) cancels an election when a sibling standby saw the
  * primary less than 2 x monitor_interval ago, and a cancelled election is not held again.
@@ -15,18 +10,19 @@ static long whole_seconds(int64_t ms)
 static size_t consensus_window(const struct lab *lab, struct diag_list *dl)
 {
 	const struct lab_repmgr *r = &lab->repmgr;
-	long window = (r->reconnect_attempts - 1) * whole_seconds(r->reconnect_interval);
-	long seen = 2 * whole_seconds(r->monitor_interval);
+	struct failover_timing t;
 
+	failover_timing(r->monitor_interval, r->reconnect_interval, r->reconnect_attempts, 0, 0,
+	                &t);
 	if (r->failover != FAILOVER_AUTOMATIC || !r->primary_visibility_consensus ||
-	    window >= seen)
+	    t.consensus_window >= t.consensus_seen)
 		return 0;
 	diag_add(dl, schema_field_loc(&lab_repmgr_schema, r, "reconnect_attempts"),
 	         "repmgr: (reconnect_attempts - 1) x reconnect_interval = %ld s is less than "
 	         "2 x monitor_interval = %ld s: with primary_visibility_consensus repmgrd can "
 	         "cancel a failover for good when another standby saw the primary just before "
 	         "it died (docs/failover.md)",
-	         window, seen);
+	         t.consensus_window, t.consensus_seen);
 	return 1;
 }
 

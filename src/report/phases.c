@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lab/failover_timing.h"
 #include "report/fields.h"
 #include "report/html.h"
 
@@ -81,20 +82,18 @@ static void predict(json_object *provenance, struct rto_phases *p)
 	json_object *repmgr = field_of(lab, "repmgr", json_type_object);
 	json_object *listener = write_listener(lab);
 	json_object *wl = field_of(lab, "workload", json_type_object);
-	double mi, ri, ra, ci, rise;
+	struct failover_timing t;
 
 	if (!repmgr || !listener || !field_has_num(repmgr, "reconnect_attempts"))
 		return;
-	mi = field_num(repmgr, "monitor_interval_ms", 1000) / 1000.0;
-	ri = field_num(repmgr, "reconnect_interval_ms", 1000) / 1000.0;
-	ra = field_num(repmgr, "reconnect_attempts", 3);
-	ci = field_num(listener, "check_interval_ms", 1000) / 1000.0;
-	rise = field_num(listener, "rise", 1);
-	/* repmgrd's first failed ping is the first of its attempts: the last one fails
-	 * (attempts - 1) intervals later (measured: 2.8 s with 3 x 1 s). */
-	p->detect_lo = (ra - 1) * ri;
-	p->detect_hi = mi + ra * ri;
-	p->route_hi = rise * ci;
+	failover_timing((int64_t)field_num(repmgr, "monitor_interval_ms", 1000),
+	                (int64_t)field_num(repmgr, "reconnect_interval_ms", 1000),
+	                (long)field_num(repmgr, "reconnect_attempts", 3),
+	                (int64_t)field_num(listener, "check_interval_ms", 1000),
+	                (long)field_num(listener, "rise", 1), &t);
+	p->detect_lo = t.detect_lo;
+	p->detect_hi = t.detect_hi;
+	p->route_hi = t.route_hi;
 	p->client = field_num(wl, "reconnect_backoff_ms", 0) / 1000.0;
 	p->predicted_lo = p->detect_lo + p->client;
 	p->predicted_hi = p->detect_hi + p->route_hi + p->client;

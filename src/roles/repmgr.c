@@ -4,17 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lab/failover_timing.h"
 #include "roles/pg.h"
 #include "roles/postgres.h"
 #include "roles/step.h"
 #include "util/argv.h"
 #include "util/error.h"
 #include "util/strbuf.h"
-
-static long seconds(int64_t ms)
-{
-	return ms < 1000 ? 1 : (long)(ms / 1000);
-}
 
 char *repmgr_conninfo(const struct lab_rt *rt, const struct lab_host_rt *h)
 {
@@ -23,8 +19,8 @@ char *repmgr_conninfo(const struct lab_rt *rt, const struct lab_host_rt *h)
 	return xasprintf("host=%s port=%ld user=repmgr dbname=repmgr connect_timeout=%ld "
 	                 "keepalives=1 keepalives_idle=%ld keepalives_interval=1 "
 	                 "keepalives_count=3 tcp_user_timeout=%lld",
-	                 h->addr, rt->lab->postgres.port, seconds(r->connect_timeout),
-	                 seconds(r->keepalives_idle), (long long)r->tcp_user_timeout);
+	                 h->addr, rt->lab->postgres.port, repmgr_seconds(r->connect_timeout),
+	                 repmgr_seconds(r->keepalives_idle), (long long)r->tcp_user_timeout);
 }
 
 char *repmgr_conf(const struct lab_rt *rt, const struct lab_host_rt *h)
@@ -63,9 +59,9 @@ char *repmgr_conf(const struct lab_rt *rt, const struct lab_host_rt *h)
 	              "follow_command='/usr/bin/repmgr standby follow -f %s --log-to-file "
 	              "--upstream-node-id=%%n'\n",
 	              conf);
-	strbuf_printf(&sb, "monitor_interval_secs=%ld\n", seconds(r->monitor_interval));
+	strbuf_printf(&sb, "monitor_interval_secs=%ld\n", repmgr_seconds(r->monitor_interval));
 	strbuf_printf(&sb, "reconnect_attempts=%ld\n", r->reconnect_attempts);
-	strbuf_printf(&sb, "reconnect_interval=%ld\n", seconds(r->reconnect_interval));
+	strbuf_printf(&sb, "reconnect_interval=%ld\n", repmgr_seconds(r->reconnect_interval));
 	strbuf_printf(&sb, "primary_visibility_consensus=%s\n",
 	              r->primary_visibility_consensus ? "true" : "false");
 	strbuf_printf(&sb, "repmgrd_pid_file='%s'\n", pidfile);
