@@ -4,7 +4,6 @@
 #include "audit/audit.h"
 #include "cli/cli.h"
 #include "cli/common.h"
-#include "roles/cluster.h"
 #include "util/strbuf.h"
 
 static const struct cli_option audit_options[] = {
@@ -18,7 +17,7 @@ static const struct cli_option audit_options[] = {
 static int audit_run(const struct cli_args *args)
 {
 	const char *fail_on = cli_opt(args, "fail-on") ? cli_opt(args, "fail-on") : "high";
-	int threshold = audit_severity_parse(fail_on), rc = EXIT_HARNESS;
+	int threshold = audit_severity_parse(fail_on), rc;
 	struct strbuf out = STRBUF_INIT;
 	struct audit a;
 	struct lab_rt rt;
@@ -30,13 +29,8 @@ static int audit_run(const struct cli_args *args)
 		        fail_on);
 		return EXIT_HARNESS;
 	}
-	if (cli_require_root("audit") < 0 || cli_open_lab(&lab, &rt, args->pos[0]) < 0)
+	if (cli_open_up_lab("audit", &lab, &rt, args->pos[0]) < 0)
 		return EXIT_HARNESS;
-	if (cluster_presence(&rt) != LAB_UP) {
-		fprintf(stderr, "pgdrill audit: lab '%s' is not up; run 'pgdrill up %s'\n", lab.name,
-		        args->pos[0]);
-		goto cleanup;
-	}
 	audit_init(&a);
 	audit_lab(&rt, &a);
 	if (cli_flag(args, "json"))
@@ -48,7 +42,6 @@ static int audit_run(const struct cli_args *args)
 	                                                                  : 0;
 	audit_free(&a);
 	strbuf_free(&out);
-cleanup:
 	lab_rt_free(&rt);
 	lab_free(&lab);
 	return rc;

@@ -4,7 +4,6 @@
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "util/error.h"
-#include "roles/cluster.h"
 #include "roles/doctor.h"
 #include "roles/heal_manual.h"
 #include "roles/health.h"
@@ -23,13 +22,8 @@ static int status_run(const struct cli_args *args)
 	struct lab lab;
 	int rc = EXIT_HARNESS;
 
-	if (cli_require_root("status") < 0 || cli_open_lab(&lab, &rt, args->pos[0]) < 0)
+	if (cli_open_up_lab("status", &lab, &rt, args->pos[0]) < 0)
 		return EXIT_HARNESS;
-	if (cluster_presence(&rt) != LAB_UP) {
-		fprintf(stderr, "pgdrill status: lab '%s' is not up; run 'pgdrill up %s'\n",
-		        lab.name, args->pos[0]);
-		goto cleanup;
-	}
 	if (!rt.ops->builds_hosts) {
 		struct doctor_report rep;
 

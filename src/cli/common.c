@@ -8,6 +8,7 @@
 #include "fault/fault.h"
 #include "lab/risks.h"
 #include "provider/provider.h"
+#include "roles/cluster.h"
 #include "util/error.h"
 
 int cli_load_lab(struct lab *lab, const char *path)
@@ -97,6 +98,19 @@ int cli_open_lab_set(struct lab *lab, struct lab_rt *rt, const char *path, const
 	if (!rt->ops->builds_hosts)
 		return use_recorded_inventory(lab, rt, path);
 	return 0;
+}
+
+int cli_open_up_lab(const char *cmd, struct lab *lab, struct lab_rt *rt, const char *path)
+{
+	if (cli_require_root(cmd) < 0 || cli_open_lab(lab, rt, path) < 0)
+		return -1;
+	if (cluster_presence(rt) == LAB_UP)
+		return 0;
+	fprintf(stderr, "pgdrill %s: lab '%s' is not up; run 'pgdrill up %s'\n", cmd, lab->name,
+	        path);
+	lab_rt_free(rt);
+	lab_free(lab);
+	return -1;
 }
 
 int cli_require_root(const char *cmd)

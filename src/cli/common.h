@@ -14,6 +14,10 @@ struct lab_rt;
 /* Loads the lab and its runtime view (names, paths); prints the problem on failure. */
 int cli_open_lab(struct lab *lab, struct lab_rt *rt, const char *path);
 int cli_open_lab_set(struct lab *lab, struct lab_rt *rt, const char *path, const char *set);
+/* For commands that read a running lab (status, audit): needs root, opens the lab and
+ * refuses, with the command that brings it up, one that is not up. On failure nothing is
+ * left to free and the caller exits with EXIT_HARNESS. */
+int cli_open_up_lab(const char *cmd, struct lab *lab, struct lab_rt *rt, const char *path);
 /* Commands that build or enter labs need root; says so and returns -1 otherwise. */
 int cli_require_root(const char *cmd);
 /* Takes the lab's lock for this process (up, run and down); reports and fails when
