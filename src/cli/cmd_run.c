@@ -439,14 +439,21 @@ static int run_matrix(const struct cli_args *args, const struct run_counts *n,
 	/* Every value is checked against the lab before any lab is built. */
 	for (i = 0; i < m.nvalues; i++) {
 		char *set = xasprintf("%s=%s", m.key, m.values[i]);
+		struct diag_list dl;
 		struct lab lab;
-		int bad = cli_load_lab_set(&lab, args->pos[0], set);
+		int bad;
 
-		if (bad == 0)
+		/* Errors only: each value's warnings come once, when its lab is opened. */
+		diag_list_init(&dl, args->pos[0]);
+		bad = lab_load_file_set(&lab, args->pos[0], set, &dl);
+		if (bad == 0) {
 			lab_free(&lab);
-		else
+		} else {
+			diag_print(&dl, stderr);
 			fprintf(stderr, "pgdrill run: --matrix: the lab does not validate with %s; "
 			                "nothing was run\n", set);
+		}
+		diag_list_free(&dl);
 		free(set);
 		if (bad) {
 			matrix_free(&m);

@@ -106,6 +106,10 @@ grep -q "^labs/tutorial.yaml: error: 'reconnect_attempts' must be an integer; fo
 grep -q "does not validate with repmgr.reconnect_attempts=zero; nothing was run" "$tmp/err" \
 	&& ok || bad "--matrix: nothing was run"
 grep -q "bringing up" "$tmp/out" && bad "--matrix built a lab before checking its values" || ok
+# One verdict per refused value, and the warnings of a value come when its lab is opened
+# (with 2 attempts repmgr can cancel a failover: warned once, not at the check as well).
+grep -q "nothing was changed" "$tmp/err" && bad "--matrix: two verdicts for one refusal" || ok
+grep -q "warning: repmgr" "$tmp/err" && bad "--matrix: a warning at the values' check" || ok
 expect_rc 2 "--matrix over a path through a list" "$bin" run --matrix hosts.name=a \
 	labs/tutorial.yaml scenarios/kill_primary.lua
 grep -q "cannot set hosts.name=a: hosts is not a mapping of keys" "$tmp/err" && ok \
