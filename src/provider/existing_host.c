@@ -154,9 +154,14 @@ int existing_get_log(const struct lab_host_rt *h, const char *what, long long fr
 	if (rc == 0 && res.status == GONE) {
 		error_set("host %s: %s does not exist (or is not a regular file)", h->def->name, q);
 		rc = PD_ENOTFOUND;
-	} else if (rc == 0 && (res.status != 0 || (*size = strtoll(res.out, &end, 10)) < 0 ||
+	} else if (rc == 0 && ((*size = strtoll(res.out, &end, 10)) < 0 || end == res.out ||
 	                       *end != '\n')) {
-		rc = error_set("host %s: cannot read %s (exit %d)", h->def->name, q, res.status);
+		/* A failed command was reported by run_root with its stderr; this is output
+		 * that does not start with the size the script prints first. */
+		int n = (int)strcspn(res.out, "\n");
+
+		rc = error_set("host %s: reading %s printed no size first: '%.*s'", h->def->name, q,
+		               n > 60 ? 60 : n, res.out);
 	} else if (rc == 0) {
 		*out = xstrdup(end + 1);
 	}

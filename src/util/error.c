@@ -6,9 +6,17 @@
 static _Thread_local char last_error[4096];
 static _Thread_local int has_error;
 
+/* Errors carry what hosts and servers printed (a stderr tail, a file's line): escape
+ * sequences and other control characters become '?', so that a hostile host cannot
+ * write to the terminal that reads them. Newlines and tabs stay. */
 static void error_vformat(const char *fmt, va_list ap)
 {
+	char *p;
+
 	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	for (p = last_error; *p; p++)
+		if (((unsigned char)*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
+			*p = '?';
 	has_error = 1;
 }
 

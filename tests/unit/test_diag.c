@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "util/diag.h"
+#include "util/error.h"
 #include "util/suggest.h"
 
 static void test_sorted_print(void **state)
@@ -59,12 +60,23 @@ static void test_suggest(void **state)
 	assert_null(suggest_nearest("xy", keys));
 }
 
+/* A host's stderr in an error cannot drive the terminal: escapes become '?'. */
+static void test_error_control_characters(void **state)
+{
+	(void)state;
+	error_clear();
+	error_set("host p1: failed: %s", "\x1b]0;owned\x07red\x1b[31m\r\n\tnext\x7f");
+	assert_string_equal(error_last(), "host p1: failed: ?]0;owned?red?[31m?\n\tnext?");
+	error_clear();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_sorted_print),
 	    cmocka_unit_test(test_cap),
 	    cmocka_unit_test(test_suggest),
+	    cmocka_unit_test(test_error_control_characters),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
