@@ -9,5 +9,8 @@ void audit_pg_rules(struct lab_rt *rt, struct audit *a);
 /* The failover the lab's repmgr and haproxy timers imply, against its RTO objective; the
  * write listeners' checks and their handling of a server marked down, from haproxy.cfg. */
 void audit_ha_rules(struct lab_rt *rt, struct audit *a);
+/* Barman: its check, the newest backup's age against objectives.backup_age, the WAL
+ * archive's gaps and lag; and password files readable by others. */
+void audit_backup_rules(struct lab_rt *rt, struct audit *a);
 
 #endif

@@ -301,6 +301,9 @@ static const struct field objectives_fields[] = {
           .doc = "Largest replication lag accepted after recovery."),
     FIELD(struct lab_objectives, recovery_within, FT_DURATION, .defval = "30s",
           .doc = "Deadline for the cluster to be healthy again after a fault."),
+    FIELD(struct lab_objectives, backup_age, FT_DURATION, .defval = "1d",
+          .doc = "Oldest barman's newest backup may be: check.backups' default max_age and "
+                 "the audit's backup-age rule. A restore replays all WAL since the backup."),
 };
 
 const struct schema lab_objectives_schema =

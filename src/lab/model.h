@@ -157,6 +157,7 @@ struct lab_objectives {
 	int64_t rpo;
 	uint64_t max_lag;
 	int64_t recovery_within;
+	int64_t backup_age;
 };
 
 struct lab {

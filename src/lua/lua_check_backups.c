@@ -6,7 +6,7 @@
 #include "util/error.h"
 #include "util/proc.h"
 
-/* ok, figure = check.backups{max_age = "1d", within = "60s"}: barman check green, the
+/* ok, figure = check.backups{max_age = objectives.backup_age, within = "60s"}: barman check green, the
  * newest backup at most max_age old, the WAL archive continuous from the oldest backup to
  * what the primary writes now; waited for up to `within` (barman archives a streamed
  * segment within a cron cycle). */
@@ -14,7 +14,8 @@ static int k_backups(lua_State *L)
 {
 	struct drill_ctx *c = ctx_get(L);
 	struct lab_rt *rt = ctx_rt(L, "check.backups");
-	int64_t max_age = opt_duration_field(L, 1, "max_age", 86400000, "check.backups");
+	int64_t max_age = opt_duration_field(L, 1, "max_age", rt->lab->objectives.backup_age,
+	                                     "check.backups");
 	int64_t within = opt_duration_field(L, 1, "within", 60000, "check.backups");
 	long long deadline = proc_now_ms() + within;
 	struct backups_report r;

@@ -58,10 +58,12 @@ int backups_assess(const struct lab_rt *rt, double max_age_s, struct backups_rep
 		strbuf_printf(&why, "%sthe newest backup is %.0f s old (at most %.0f s)",
 		              why.len ? "; " : "", now - a.backups[a.nbackups - 1].end_time,
 		              max_age_s);
+	out->first_gap = a.ngaps ? xasprintf("between %s and %s%s", a.gaps[0].before,
+	                                     a.gaps[0].after, a.ngaps > 1 ? " (and more gaps)" : "")
+	                         : xstrdup("");
 	if (a.ngaps)
-		strbuf_printf(&why, "%sWAL missing from the archive between %s and %s%s",
-		              why.len ? "; " : "", a.gaps[0].before, a.gaps[0].after,
-		              a.ngaps > 1 ? " (and more gaps)" : "");
+		strbuf_printf(&why, "%sWAL missing from the archive %s", why.len ? "; " : "",
+		              out->first_gap);
 	/* The segment before the one the primary writes is complete: barman has it within a
 	 * cron cycle. Anything older missing means streaming has stopped. */
 	current = primary_wal_file(rt);
@@ -71,10 +73,14 @@ int backups_assess(const struct lab_rt *rt, double max_age_s, struct backups_rep
 		error_clear();
 	} else if (barman_wal_segno(current, a.seg_size, &seg) == 0 &&
 	           (!a.have_wal || seg > a.last_seg + 2)) {
-		strbuf_printf(&why, "%sbarman's archive ends at %s, the primary writes %s: the WAL "
-		              "between has not reached barman",
-		              why.len ? "; " : "", a.have_wal ? a.last_wal : "(nothing)", current);
+		out->behind = xasprintf("barman's archive ends at %s, the primary writes %s: the WAL "
+		                        "between has not reached barman",
+		                        a.have_wal ? a.last_wal : "(nothing)", current);
+		strbuf_printf(&why, "%s%s", why.len ? "; " : "", out->behind);
 	}
+	if (!out->behind)
+		out->behind = xstrdup("");
+	out->check_failed = xstrdup(green ? "" : failed ? failed : "?");
 	out->ok = why.len == 0;
 	out->backups = a.nbackups;
 	out->newest_age_s = a.nbackups ? now - a.backups[a.nbackups - 1].end_time : -1;
@@ -91,5 +97,8 @@ void backups_report_free(struct backups_report *r)
 {
 	free(r->figure);
 	free(r->detail);
+	free(r->check_failed);
+	free(r->first_gap);
+	free(r->behind);
 	memset(r, 0, sizeof(*r));
 }

@@ -15,6 +15,11 @@ struct backups_report {
 	size_t backups;
 	double newest_age_s; /* -1 when there is no backup */
 	size_t wal_gaps;
+	/* The parts of `detail`, one by one, for the audit's separate findings; owned, ""
+	 * when that part is fine. */
+	char *check_failed; /* what `barman check` reported failing */
+	char *first_gap;    /* "between A and B" */
+	char *behind;       /* the archive stops short of what the primary writes */
 };
 
 /* -1 (error set) only when barman could not be asked at all; a bad answer is a report

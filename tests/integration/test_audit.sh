@@ -3,8 +3,9 @@
 # (tests/labs/audit/risky.yaml) gives each of its findings exactly once, with evidence
 # from the live hosts; drift made on the hosts after `up` (a trust line in pg_hba.conf, a
 # conninfo without connect_timeout, a listener without shutdown-sessions) is found too,
-# which the lab file could never show; the reference lab's only finding above "info" is
-# the pgsql-check write listener it has on purpose. About 1 minute.
+# which the lab file could never show (and a password file others can read); the
+# reference lab's only finding above "info" is the pgsql-check write listener it has on
+# purpose, until a segment goes missing from barman's catalogue. About 1 minute.
 PGDRILL=$1
 SRC=$2
 source "$SRC/tests/integration/lib.sh"
@@ -40,6 +41,7 @@ check "pg_hba.conf wider than the subnet, once" found_once "$work/t1" hba-wider-
 check "the timers miss the 3 s RTO objective, once" found_once "$work/t1" failover-time high
 check "repmgrd may cancel the failover for good, once" found_once "$work/t1" failover-cancelled high
 check "a write listener checked with pgsql-check, once" found_once "$work/t1" haproxy-pgsql-check high
+check "no barman host: no backup, once" found_once "$work/t1" backup-none warning
 md5_line=$(grep -n '^host all postgres 0.0.0.0/0 md5$' "$hosts/postgres1/data/pg_hba.conf" | cut -d: -f1)
 check "the md5 line's evidence is its file and line ($md5_line) on postgres1" \
 	grep -qx "postgres1:pg_hba.conf:$md5_line: host all {postgres} 0.0.0.0/0.0.0.0 md5" \
@@ -56,6 +58,7 @@ node_sql "$lab" postgres1 "SELECT pg_reload_conf()" >/dev/null
 "$PGDRILL" exec "$lab" postgres1 -- psql -X -q -At -d repmgr -c \
 	"UPDATE repmgr.nodes SET conninfo = regexp_replace(conninfo, ' connect_timeout=[0-9]+', '') WHERE node_name = 'postgres2'"
 sed -i '/^listen write_tcp/,/^$/ s/ on-marked-down shutdown-sessions//' "$hosts/haproxy/conf/haproxy.cfg"
+chmod 644 "$hosts/postgres1/conf/pgpass"
 "$PGDRILL" audit --json "$lab" >"$work/a2.json" 2>/dev/null
 tally "$work/a2.json" >"$work/t2"
 cat "$work/t2"
@@ -66,6 +69,10 @@ check "its evidence is pg_hba.conf's first line on postgres1" \
 check "the conninfo without connect_timeout, once, for postgres2" found_once "$work/t2" repmgr-conninfo warning
 check "the listener without shutdown-sessions, once, for write_tcp" \
 	grep -q "listen write_tcp" <(evidence_of "$work/a2.json" haproxy-shutdown-sessions)
+check "the pgpass others can read, once, on postgres1" found_once "$work/t2" secrets-readable high
+check "its evidence is the file and its mode" \
+	grep -qE "^postgres1:/.*/conf/pgpass: mode 644, owner postgres$" \
+	<(evidence_of "$work/a2.json" secrets-readable)
 "$PGDRILL" audit --fail-on critical "$lab" >"$work/a2.txt" 2>&1
 rc=$?
 check "--fail-on critical exits 1 now (got $rc)" test "$rc" = 1
@@ -87,6 +94,24 @@ tally "$work/r.json" >"$work/tr"
 cat "$work/tr"
 check "its only finding above info is the pgsql-check write listener" \
 	test "$(grep -v ' info ' "$work/tr")" = "haproxy-pgsql-check high 1"
+# Drift in barman's catalogue: a WAL segment it no longer lists, between two it does.
+barman_conf=$STATE_DIR/labs/it-audit-ref/hosts/barman/conf/barman.conf
+for i in 1 2 3; do
+	"$PGDRILL" exec --user barman "$ref" barman -- barman -c "$barman_conf" \
+		switch-wal --force --archive --archive-timeout 60 pg >/dev/null 2>&1
+done
+xlogdb=$STATE_DIR/labs/it-audit-ref/hosts/barman/barman/pg/wals/xlog.db
+segs=$(grep -cE '^[0-9A-F]{24}\s' "$xlogdb")
+gone=$(grep -E '^[0-9A-F]{24}\s' "$xlogdb" | tail -2 | head -1 | cut -f1)
+check "barman lists enough segments to drop one between two ($segs)" test "$segs" -ge 3
+sed -i "/^$gone\s/d" "$xlogdb"
+"$PGDRILL" audit --json "$ref" >"$work/r2.json" 2>/dev/null
+tally "$work/r2.json" >"$work/tr2"
+cat "$work/tr2"
+check "the gap in barman's archive, once" found_once "$work/tr2" barman-wal-gap high
+check "its evidence names the segments around $gone" \
+	grep -q "^barman: WAL missing from barman's archive between " \
+	<(evidence_of "$work/r2.json" barman-wal-gap)
 check "down the reference lab" "$PGDRILL" down "$ref"
 assert_no_debris it-audit-ref 10.231.25.0/24
 finish
