@@ -86,6 +86,45 @@ static void test_timers_and_haproxy_cfg(void **state)
 	diag_list_free(&dl);
 }
 
+/* A lab without barman gets backup-none; a password file others can read is found by
+ * its mode on the host, and is not once it is 0600. */
+static void test_backups_and_secrets(void **state)
+{
+	char scratch[] = "/tmp/pgdrill-test-audit-XXXXXX";
+	struct diag_list dl;
+	struct lab_host_rt host;
+	struct lab_rt rt;
+	struct lab lab;
+	struct audit a;
+	const char *ev = NULL;
+
+	(void)state;
+	memset(&rt, 0, sizeof(rt));
+	diag_list_init(&dl, "t.yaml");
+	assert_int_equal(lab_load_buffer(&lab, risky_lab, strlen(risky_lab), &dl), 0);
+	assert_int_equal(scratch_host_init(scratch, LAB_HOST(&lab, 0), &host, &rt), 0);
+	rt.lab = &lab;
+	assert_int_equal(host_mkdir(&rt, &host, "conf", 0755, NULL), 0);
+	assert_int_equal(host_put_string(&rt, &host, "conf/pgpass", "*:*:*:u:pw\n", 0644, NULL),
+	                 0);
+	audit_init(&a);
+	audit_backup_rules(&rt, &a);
+	assert_int_equal(count_rule(&a, "backup-none", AUDIT_WARNING, NULL), 1);
+	assert_int_equal(count_rule(&a, "secrets-readable", AUDIT_HIGH, &ev), 1);
+	assert_non_null(strstr(ev, "/conf/pgpass: mode 644, owner root"));
+	audit_free(&a);
+	assert_int_equal(host_put_string(&rt, &host, "conf/pgpass", "*:*:*:u:pw\n", 0600, NULL),
+	                 0);
+	audit_init(&a);
+	audit_backup_rules(&rt, &a);
+	assert_int_equal(count_rule(&a, "secrets-readable", AUDIT_HIGH, NULL), 0);
+	assert_int_equal(a.skipped, 0);
+	audit_free(&a);
+	scratch_host_free(scratch, &host);
+	lab_free(&lab);
+	diag_list_free(&dl);
+}
+
 static void test_formats(void **state)
 {
 	static struct lab lab = {.name = "lab1"};
@@ -129,6 +168,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_timers_and_haproxy_cfg),
+	    cmocka_unit_test(test_backups_and_secrets),
 	    cmocka_unit_test(test_formats),
 	};
 
