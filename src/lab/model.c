@@ -95,8 +95,10 @@ static const struct field host_fields[] = {
     FIELD(struct lab_host, address, FT_ADDRESS,
           .doc = "Address inside `provider.subnet`. Left out: assigned in host order from the "
                  "subnet's .11 upwards."),
-    FIELD(struct lab_host, disk, FT_SIZE, .defval = "256MB",
-          .doc = "Size of the host's own disk (data directory, WAL, backups)."),
+    FIELD(struct lab_host, disk, FT_SIZE, .defval = "512MB",
+          .doc = "Size of the host's own disk (data directory, WAL, backups). A PostgreSQL "
+                 "node's WAL alone may take 160 MB: below 320MB, a long run of drills can fill "
+                 "it (a warning says so)."),
     FIELD(struct lab_host, priority, FT_INT, .defval = "100", .min = 0, .max = 1000,
           .doc = "repmgr promotion priority; 0 means never promoted."),
     FIELD(struct lab_host, location, FT_STRING, .text = TEXT_IDENT, .defval = "default",

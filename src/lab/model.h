@@ -76,6 +76,15 @@ struct lab_hba_rule {
 	int method;
 };
 
+/* The WAL settings pgdrill writes into every node's postgresql.conf (roles/postgres.c),
+ * in MB: between them up to their sum of WAL on each node's disk, beside the data. The
+ * lab's risks compare a node's disk with them. */
+#define LAB_PG_MAX_WAL_MB 96
+#define LAB_PG_WAL_KEEP_MB 64
+/* The smallest disk a node keeps its WAL on through rounds of drills: the WAL above, about
+ * 60 MB of data and the drills' ballast rows, with room to spare. */
+#define LAB_PG_DISK_FLOOR_MB 320
+
 struct lab_postgres {
 	struct record_meta meta;
 	long version;

@@ -71,13 +71,15 @@ char *postgres_conf(const struct lab_rt *rt, const struct lab_host_rt *h, bool s
 	/* DSM segments as files in the data directory, not in /dev/shm: a killed node then
 	 * leaves nothing outside its own disk. */
 	put_setting(&sb, "dynamic_shared_memory_type", "mmap");
-	put_setting(&sb, "max_wal_size", "96MB");
+	snprintf(buf, sizeof(buf), "%dMB", LAB_PG_MAX_WAL_MB);
+	put_setting(&sb, "max_wal_size", buf);
 	put_setting(&sb, "min_wal_size", "32MB");
 	/* The last four segments stay on every node, also on a standby's restartpoints: a
 	 * sibling a segment behind can follow a newly promoted standby, and barman resumes on
 	 * it where it stopped. Without it, 1 switchover in 60 of a soak left a sibling asking
 	 * for a segment the new primary had just recycled. */
-	put_setting(&sb, "wal_keep_size", "64MB");
+	snprintf(buf, sizeof(buf), "%dMB", LAB_PG_WAL_KEEP_MB);
+	put_setting(&sb, "wal_keep_size", buf);
 	put_setting(&sb, "logging_collector", "off");
 	put_setting(&sb, "log_line_prefix", "%m [%p] %q%u@%d ");
 	/* The report reads a failover's promotion from this log: times in UTC, words in

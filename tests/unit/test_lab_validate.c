@@ -201,17 +201,13 @@ static void test_existing_allowed_faults(void **state)
 }
 
 /* The risks of a lab whose repmgr section is REPMGR (flow YAML); -1 when it did not load. */
-static int risks_of(const char *repmgr, char *first, size_t len)
+/* The risks of the lab TEXT: how many, and the first as "LINE:message" in FIRST. */
+static int risks_of_lab(const char *text, char *first, size_t len)
 {
-	char text[512];
 	struct diag_list dl, risks;
 	struct lab lab;
 	int n;
 
-	snprintf(text, sizeof(text),
-	         "name: a\nrepmgr: %s\nhosts:\n  - {name: p1, role: primary}\n"
-	         "  - {name: p2, role: standby}\n  - {name: p3, role: standby}\n",
-	         repmgr);
 	if (load_text(&lab, text, &dl) < 0) {
 		diag_list_free(&dl);
 		return -1;
@@ -224,6 +220,17 @@ static int risks_of(const char *repmgr, char *first, size_t len)
 	diag_list_free(&dl);
 	lab_free(&lab);
 	return n;
+}
+
+static int risks_of(const char *repmgr, char *first, size_t len)
+{
+	char text[512];
+
+	snprintf(text, sizeof(text),
+	         "name: a\nrepmgr: %s\nhosts:\n  - {name: p1, role: primary}\n"
+	         "  - {name: p2, role: standby}\n  - {name: p3, role: standby}\n",
+	         repmgr);
+	return risks_of_lab(text, first, len);
 }
 
 static void test_consensus_window_risk(void **state)
@@ -252,6 +259,26 @@ static void test_consensus_window_risk(void **state)
 	                 0);
 }
 
+/* A node's disk below what its WAL may take is a warning at its `disk` key; barman's and
+ * the spare's are not PostgreSQL nodes. */
+static void test_disk_budget_risk(void **state)
+{
+	char first[512];
+
+	(void)state;
+	assert_int_equal(risks_of_lab("name: a\nhosts:\n  - {name: p1, role: primary}\n"
+	                              "  - {name: p2, role: standby, disk: 256MB}\n"
+	                              "  - {name: b, role: barman, disk: 100MB}\n",
+	                              first, sizeof(first)),
+	                 1);
+	assert_int_equal(strncmp(first, "4:host p2: a disk of 256 MB", 27), 0);
+	assert_non_null(strstr(first, "may take 160 MB"));
+	assert_int_equal(risks_of_lab("name: a\nhosts:\n  - {name: p1, role: primary, disk: 320MB}\n"
+	                              "  - {name: p2, role: standby}\n",
+	                              first, sizeof(first)),
+	                 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -262,6 +289,7 @@ int main(void)
 	    cmocka_unit_test(test_existing_inventory),
 	    cmocka_unit_test(test_existing_allowed_faults),
 	    cmocka_unit_test(test_consensus_window_risk),
+	    cmocka_unit_test(test_disk_budget_risk),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -34,7 +34,7 @@ static void test_defaults(void **state)
 	assert_true(lab.objectives.max_lag == 16ULL * 1024 * 1024);
 	assert_int_equal(lab.objectives.rpo, 0);
 	assert_string_equal(lab.provider.state_dir, "/var/lib/pgdrill");
-	assert_true(LAB_HOST(&lab, 0)->disk == 256ULL * 1024 * 1024);
+	assert_true(LAB_HOST(&lab, 0)->disk == 512ULL * 1024 * 1024);
 	assert_null(lab.credentials.superuser_password);
 	assert_false(schema_field_given(&lab_schema, &lab, "provider"));
 	assert_true(schema_field_given(&lab_schema, &lab, "hosts"));
@@ -129,7 +129,7 @@ static void test_json(void **state)
 	assert_true(json_object_object_get_ex(h0, "address", &v));
 	assert_string_equal(json_object_get_string(v), "10.213.0.11");
 	assert_true(json_object_object_get_ex(h0, "disk_bytes", &v));
-	assert_int_equal(json_object_get_int64(v), 256 * 1024 * 1024);
+	assert_int_equal(json_object_get_int64(v), 512 * 1024 * 1024);
 	assert_true(json_object_object_get_ex(root, "credentials", &v));
 	assert_true(json_object_object_get_ex(v, "app_password", &v));
 	assert_string_equal(json_object_get_string(v), "********");
