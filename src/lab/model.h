@@ -91,6 +91,7 @@ struct lab_postgres {
 	long port;
 	int synchronous;
 	bool data_checksums;
+	bool initdb_template;
 	struct kvlist settings;
 	struct reclist hba; /* struct lab_hba_rule */
 };

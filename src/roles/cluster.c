@@ -222,7 +222,9 @@ static int run_phases_with(struct run *r, const struct lab_host_rt *p,
 		return -1;
 	if (secrets_load_or_create(&r->secrets, rt) < 0)
 		return -1;
-	phase_begin(r, "primary (initdb, start, register)");
+	phase_begin(r, rt->lab->postgres.initdb_template && host_can_start(rt)
+	                   ? "primary (copy, start, register)"
+	                   : "primary (initdb, start, register)");
 	if (phase_end(r, phase_primary(r, p)) < 0)
 		return -1;
 	if (nstandby) {

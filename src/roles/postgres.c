@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "roles/pg.h"
+#include "roles/pg_template.h"
 #include "roles/procs.h"
 #include "roles/step.h"
 #include "util/error.h"
@@ -357,11 +358,16 @@ int postgres_initdb(const struct lab_rt *rt, const struct lab_host_rt *h,
 	struct step_cmd cmd = {.user = "postgres", .argv = argv, .timeout_ms = 120000};
 	int rc = -1;
 
-	if (host_put_string(rt, h, "conf/initdb.pw", s->superuser, 0600, "postgres") < 0)
-		goto cleanup;
-	rc = step_run(rt, h, "initdb", &cmd, NULL);
-	if (host_remove(rt, h, "conf/initdb.pw") < 0 && rc == 0)
-		rc = -1;
+	if (rt->lab->postgres.initdb_template && host_can_start(rt)) {
+		/* Local hosts copy one cached initdb (the roles step sets the password). */
+		rc = pg_template_copy(rt, h);
+	} else {
+		if (host_put_string(rt, h, "conf/initdb.pw", s->superuser, 0600, "postgres") < 0)
+			goto cleanup;
+		rc = step_run(rt, h, "initdb", &cmd, NULL);
+		if (host_remove(rt, h, "conf/initdb.pw") < 0 && rc == 0)
+			rc = -1;
+	}
 	/* Synchronous replication waits for a standby there is not yet: the primary starts
 	 * without it and postgres_enable_sync turns it on once the standbys stream. */
 	if (rc == 0)
@@ -418,6 +424,20 @@ static int create_role(const struct lab_host_rt *p, PGconn *c, const char *name,
 	return rc;
 }
 
+static int set_password(const struct lab_host_rt *p, PGconn *c, const char *name,
+                        const char *password)
+{
+	char *ident = PQescapeIdentifier(c, name, strlen(name));
+	char *lit = PQescapeLiteral(c, password, strlen(password));
+	char *sql = xasprintf("ALTER ROLE %s PASSWORD %s", ident, lit);
+	int rc = pg_exec(p, c, sql);
+
+	free(sql);
+	PQfreemem(ident);
+	PQfreemem(lit);
+	return rc;
+}
+
 static int create_db(const struct lab_host_rt *p, PGconn *c, const char *name, const char *owner)
 {
 	char *a = PQescapeIdentifier(c, name, strlen(name));
@@ -440,6 +460,9 @@ int postgres_create_roles(const struct lab_rt *rt, const struct lab_host_rt *p,
 
 	if (!c)
 		return -1;
+	/* A data directory copied from the template has a superuser without a password. */
+	if (set_password(p, c, "postgres", s->superuser) < 0)
+		goto cleanup;
 	/* repmgr needs superuser for its extension and for pg_rewind during rejoin. */
 	if (create_role(p, c, "repmgr", "SUPERUSER REPLICATION", s->repmgr) < 0 ||
 	    create_db(p, c, "repmgr", "repmgr") < 0 ||

@@ -41,7 +41,7 @@ expect_failure "$dir/bad_setting.yaml" it-badset 10.231.3.0/24 \
 	"last lines of $log_dir/postgres.log:" \
 	'invalid value for parameter "shared_buffers": "lots"'
 expect_failure "$dir/small_disk.yaml" it-small 10.231.4.0/24 \
-	"host postgres1, step 'initdb'" "initdb -D" "No space left on device"
+	"host postgres1, step 'copy the PostgreSQL template'" "cp -a" "No space left on device"
 expect_failure "$dir/privileged_port.yaml" it-port 10.231.5.0/24 \
 	"host haproxy, step 'start haproxy'" "haproxy -db -f" "cannot bind socket"
 
