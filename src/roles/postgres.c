@@ -408,12 +408,14 @@ cleanup:
 	return rc;
 }
 
-static int create_role(const struct lab_host_rt *p, PGconn *c, const char *name, const char *attrs,
-                       const char *password)
+/* CREATE ROLE name LOGIN attrs [PASSWORD ...], or ALTER ROLE name attrs [PASSWORD ...]. */
+static int role_sql(const struct lab_host_rt *p, PGconn *c, bool create, const char *name,
+                    const char *attrs, const char *password)
 {
 	char *ident = PQescapeIdentifier(c, name, strlen(name));
 	char *lit = password ? PQescapeLiteral(c, password, strlen(password)) : NULL;
-	char *sql = xasprintf("CREATE ROLE %s LOGIN %s%s%s", ident, attrs, lit ? " PASSWORD " : "",
+	char *sql = xasprintf("%s ROLE %s%s%s%s%s", create ? "CREATE" : "ALTER", ident,
+	                      create ? " LOGIN " : " ", attrs, lit ? " PASSWORD " : "",
 	                      lit ? lit : "");
 	int rc = pg_exec(p, c, sql);
 
@@ -424,18 +426,10 @@ static int create_role(const struct lab_host_rt *p, PGconn *c, const char *name,
 	return rc;
 }
 
-static int set_password(const struct lab_host_rt *p, PGconn *c, const char *name,
-                        const char *password)
+static int create_role(const struct lab_host_rt *p, PGconn *c, const char *name, const char *attrs,
+                       const char *password)
 {
-	char *ident = PQescapeIdentifier(c, name, strlen(name));
-	char *lit = PQescapeLiteral(c, password, strlen(password));
-	char *sql = xasprintf("ALTER ROLE %s PASSWORD %s", ident, lit);
-	int rc = pg_exec(p, c, sql);
-
-	free(sql);
-	PQfreemem(ident);
-	PQfreemem(lit);
-	return rc;
+	return role_sql(p, c, true, name, attrs, password);
 }
 
 static int create_db(const struct lab_host_rt *p, PGconn *c, const char *name, const char *owner)
@@ -461,7 +455,7 @@ int postgres_create_roles(const struct lab_rt *rt, const struct lab_host_rt *p,
 	if (!c)
 		return -1;
 	/* A data directory copied from the template has a superuser without a password. */
-	if (set_password(p, c, "postgres", s->superuser) < 0)
+	if (role_sql(p, c, false, "postgres", "", s->superuser) < 0)
 		goto cleanup;
 	/* repmgr needs superuser for its extension and for pg_rewind during rejoin. */
 	if (create_role(p, c, "repmgr", "SUPERUSER REPLICATION", s->repmgr) < 0 ||

@@ -48,26 +48,43 @@ static size_t count_rule(const struct audit *a, const char *rule, enum audit_sev
 	return n;
 }
 
-static void test_timers_and_haproxy_cfg(void **state)
-{
-	char scratch[] = "/tmp/pgdrill-test-audit-XXXXXX";
+/* The risky lab with its first host (haproxy) as a scratch host under SCRATCH. */
+struct fixture {
 	struct diag_list dl;
 	struct lab_host_rt host;
 	struct lab_rt rt;
 	struct lab lab;
+};
+
+static void fixture_init(struct fixture *f, char *scratch)
+{
+	memset(&f->rt, 0, sizeof(f->rt));
+	diag_list_init(&f->dl, "t.yaml");
+	assert_int_equal(lab_load_buffer(&f->lab, risky_lab, strlen(risky_lab), &f->dl), 0);
+	assert_int_equal(scratch_host_init(scratch, LAB_HOST(&f->lab, 0), &f->host, &f->rt), 0);
+	f->rt.lab = &f->lab;
+	assert_int_equal(host_mkdir(&f->rt, &f->host, "conf", 0755, NULL), 0);
+}
+
+static void fixture_free(struct fixture *f, const char *scratch)
+{
+	scratch_host_free(scratch, &f->host);
+	lab_free(&f->lab);
+	diag_list_free(&f->dl);
+}
+
+static void test_timers_and_haproxy_cfg(void **state)
+{
+	char scratch[] = "/tmp/pgdrill-test-audit-XXXXXX";
+	struct fixture f;
 	struct audit a;
 	const char *ev = NULL;
 
 	(void)state;
-	memset(&rt, 0, sizeof(rt));
-	diag_list_init(&dl, "t.yaml");
-	assert_int_equal(lab_load_buffer(&lab, risky_lab, strlen(risky_lab), &dl), 0);
-	assert_int_equal(scratch_host_init(scratch, LAB_HOST(&lab, 0), &host, &rt), 0);
-	rt.lab = &lab;
-	assert_int_equal(host_mkdir(&rt, &host, "conf", 0755, NULL), 0);
-	assert_int_equal(host_put_string(&rt, &host, "conf/haproxy.cfg", cfg, 0644, NULL), 0);
+	fixture_init(&f, scratch);
+	assert_int_equal(host_put_string(&f.rt, &f.host, "conf/haproxy.cfg", cfg, 0644, NULL), 0);
 	audit_init(&a);
-	audit_ha_rules(&rt, &a);
+	audit_ha_rules(&f.rt, &a);
 	/* Worst case 1 + 2 x 1 + 1 + 1 x 1 = 5 s against 3 s. */
 	assert_int_equal(count_rule(&a, "failover-time", AUDIT_HIGH, NULL), 1);
 	assert_int_equal(count_rule(&a, "failover-cancelled", AUDIT_HIGH, NULL), 1);
@@ -81,9 +98,7 @@ static void test_timers_and_haproxy_cfg(void **state)
 	assert_int_equal(audit_count_at_least(&a, AUDIT_HIGH), 3);
 	assert_int_equal(audit_count_at_least(&a, AUDIT_CRITICAL), 0);
 	audit_free(&a);
-	scratch_host_free(scratch, &host);
-	lab_free(&lab);
-	diag_list_free(&dl);
+	fixture_free(&f, scratch);
 }
 
 /* A lab without barman gets backup-none; a password file others can read is found by
@@ -91,38 +106,28 @@ static void test_timers_and_haproxy_cfg(void **state)
 static void test_backups_and_secrets(void **state)
 {
 	char scratch[] = "/tmp/pgdrill-test-audit-XXXXXX";
-	struct diag_list dl;
-	struct lab_host_rt host;
-	struct lab_rt rt;
-	struct lab lab;
+	struct fixture f;
 	struct audit a;
 	const char *ev = NULL;
 
 	(void)state;
-	memset(&rt, 0, sizeof(rt));
-	diag_list_init(&dl, "t.yaml");
-	assert_int_equal(lab_load_buffer(&lab, risky_lab, strlen(risky_lab), &dl), 0);
-	assert_int_equal(scratch_host_init(scratch, LAB_HOST(&lab, 0), &host, &rt), 0);
-	rt.lab = &lab;
-	assert_int_equal(host_mkdir(&rt, &host, "conf", 0755, NULL), 0);
-	assert_int_equal(host_put_string(&rt, &host, "conf/pgpass", "*:*:*:u:pw\n", 0644, NULL),
+	fixture_init(&f, scratch);
+	assert_int_equal(host_put_string(&f.rt, &f.host, "conf/pgpass", "*:*:*:u:pw\n", 0644, NULL),
 	                 0);
 	audit_init(&a);
-	audit_backup_rules(&rt, &a);
+	audit_backup_rules(&f.rt, &a);
 	assert_int_equal(count_rule(&a, "backup-none", AUDIT_WARNING, NULL), 1);
 	assert_int_equal(count_rule(&a, "secrets-readable", AUDIT_HIGH, &ev), 1);
 	assert_non_null(strstr(ev, "/conf/pgpass: mode 644, owner root"));
 	audit_free(&a);
-	assert_int_equal(host_put_string(&rt, &host, "conf/pgpass", "*:*:*:u:pw\n", 0600, NULL),
+	assert_int_equal(host_put_string(&f.rt, &f.host, "conf/pgpass", "*:*:*:u:pw\n", 0600, NULL),
 	                 0);
 	audit_init(&a);
-	audit_backup_rules(&rt, &a);
+	audit_backup_rules(&f.rt, &a);
 	assert_int_equal(count_rule(&a, "secrets-readable", AUDIT_HIGH, NULL), 0);
 	assert_int_equal(a.skipped, 0);
 	audit_free(&a);
-	scratch_host_free(scratch, &host);
-	lab_free(&lab);
-	diag_list_free(&dl);
+	fixture_free(&f, scratch);
 }
 
 static void test_formats(void **state)
