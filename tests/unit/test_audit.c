@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <json-c/json.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,43 +49,52 @@ static size_t count_rule(const struct audit *a, const char *rule, enum audit_sev
 	return n;
 }
 
-/* The risky lab with its first host (haproxy) as a scratch host under SCRATCH. */
+/* cmocka's setup and teardown: the risky lab with its first host (haproxy) as a scratch
+ * host, with a conf/ directory. */
 struct fixture {
+	char scratch[64];
 	struct diag_list dl;
 	struct lab_host_rt host;
 	struct lab_rt rt;
 	struct lab lab;
 };
 
-static void fixture_init(struct fixture *f, char *scratch)
+static int fixture_setup(void **state)
 {
-	memset(&f->rt, 0, sizeof(f->rt));
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	snprintf(f->scratch, sizeof(f->scratch), "/tmp/pgdrill-test-audit-XXXXXX");
 	diag_list_init(&f->dl, "t.yaml");
-	assert_int_equal(lab_load_buffer(&f->lab, risky_lab, strlen(risky_lab), &f->dl), 0);
-	assert_int_equal(scratch_host_init(scratch, LAB_HOST(&f->lab, 0), &f->host, &f->rt), 0);
+	if (lab_load_buffer(&f->lab, risky_lab, strlen(risky_lab), &f->dl) < 0 ||
+	    scratch_host_init(f->scratch, LAB_HOST(&f->lab, 0), &f->host, &f->rt) < 0)
+		return -1;
 	f->rt.lab = &f->lab;
-	assert_int_equal(host_mkdir(&f->rt, &f->host, "conf", 0755, NULL), 0);
+	if (host_mkdir(&f->rt, &f->host, "conf", 0755, NULL) < 0)
+		return -1;
+	*state = f;
+	return 0;
 }
 
-static void fixture_free(struct fixture *f, const char *scratch)
+static int fixture_teardown(void **state)
 {
-	scratch_host_free(scratch, &f->host);
+	struct fixture *f = *state;
+
+	scratch_host_free(f->scratch, &f->host);
 	lab_free(&f->lab);
 	diag_list_free(&f->dl);
+	free(f);
+	return 0;
 }
 
 static void test_timers_and_haproxy_cfg(void **state)
 {
-	char scratch[] = "/tmp/pgdrill-test-audit-XXXXXX";
-	struct fixture f;
+	struct fixture *f = *state;
 	struct audit a;
 	const char *ev = NULL;
 
-	(void)state;
-	fixture_init(&f, scratch);
-	assert_int_equal(host_put_string(&f.rt, &f.host, "conf/haproxy.cfg", cfg, 0644, NULL), 0);
+	assert_int_equal(host_put_string(&f->rt, &f->host, "conf/haproxy.cfg", cfg, 0644, NULL), 0);
 	audit_init(&a);
-	audit_ha_rules(&f.rt, &a);
+	audit_ha_rules(&f->rt, &a);
 	/* Worst case 1 + 2 x 1 + 1 + 1 x 1 = 5 s against 3 s. */
 	assert_int_equal(count_rule(&a, "failover-time", AUDIT_HIGH, NULL), 1);
 	assert_int_equal(count_rule(&a, "failover-cancelled", AUDIT_HIGH, NULL), 1);
@@ -98,36 +108,31 @@ static void test_timers_and_haproxy_cfg(void **state)
 	assert_int_equal(audit_count_at_least(&a, AUDIT_HIGH), 3);
 	assert_int_equal(audit_count_at_least(&a, AUDIT_CRITICAL), 0);
 	audit_free(&a);
-	fixture_free(&f, scratch);
 }
 
 /* A lab without barman gets backup-none; a password file others can read is found by
  * its mode on the host, and is not once it is 0600. */
 static void test_backups_and_secrets(void **state)
 {
-	char scratch[] = "/tmp/pgdrill-test-audit-XXXXXX";
-	struct fixture f;
+	struct fixture *f = *state;
 	struct audit a;
 	const char *ev = NULL;
 
-	(void)state;
-	fixture_init(&f, scratch);
-	assert_int_equal(host_put_string(&f.rt, &f.host, "conf/pgpass", "*:*:*:u:pw\n", 0644, NULL),
+	assert_int_equal(host_put_string(&f->rt, &f->host, "conf/pgpass", "*:*:*:u:pw\n", 0644, NULL),
 	                 0);
 	audit_init(&a);
-	audit_backup_rules(&f.rt, &a);
+	audit_backup_rules(&f->rt, &a);
 	assert_int_equal(count_rule(&a, "backup-none", AUDIT_WARNING, NULL), 1);
 	assert_int_equal(count_rule(&a, "secrets-readable", AUDIT_HIGH, &ev), 1);
 	assert_non_null(strstr(ev, "/conf/pgpass: mode 644, owner root"));
 	audit_free(&a);
-	assert_int_equal(host_put_string(&f.rt, &f.host, "conf/pgpass", "*:*:*:u:pw\n", 0600, NULL),
+	assert_int_equal(host_put_string(&f->rt, &f->host, "conf/pgpass", "*:*:*:u:pw\n", 0600, NULL),
 	                 0);
 	audit_init(&a);
-	audit_backup_rules(&f.rt, &a);
+	audit_backup_rules(&f->rt, &a);
 	assert_int_equal(count_rule(&a, "secrets-readable", AUDIT_HIGH, NULL), 0);
 	assert_int_equal(a.skipped, 0);
 	audit_free(&a);
-	fixture_free(&f, scratch);
 }
 
 static void test_formats(void **state)
@@ -172,8 +177,10 @@ static void test_formats(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_timers_and_haproxy_cfg),
-	    cmocka_unit_test(test_backups_and_secrets),
+	    cmocka_unit_test_setup_teardown(test_timers_and_haproxy_cfg, fixture_setup,
+	                                    fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_backups_and_secrets, fixture_setup,
+	                                    fixture_teardown),
 	    cmocka_unit_test(test_formats),
 	};
 
