@@ -174,4 +174,5 @@ void audit_lab(struct lab_rt *rt, struct audit *a)
 	audit_pg_rules(rt, a);
 	audit_ha_rules(rt, a);
 	audit_backup_rules(rt, a);
+	audit_host_rules(rt, a);
 }

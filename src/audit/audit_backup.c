@@ -1,18 +1,13 @@
 /* The audit's rules over what saves the day when every node is lost: barman's own check,
  * the age of its newest backup against the lab's objective, the WAL archive from the
- * oldest backup to now; and the password files pgdrill wrote, which only their owner may
- * read. */
+ * oldest backup to now. */
 #include "audit/audit_rules.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "provider/host.h"
 #include "roles/backups.h"
 #include "util/error.h"
-#include "util/proc.h"
-
-#define STAT_TIMEOUT_MS 10000
 
 static void backup_findings(const struct lab_rt *rt, const struct lab_host_rt *b,
                             const struct backups_report *r, struct audit *a)
@@ -88,49 +83,7 @@ static void backup_rules(struct lab_rt *rt, struct audit *a)
 	backups_report_free(&r);
 }
 
-/* Password files: "MODE OWNER PATH" from the host's stat; any bit for group or others is
- * a finding. */
-static void secrets_rules(struct lab_rt *rt, struct audit *a)
-{
-	size_t i;
-
-	if (!rt->ops->builds_hosts) {
-		audit_skip(a, "secrets-readable", "password files are checked on hosts pgdrill built");
-		return;
-	}
-	for (i = 0; i < rt->nhosts; i++) {
-		const struct lab_host_rt *h = &rt->hosts[i];
-		char *path = host_path(h, "conf/pgpass");
-		char *argv[] = {"stat", "-c", "%a %U", "--", path, NULL};
-		struct proc_spec spec = {.argv = argv, .timeout_ms = STAT_TIMEOUT_MS};
-		struct proc_result res = {0};
-		unsigned long mode;
-		char owner[64], *where;
-
-		if (!host_exists(rt, h, "conf/pgpass")) {
-			free(path);
-			continue;
-		}
-		if (host_run(rt, h, &spec, &res) < 0 || res.status != 0 ||
-		    sscanf(res.out, "%lo %63s", &mode, owner) != 2) {
-			audit_skip(a, "secrets-readable", error_pending() ? error_last() : res.err);
-			error_clear();
-		} else if (mode & 077) {
-			where = xasprintf("%s:%s: mode %03lo, owner %s", h->def->name, path, mode, owner);
-			audit_add(a, AUDIT_HIGH, "secrets-readable",
-			          "a password file is readable by other users", where,
-			          "any local user (or a compromised service) reads the cluster's "
-			          "passwords; libpq also ignores a .pgpass others can read",
-			          "chmod 600 it");
-			free(where);
-		}
-		proc_result_free(&res);
-		free(path);
-	}
-}
-
 void audit_backup_rules(struct lab_rt *rt, struct audit *a)
 {
 	backup_rules(rt, a);
-	secrets_rules(rt, a);
 }

@@ -10,7 +10,9 @@ void audit_pg_rules(struct lab_rt *rt, struct audit *a);
  * write listeners' checks and their handling of a server marked down, from haproxy.cfg. */
 void audit_ha_rules(struct lab_rt *rt, struct audit *a);
 /* Barman: its check, the newest backup's age against objectives.backup_age, the WAL
- * archive's gaps and lag; and password files readable by others. */
+ * archive's gaps and lag. */
 void audit_backup_rules(struct lab_rt *rt, struct audit *a);
+/* The hosts: password files readable by others, sudo rights of postgres and barman. */
+void audit_host_rules(struct lab_rt *rt, struct audit *a);
 
 #endif

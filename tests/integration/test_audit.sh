@@ -3,7 +3,8 @@
 # (tests/labs/audit/risky.yaml) gives each of its findings exactly once, with evidence
 # from the live hosts; drift made on the hosts after `up` (a trust line in pg_hba.conf, a
 # conninfo without connect_timeout, a listener without shutdown-sessions) is found too,
-# which the lab file could never show (and a password file others can read); the
+# which the lab file could never show (and a password file others can read, a sudo right
+# of postgres); the
 # reference lab's only finding above "info" is the pgsql-check write listener it has on
 # purpose, until a segment goes missing from barman's catalogue. About 1 minute.
 PGDRILL=$1
@@ -15,7 +16,8 @@ ref=$work/reference.yaml
 sed -e 's/^name: tutorial$/name: it-audit-ref/' -e 's|10\.213\.0\.0/24|10.231.25.0/24|' \
 	"$SRC/labs/tutorial.yaml" >"$ref"
 cleanup_labs+=("$lab" "$ref")
-trap 'rm -rf "$work"; on_exit' EXIT
+sudoers=/etc/sudoers.d/pgdrill-it-audit # a harmless right, gone on any exit
+trap 'rm -rf "$work" "$sudoers"; on_exit' EXIT
 hosts=$STATE_DIR/labs/it-audit/hosts
 
 # How often each rule was found at each severity: "rule severity count" lines.
@@ -59,6 +61,8 @@ node_sql "$lab" postgres1 "SELECT pg_reload_conf()" >/dev/null
 	"UPDATE repmgr.nodes SET conninfo = regexp_replace(conninfo, ' connect_timeout=[0-9]+', '') WHERE node_name = 'postgres2'"
 sed -i '/^listen write_tcp/,/^$/ s/ on-marked-down shutdown-sessions//' "$hosts/haproxy/conf/haproxy.cfg"
 chmod 644 "$hosts/postgres1/conf/pgpass"
+echo 'postgres ALL=(root) NOPASSWD: /bin/true' >"$sudoers"
+chmod 440 "$sudoers"
 "$PGDRILL" audit --json "$lab" >"$work/a2.json" 2>/dev/null
 tally "$work/a2.json" >"$work/t2"
 cat "$work/t2"
@@ -73,6 +77,11 @@ check "the pgpass others can read, once, on postgres1" found_once "$work/t2" sec
 check "its evidence is the file and its mode" \
 	grep -qE "^postgres1:/.*/conf/pgpass: mode 644, owner postgres$" \
 	<(evidence_of "$work/a2.json" secrets-readable)
+check "postgres's sudo right, once (the hosts share this machine's sudoers)" \
+	found_once "$work/t2" sudo-rights high
+check "its evidence is sudo's own listing" \
+	grep -q "sudo -l -U postgres: .*(root) NOPASSWD: /bin/true" <(evidence_of "$work/a2.json" sudo-rights)
+rm -f "$sudoers"
 "$PGDRILL" audit --fail-on critical "$lab" >"$work/a2.txt" 2>&1
 rc=$?
 check "--fail-on critical exits 1 now (got $rc)" test "$rc" = 1

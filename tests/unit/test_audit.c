@@ -122,6 +122,7 @@ static void test_backups_and_secrets(void **state)
 	                 0);
 	audit_init(&a);
 	audit_backup_rules(&f->rt, &a);
+	audit_host_rules(&f->rt, &a);
 	assert_int_equal(count_rule(&a, "backup-none", AUDIT_WARNING, NULL), 1);
 	assert_int_equal(count_rule(&a, "secrets-readable", AUDIT_HIGH, &ev), 1);
 	assert_non_null(strstr(ev, "/conf/pgpass: mode 644, owner root"));
@@ -130,6 +131,7 @@ static void test_backups_and_secrets(void **state)
 	                 0);
 	audit_init(&a);
 	audit_backup_rules(&f->rt, &a);
+	audit_host_rules(&f->rt, &a);
 	assert_int_equal(count_rule(&a, "secrets-readable", AUDIT_HIGH, NULL), 0);
 	assert_int_equal(a.skipped, 0);
 	audit_free(&a);
