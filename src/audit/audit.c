@@ -169,10 +169,11 @@ void audit_format_json(const struct lab_rt *rt, const struct audit *a, struct st
 	free(order);
 }
 
-void audit_lab(struct lab_rt *rt, struct audit *a)
+void audit_lab(struct lab_rt *rt, const char *runs_dir, struct audit *a)
 {
 	audit_pg_rules(rt, a);
 	audit_ha_rules(rt, a);
 	audit_backup_rules(rt, a);
 	audit_host_rules(rt, a);
+	audit_drill_rules(rt, runs_dir, a);
 }

@@ -42,8 +42,9 @@ size_t audit_count_at_least(const struct audit *a, enum audit_severity sev);
 
 /* Every rule over the lab `rt` (up): the PostgreSQL nodes' own view (pg_hba.conf as the
  * server parsed it, replication settings, repmgr's conninfo), the failover timers the
- * lab declares, and haproxy's configuration on its host. */
-void audit_lab(struct lab_rt *rt, struct audit *a);
+ * lab declares, haproxy's configuration on its host, barman's backups and archive, the
+ * hosts' password files and sudo rights, and the restores drilled in RUNS_DIR. */
+void audit_lab(struct lab_rt *rt, const char *runs_dir, struct audit *a);
 
 void audit_format_text(const struct lab_rt *rt, const struct audit *a, struct strbuf *out);
 void audit_format_json(const struct lab_rt *rt, const struct audit *a, struct strbuf *out);

@@ -14,5 +14,10 @@ void audit_ha_rules(struct lab_rt *rt, struct audit *a);
 void audit_backup_rules(struct lab_rt *rt, struct audit *a);
 /* The hosts: password files readable by others, sudo rights of postgres and barman. */
 void audit_host_rules(struct lab_rt *rt, struct audit *a);
+/* The newest runs of the lab the restore-untested rule looks through. */
+#define AUDIT_RESTORE_LOOKBACK_RUNS 30
+/* Restores from barman drilled (a passed scenario with a barman_restore fault) in the
+ * newest runs of the lab in RUNS_DIR. */
+void audit_drill_rules(struct lab_rt *rt, const char *runs_dir, struct audit *a);
 
 #endif

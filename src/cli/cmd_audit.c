@@ -11,6 +11,9 @@ static const struct cli_option audit_options[] = {
     {"fail-on", 0, "SEVERITY",
      "exit 1 when a finding is at least this severe: info, warning, high (the default) or "
      "critical"},
+    {"runs-dir", 0, "DIR",
+     "where `pgdrill run` left this lab's run directories (default: runs), for the "
+     "restore-untested rule"},
     {0},
 };
 
@@ -32,7 +35,7 @@ static int audit_run(const struct cli_args *args)
 	if (cli_open_up_lab("audit", &lab, &rt, args->pos[0]) < 0)
 		return EXIT_HARNESS;
 	audit_init(&a);
-	audit_lab(&rt, &a);
+	audit_lab(&rt, cli_opt(args, "runs-dir") ? cli_opt(args, "runs-dir") : "runs", &a);
 	if (cli_flag(args, "json"))
 		audit_format_json(&rt, &a, &out);
 	else

@@ -65,5 +65,9 @@ char *journal_run_dir(const char *base, const char *lab, const char *scenario);
  * names that lab) and removes the older ones; anything else in BASE is left alone.
  * Returns how many were removed, or -1 with the error set. */
 int journal_prune_runs(const char *base, const char *lab, int keep);
+/* The run directories of lab LAB in BASE (names only), oldest first: their names sort by
+ * time. -1 with the error set when BASE cannot be read. */
+int journal_list_runs(const char *base, const char *lab, char ***names, size_t *n);
+void journal_runs_free(char **names, size_t n);
 
 #endif

@@ -80,24 +80,44 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int journal_prune_runs(const char *base, const char *lab, int keep)
+int journal_list_runs(const char *base, const char *lab, char ***names, size_t *n)
 {
 	DIR *d = opendir(base);
 	struct dirent *de;
-	char **names = NULL;
-	size_t n = 0, i;
-	int removed = 0, rc = 0;
 
+	*names = NULL;
+	*n = 0;
 	if (!d)
 		return error_set("cannot read the runs directory %s: %s", base, strerror(errno));
 	while ((de = readdir(d))) {
 		if (!stamped(de->d_name) || !run_of(base, de->d_name, lab))
 			continue;
-		names = xrealloc(names, (n + 1) * sizeof(*names));
-		names[n++] = xstrdup(de->d_name);
+		*names = xrealloc(*names, (*n + 1) * sizeof(**names));
+		(*names)[(*n)++] = xstrdup(de->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), by_name);
+	if (*n)
+		qsort(*names, *n, sizeof(**names), by_name);
+	return 0;
+}
+
+void journal_runs_free(char **names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+int journal_prune_runs(const char *base, const char *lab, int keep)
+{
+	char **names;
+	size_t n, i;
+	int removed = 0, rc = 0;
+
+	if (journal_list_runs(base, lab, &names, &n) < 0)
+		return -1;
 	for (i = 0; i + (size_t)keep < n && rc == 0; i++) {
 		char *dir = xasprintf("%s/%s", base, names[i]);
 
@@ -105,8 +125,6 @@ int journal_prune_runs(const char *base, const char *lab, int keep)
 		removed += rc == 0;
 		free(dir);
 	}
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	journal_runs_free(names, n);
 	return rc < 0 ? -1 : removed;
 }

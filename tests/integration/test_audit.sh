@@ -6,7 +6,8 @@
 # which the lab file could never show (and a password file others can read, a sudo right
 # of postgres); the
 # reference lab's only finding above "info" is the pgsql-check write listener it has on
-# purpose, until a segment goes missing from barman's catalogue. About 1 minute.
+# purpose once a restore from barman was drilled, until a segment goes missing from
+# barman's catalogue. About 1.5 minutes.
 PGDRILL=$1
 SRC=$2
 source "$SRC/tests/integration/lib.sh"
@@ -98,11 +99,19 @@ check "auditing a lab that is not up is exit 2 (got $rc)" test "$rc" = 2
 
 # The reference lab: nothing above info but its deliberate pgsql-check listener.
 check "up the reference lab" "$PGDRILL" up -q "$ref"
-"$PGDRILL" audit --json "$ref" >"$work/r.json" 2>/dev/null
+mkdir "$work/runs"
+"$PGDRILL" audit --json --runs-dir "$work/runs" "$ref" >"$work/r.json" 2>/dev/null
 tally "$work/r.json" >"$work/tr"
 cat "$work/tr"
-check "its only finding above info is the pgsql-check write listener" \
-	test "$(grep -v ' info ' "$work/tr")" = "haproxy-pgsql-check high 1"
+check "before any drill: the pgsql-check write listener and an untested restore" \
+	test "$(grep -v ' info ' "$work/tr" | tr '\n' ' ')" = "haproxy-pgsql-check high 1 restore-untested warning 1 "
+"$PGDRILL" run --runs-dir "$work/runs" "$ref" "$SRC/scenarios/barman_restore.lua" >"$work/drill.out" 2>&1
+rc=$?
+check "the barman_restore drill passes (got $rc)" test "$rc" = 0
+"$PGDRILL" audit --json --runs-dir "$work/runs" "$ref" >"$work/r1.json" 2>/dev/null
+tally "$work/r1.json" >"$work/tr1"
+check "after it, the only finding above info is the pgsql-check write listener" \
+	test "$(grep -v ' info ' "$work/tr1")" = "haproxy-pgsql-check high 1"
 # Drift in barman's catalogue: a WAL segment it no longer lists, between two it does.
 barman_conf=$STATE_DIR/labs/it-audit-ref/hosts/barman/conf/barman.conf
 for i in 1 2 3; do

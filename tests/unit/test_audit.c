@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "scratch_host.h"
 #include "audit/audit.h"
@@ -16,6 +17,7 @@
 #include "lab/lab.h"
 #include "provider/host.h"
 #include "util/error.h"
+#include "util/fsutil.h"
 
 static const char *const risky_lab =
     "name: a\nrepmgr: {reconnect_attempts: 2}\nobjectives: {rto: 3s}\nhosts:\n"
@@ -137,6 +139,68 @@ static void test_backups_and_secrets(void **state)
 	audit_free(&a);
 }
 
+/* Writes DIR/NAME/journal.json of lab LAB with one scenario. */
+static void put_run(const char *dir, const char *name, const char *lab, const char *outcome,
+                    const char *fault)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/%s/journal.json", dir, name);
+	assert_non_null(f = fopen(path, "w"));
+	fprintf(f,
+	        "{\"lab\": \"%s\", \"started_unix\": 1.0, \"scenarios\": [{\"name\": \"s\", "
+	        "\"outcome\": \"%s\", \"events\": [{\"kind\": \"fault\", \"data\": "
+	        "{\"fault\": \"%s\"}}]}]}\n",
+	        lab, outcome, fault);
+	fclose(f);
+}
+
+static size_t untested(struct lab_rt *rt, const char *runs)
+{
+	struct audit a;
+	size_t n;
+
+	audit_init(&a);
+	audit_drill_rules(rt, runs, &a);
+	n = count_rule(&a, "restore-untested", AUDIT_WARNING, NULL);
+	audit_free(&a);
+	return n;
+}
+
+/* A restore counts when a scenario that restored from barman passed, in a run of this
+ * lab: not a failed one, not another fault, not another lab's. */
+static void test_restore_untested(void **state)
+{
+	static const char text[] = "name: lab-a\nhosts:\n  - {name: p1, role: primary}\n"
+	                           "  - {name: p2, role: standby}\n  - {name: b, role: barman}\n";
+	char runs[] = "/tmp/pgdrill-test-runs-XXXXXX";
+	struct diag_list dl;
+	struct lab_rt rt;
+	struct lab lab;
+
+	(void)state;
+	diag_list_init(&dl, "t.yaml");
+	assert_int_equal(lab_load_buffer(&lab, text, strlen(text), &dl), 0);
+	assert_int_equal(lab_rt_init(&rt, &lab), 0);
+	assert_non_null(mkdtemp(runs));
+	assert_int_equal(untested(&rt, "/nonexistent-runs"), 1);
+	assert_int_equal(untested(&rt, runs), 1);
+	put_run(runs, "20261128-100000-lab-a-drills", "lab-a", "failed", "barman_restore");
+	put_run(runs, "20261128-100001-lab-a-drills", "lab-a", "passed", "kill");
+	put_run(runs, "20261128-100002-lab-a-b-drills", "lab-a-b", "passed", "barman_restore");
+	put_run(runs, "not-a-run", "lab-a", "passed", "barman_restore");
+	assert_int_equal(untested(&rt, runs), 1);
+	put_run(runs, "20261128-100003-lab-a-drills", "lab-a", "passed", "barman_restore");
+	assert_int_equal(untested(&rt, runs), 0);
+	lab_rt_free(&rt);
+	lab_free(&lab);
+	diag_list_free(&dl);
+	assert_int_equal(fs_remove_tree(runs), 0);
+}
+
 static void test_formats(void **state)
 {
 	static struct lab lab = {.name = "lab1"};
@@ -183,6 +247,7 @@ int main(void)
 	                                    fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_backups_and_secrets, fixture_setup,
 	                                    fixture_teardown),
+	    cmocka_unit_test(test_restore_untested),
 	    cmocka_unit_test(test_formats),
 	};
 
