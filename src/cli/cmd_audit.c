@@ -1,9 +1,12 @@
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "audit/audit.h"
 #include "cli/cli.h"
 #include "cli/common.h"
+#include "report/audit_page.h"
+#include "util/fsutil.h"
 #include "util/strbuf.h"
 
 static const struct cli_option audit_options[] = {
@@ -11,11 +14,32 @@ static const struct cli_option audit_options[] = {
     {"fail-on", 0, "SEVERITY",
      "exit 1 when a finding is at least this severe: info, warning, high (the default) or "
      "critical"},
+    {"html", 0, "FILE",
+     "also write the findings as an HTML page (the drills' report's look) to FILE"},
     {"runs-dir", 0, "DIR",
      "where `pgdrill run` left this lab's run directories (default: runs), for the "
      "restore-untested rule"},
     {0},
 };
+
+/* The page is rendered from the audit's JSON, as a report is from a journal. */
+static int write_html(const struct lab_rt *rt, const struct audit *a, const char *path)
+{
+	struct strbuf js = STRBUF_INIT, page = STRBUF_INIT;
+	json_object *root;
+	int rc;
+
+	audit_format_json(rt, a, &js);
+	root = json_tokener_parse(strbuf_str(&js));
+	report_audit_html(root, &page);
+	rc = fs_write_string(path, strbuf_str(&page), 0644, NULL);
+	if (rc < 0)
+		cli_report_error("audit");
+	json_object_put(root);
+	strbuf_free(&js);
+	strbuf_free(&page);
+	return rc;
+}
 
 static int audit_run(const struct cli_args *args)
 {
@@ -36,6 +60,12 @@ static int audit_run(const struct cli_args *args)
 		return EXIT_HARNESS;
 	audit_init(&a);
 	audit_lab(&rt, cli_opt(args, "runs-dir") ? cli_opt(args, "runs-dir") : "runs", &a);
+	if (cli_opt(args, "html") && write_html(&rt, &a, cli_opt(args, "html")) < 0) {
+		audit_free(&a);
+		lab_rt_free(&rt);
+		lab_free(&lab);
+		return EXIT_HARNESS;
+	}
 	if (cli_flag(args, "json"))
 		audit_format_json(&rt, &a, &out);
 	else

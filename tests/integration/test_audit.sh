@@ -83,6 +83,30 @@ check "postgres's sudo right, once (the hosts share this machine's sudoers)" \
 check "its evidence is sudo's own listing" \
 	grep -q "sudo -l -U postgres: .*(root) NOPASSWD: /bin/true" <(evidence_of "$work/a2.json" sudo-rights)
 rm -f "$sudoers"
+source "$SRC/tests/report/browser.sh"
+"$PGDRILL" audit --html "$work/a2.html" "$lab" >/dev/null 2>&1
+rc=$?
+check "--html writes the findings as a page (exit $rc, 1: findings)" test "$rc" = 1 -a -s "$work/a2.html"
+check "the page renders in headless Chromium" browse_report "$work/a2.html" "$work/browser" audit
+check "it shows each rule with its evidence as text, titled with the lab" python3 - \
+	"$work/a2.json" "$work/browser/audit.dom" <<'PY'
+import json, sys
+from html.parser import HTMLParser
+audit = json.load(open(sys.argv[1]))
+class Page(HTMLParser):
+    def __init__(self):
+        super().__init__(); self.text, self.title, self.t = [], "", False
+    def handle_starttag(self, tag, attrs): self.t = tag == "title"
+    def handle_endtag(self, tag): self.t = False
+    def handle_data(self, d):
+        self.text.append(d)
+        if self.t: self.title += d
+p = Page(); p.feed(open(sys.argv[2], encoding="utf-8").read())
+text = "".join(p.text)
+missing = [f["rule"] for f in audit["findings"] if f["rule"] not in text or f["evidence"] not in text]
+assert p.title == "pgdrill audit: it-audit", p.title
+assert not missing, missing
+PY
 "$PGDRILL" audit --fail-on critical "$lab" >"$work/a2.txt" 2>&1
 rc=$?
 check "--fail-on critical exits 1 now (got $rc)" test "$rc" = 1

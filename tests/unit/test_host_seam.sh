@@ -34,6 +34,7 @@ report/report.c|fs_read_file|journal.json of a run directory the user named
 report/history.c|opendir(|the folder of run directories the user named (--history)
 cli/cmd_run.c|fs_write_string|report.html in the run directory
 cli/cmd_report.c|fs_write_string|the report where the user asked for it
+cli/cmd_audit.c|fs_write_string|the audit page where the user asked for it (--html)
 cli/cmd_show.c|fs_mkdir_p|show --configs: the directory the user named
 cli/cmd_show.c|fs_write_string|show --configs: rendered files into the directory the user named
 '

@@ -1,0 +1,68 @@
+#include "report/audit_page.h"
+
+#include <string.h>
+
+#include "report/fields.h"
+#include "report/html.h"
+#include "report/report.h"
+
+static const char *const severities[] = {"critical", "high", "warning", "info"};
+
+static void finding(struct strbuf *sb, json_object *f)
+{
+	const char *sev = field_str(f, "severity", "?");
+
+	strbuf_puts(sb, "<tr class=\"");
+	html_token(sb, sev);
+	strbuf_puts(sb, "\"><td class=\"");
+	/* the two most severe read as failures, a warning as neither */
+	strbuf_puts(sb, (!strcmp(sev, "critical") || !strcmp(sev, "high")) ? "failed" : "");
+	strbuf_puts(sb, "\">");
+	markup_text(sb, sev);
+	strbuf_puts(sb, "</td><td><code>");
+	markup_text(sb, field_str(f, "rule", "?"));
+	strbuf_puts(sb, "</code></td><td><strong>");
+	markup_text(sb, field_str(f, "title", ""));
+	strbuf_puts(sb, "</strong><br>evidence: <code>");
+	markup_text(sb, field_str(f, "evidence", ""));
+	strbuf_puts(sb, "</code><br>consequence: ");
+	markup_text(sb, field_str(f, "consequence", ""));
+	strbuf_puts(sb, "<br>fix: ");
+	markup_text(sb, field_str(f, "fix", ""));
+	strbuf_puts(sb, "</td></tr>\n");
+}
+
+void report_audit_html(json_object *audit, struct strbuf *out)
+{
+	struct strbuf body = STRBUF_INIT, title = STRBUF_INIT;
+	json_object *counts = field_of(audit, "counts", json_type_object);
+	json_object *list = field_of(audit, "findings", json_type_array);
+	json_object *skipped = field_of(audit, "not_checked", json_type_array);
+	size_t i, s;
+
+	strbuf_puts(&title, "pgdrill audit: ");
+	strbuf_puts(&title, field_str(audit, "lab", "?"));
+	strbuf_puts(&body, "<h1>");
+	markup_text(&body, strbuf_str(&title));
+	strbuf_puts(&body, "</h1>\n<p class=\"meta\">provider ");
+	markup_text(&body, field_str(audit, "provider", "?"));
+	for (s = 0; s < sizeof(severities) / sizeof(*severities); s++)
+		strbuf_printf(&body, "; %s: %.0f", severities[s], field_num(counts, severities[s], 0));
+	strbuf_puts(&body, "</p>\n<table><thead><tr><th>severity</th><th>rule</th>"
+	                   "<th>finding</th></tr></thead><tbody>\n");
+	for (i = 0; i < field_len(list); i++)
+		finding(&body, field_at(list, i));
+	strbuf_puts(&body, "</tbody></table>\n");
+	if (field_len(skipped)) {
+		strbuf_puts(&body, "<h2>Not checked</h2>\n<ul>\n");
+		for (i = 0; i < field_len(skipped); i++) {
+			strbuf_puts(&body, "<li>");
+			markup_text(&body, json_object_get_string(field_at(skipped, i)));
+			strbuf_puts(&body, "</li>\n");
+		}
+		strbuf_puts(&body, "</ul>\n");
+	}
+	report_page(out, strbuf_str(&title), strbuf_str(&body));
+	strbuf_free(&body);
+	strbuf_free(&title);
+}
