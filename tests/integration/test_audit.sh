@@ -84,12 +84,12 @@ check "its evidence is sudo's own listing" \
 	grep -q "sudo -l -U postgres: .*(root) NOPASSWD: /bin/true" <(evidence_of "$work/a2.json" sudo-rights)
 rm -f "$sudoers"
 source "$SRC/tests/report/browser.sh"
-"$PGDRILL" audit --html "$work/a2.html" "$lab" >/dev/null 2>&1
+"$PGDRILL" audit --json --html "$work/a2.html" "$lab" >"$work/a2h.json" 2>/dev/null
 rc=$?
 check "--html writes the findings as a page (exit $rc, 1: findings)" test "$rc" = 1 -a -s "$work/a2.html"
 check "the page renders in headless Chromium" browse_report "$work/a2.html" "$work/browser" audit
 check "it shows each rule with its evidence as text, titled with the lab" python3 - \
-	"$work/a2.json" "$work/browser/audit.dom" <<'PY'
+	"$work/a2h.json" "$work/browser/audit.dom" <<'PY'
 import json, sys
 from html.parser import HTMLParser
 audit = json.load(open(sys.argv[1]))
