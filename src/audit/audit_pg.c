@@ -64,7 +64,11 @@ static bool names_any(const char *list, const char *const *names, size_t n, cons
 	return false;
 }
 
-static void hba_rules(struct lab_rt *rt, const struct lab_host_rt *h, PGconn *c, struct audit *a)
+/* The rules of H's pg_hba.conf. A rule's text ("type db {users} addr/mask method") that
+ * is in SEEN already (one per line: the primary's) is not judged again: a line every node
+ * has is one finding, at the primary. Each judged text is added to SEEN. */
+static void hba_rules(struct lab_rt *rt, const struct lab_host_rt *h, PGconn *c,
+                      struct strbuf *seen, struct audit *a)
 {
 	PGresult *supers = pg_query_within(
 	    c, "SELECT rolname FROM pg_roles WHERE rolsuper AND rolcanlogin ORDER BY 1", 10000);
@@ -101,15 +105,23 @@ static void hba_rules(struct lab_rt *rt, const struct lab_host_rt *h, PGconn *c,
 		const char *mask = PQgetisnull(r, i, 5) ? NULL : PQgetvalue(r, i, 5);
 		const char *file = strrchr(PQgetvalue(r, i, 7), '/');
 		bool local = strcmp(type, "local") == 0, inside = local || inside_subnet(rt->lab, addr, mask);
-		char *where = xasprintf("%s:%s:%s: %s %s %s %s%s%s %s", h->def->name,
-		                        file ? file + 1 : PQgetvalue(r, i, 7), line, type, db, users,
-		                        addr, mask ? "/" : "", mask ? mask : "", method);
+		char *sig = xasprintf("%s %s %s %s%s%s %s", type, db, users, addr, mask ? "/" : "",
+		                      mask ? mask : "", method);
+		char *keyed = xasprintf("\n%s\n", sig), *where;
 		const char *super = NULL;
 
-		if (strcmp(method, "reject") == 0) {
-			free(where);
+		if (strcmp(method, "reject") == 0 || strstr(strbuf_str(seen), keyed)) {
+			free(sig);
+			free(keyed);
 			continue;
 		}
+		if (!seen->len)
+			strbuf_putc(seen, '\n');
+		strbuf_printf(seen, "%s\n", sig);
+		where = xasprintf("%s:%s:%s: %s", h->def->name, file ? file + 1 : PQgetvalue(r, i, 7),
+		                  line, sig);
+		free(sig);
+		free(keyed);
 		if (strcmp(method, "trust") == 0) {
 			bool narrow = !local && strcmp(db, "all") != 0 && strchr(db, ',') == NULL &&
 			              !has_item(users, "all") && !strchr(users, ',') &&
@@ -227,7 +239,9 @@ static void conninfo_rule(const struct lab_host_rt *h, PGconn *c, struct audit *
 void audit_pg_rules(struct lab_rt *rt, struct audit *a)
 {
 	const struct lab_host_rt *p = status_current_primary(rt, NULL);
+	struct strbuf seen = STRBUF_INIT;
 	PGconn *c;
+	size_t i;
 
 	error_clear();
 	if (!p) {
@@ -240,8 +254,27 @@ void audit_pg_rules(struct lab_rt *rt, struct audit *a)
 		error_clear();
 		return;
 	}
-	hba_rules(rt, p, c, a);
+	hba_rules(rt, p, c, &seen, a);
 	rpo_rule(rt, p, c, a);
 	conninfo_rule(p, c, a);
 	PQfinish(c);
+	/* The other nodes' pg_hba.conf: what differs from the primary's (drift on a standby
+	 * becomes the primary's after a failover). */
+	for (i = 0; i < rt->nhosts; i++) {
+		const struct lab_host_rt *h = &rt->hosts[i];
+
+		if (h == p || !lab_host_is_postgres(h->def))
+			continue;
+		if (!(c = pg_admin_connect(rt, h, "repmgr", 5))) {
+			char *why = xasprintf("%s: %s", h->def->name, error_last());
+
+			audit_skip(a, "hba", why);
+			free(why);
+			error_clear();
+			continue;
+		}
+		hba_rules(rt, h, c, &seen, a);
+		PQfinish(c);
+	}
+	strbuf_free(&seen);
 }

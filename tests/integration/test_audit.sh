@@ -58,6 +58,8 @@ check "no trust beyond the health check, no conninfo without connect_timeout yet
 # Drift on the live hosts: what a hurried night shift leaves behind.
 sed -i '1i host all all 10.0.0.0/8 trust' "$hosts/postgres1/data/pg_hba.conf"
 node_sql "$lab" postgres1 "SELECT pg_reload_conf()" >/dev/null
+sed -i '1i host all nobody 192.168.7.0/24 scram-sha-256' "$hosts/postgres2/data/pg_hba.conf"
+node_sql "$lab" postgres2 "SELECT pg_reload_conf()" >/dev/null
 "$PGDRILL" exec "$lab" postgres1 -- psql -X -q -At -d repmgr -c \
 	"UPDATE repmgr.nodes SET conninfo = regexp_replace(conninfo, ' connect_timeout=[0-9]+', '') WHERE node_name = 'postgres2'"
 sed -i '/^listen write_tcp/,/^$/ s/ on-marked-down shutdown-sessions//' "$hosts/haproxy/conf/haproxy.cfg"
@@ -71,6 +73,9 @@ check "the trust line is critical, once" found_once "$work/t2" hba-trust critica
 check "its evidence is pg_hba.conf's first line on postgres1" \
 	grep -qx "postgres1:pg_hba.conf:1: host all {all} 10.0.0.0/255.0.0.0 trust" \
 	<(evidence_of "$work/a2.json" hba-trust)
+check "a standby's own drift is its own finding; lines every node has are the primary's" \
+	test "$(evidence_of "$work/a2.json" hba-wider-than-subnet | sort | tr '\n' '|')" = \
+	"postgres1:pg_hba.conf:$((md5_line + 1)): host all {postgres} 0.0.0.0/0.0.0.0 md5|postgres2:pg_hba.conf:1: host all {nobody} 192.168.7.0/255.255.255.0 scram-sha-256|"
 check "the conninfo without connect_timeout, once, for postgres2" found_once "$work/t2" repmgr-conninfo warning
 check "the listener without shutdown-sessions, once, for write_tcp" \
 	grep -q "listen write_tcp" <(evidence_of "$work/a2.json" haproxy-shutdown-sessions)
