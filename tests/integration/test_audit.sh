@@ -75,7 +75,10 @@ check "its evidence is pg_hba.conf's first line on postgres1" \
 	<(evidence_of "$work/a2.json" hba-trust)
 check "a standby's own drift is its own finding; lines every node has are the primary's" \
 	test "$(evidence_of "$work/a2.json" hba-wider-than-subnet | sort | tr '\n' '|')" = \
-	"postgres1:pg_hba.conf:$((md5_line + 1)): host all {postgres} 0.0.0.0/0.0.0.0 md5|postgres2:pg_hba.conf:1: host all {nobody} 192.168.7.0/255.255.255.0 scram-sha-256|"
+	"$(printf '%s\n' "postgres1:pg_hba.conf:1: host all {all} 10.0.0.0/255.0.0.0 trust" \
+		"postgres1:pg_hba.conf:$((md5_line + 1)): host all {postgres} 0.0.0.0/0.0.0.0 md5" \
+		"postgres2:pg_hba.conf:1: host all {nobody} 192.168.7.0/255.255.255.0 scram-sha-256" |
+		sort | tr '\n' '|')"
 check "the conninfo without connect_timeout, once, for postgres2" found_once "$work/t2" repmgr-conninfo warning
 check "the listener without shutdown-sessions, once, for write_tcp" \
 	grep -q "listen write_tcp" <(evidence_of "$work/a2.json" haproxy-shutdown-sessions)
