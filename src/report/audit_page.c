@@ -12,24 +12,14 @@ static void finding(struct strbuf *sb, json_object *f)
 {
 	const char *sev = field_str(f, "severity", "?");
 
-	strbuf_puts(sb, "<tr class=\"");
-	html_token(sb, sev);
-	strbuf_puts(sb, "\"><td class=\"");
 	/* the two most severe read as failures, a warning as neither */
-	strbuf_puts(sb, (!strcmp(sev, "critical") || !strcmp(sev, "high")) ? "failed" : "");
-	strbuf_puts(sb, "\">");
-	markup_text(sb, sev);
-	strbuf_puts(sb, "</td><td><code>");
-	markup_text(sb, field_str(f, "rule", "?"));
-	strbuf_puts(sb, "</code></td><td><strong>");
-	markup_text(sb, field_str(f, "title", ""));
-	strbuf_puts(sb, "</strong><br>evidence: <code>");
-	markup_text(sb, field_str(f, "evidence", ""));
-	strbuf_puts(sb, "</code><br>consequence: ");
-	markup_text(sb, field_str(f, "consequence", ""));
-	strbuf_puts(sb, "<br>fix: ");
-	markup_text(sb, field_str(f, "fix", ""));
-	strbuf_puts(sb, "</td></tr>\n");
+	html_fill(sb,
+	          "<tr class=\"%t\"><td class=\"%t\">%s</td><td><code>%s</code></td>"
+	          "<td><strong>%s</strong><br>evidence: <code>%s</code><br>consequence: %s"
+	          "<br>fix: %s</td></tr>\n",
+	          sev, (!strcmp(sev, "critical") || !strcmp(sev, "high")) ? "failed" : "", sev,
+	          field_str(f, "rule", "?"), field_str(f, "title", ""), field_str(f, "evidence", ""),
+	          field_str(f, "consequence", ""), field_str(f, "fix", ""));
 }
 
 void report_audit_html(json_object *audit, struct strbuf *out)

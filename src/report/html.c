@@ -1,6 +1,7 @@
 #include "report/html.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <string.h>
 
 void html_token(struct strbuf *sb, const char *s)
@@ -11,6 +12,30 @@ void html_token(struct strbuf *sb, const char *s)
 		                    ? *s
 		                : (*s >= 'A' && *s <= 'Z') ? (char)(*s - 'A' + 'a')
 		                                           : '-');
+}
+
+void html_fill(struct strbuf *sb, const char *tmpl, ...)
+{
+	va_list ap;
+
+	va_start(ap, tmpl);
+	for (; *tmpl; tmpl++) {
+		if (tmpl[0] != '%' || !tmpl[1]) {
+			strbuf_putc(sb, *tmpl);
+			continue;
+		}
+		switch (*++tmpl) {
+		case 's':
+			markup_text(sb, va_arg(ap, const char *));
+			break;
+		case 't':
+			html_token(sb, va_arg(ap, const char *));
+			break;
+		default:
+			strbuf_putc(sb, *tmpl);
+		}
+	}
+	va_end(ap);
 }
 
 static void bytes(struct strbuf *sb, double v)

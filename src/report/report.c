@@ -328,12 +328,8 @@ static size_t command_list(struct strbuf *sb, json_object *events, const char *p
 		    strcmp(field_str(d, "phase", ""), phase) != 0)
 			continue;
 		strbuf_puts(sb, n++ ? "" : "<ol class=\"commands\">\n");
-		strbuf_puts(sb, "<li><code>");
-		markup_text(sb, field_str(d, "command", ""));
-		strbuf_puts(sb, "</code> <span class=\"muted\">on ");
-		markup_text(sb, field_str(d, "host", "?"));
-		strbuf_puts(sb, " as ");
-		markup_text(sb, field_str(d, "user", "?"));
+		html_fill(sb, "<li><code>%s</code> <span class=\"muted\">on %s as %s",
+		          field_str(d, "command", ""), field_str(d, "host", "?"), field_str(d, "user", "?"));
 		strbuf_printf(sb, ", %.2f&#160;s", field_num(d, "seconds", 0));
 		if (field_num(d, "status", 0) != 0)
 			strbuf_printf(sb, ", exit %.0f", field_num(d, "status", 0));

@@ -108,6 +108,19 @@ static void test_markup_text_drops_controls_and_bad_utf8(void **state)
 	strbuf_free(&sb);
 }
 
+/* html_fill: markup only from the template; an argument is text or a class token. */
+static void test_html_fill_keeps_arguments_text(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	(void)state;
+	html_fill(&sb, "<td class=\"%t\">%s%%</td>%", "Bad \"class\" <x>", EVIL);
+	assert_string_equal(strbuf_str(&sb),
+	                    "<td class=\"bad--class---x-\">&lt;script&gt;alert(1)&lt;/script&gt;"
+	                    "&quot;&#39; onload=x &amp; [31m%</td>%");
+	strbuf_free(&sb);
+}
+
 static char *tmpdir(void)
 {
 	char *d = strdup("/tmp/pgdrill-test-report-XXXXXX");
@@ -306,6 +319,7 @@ int main(void)
 	    cmocka_unit_test(test_hostile_strings_render_as_text),
 	    cmocka_unit_test(test_markdown_cells_stay_cells),
 	    cmocka_unit_test(test_markup_text_drops_controls_and_bad_utf8),
+	    cmocka_unit_test(test_html_fill_keeps_arguments_text),
 	    cmocka_unit_test(test_loop_keeps_the_last_verdict),
 	    cmocka_unit_test(test_timeline_series),
 	    cmocka_unit_test(test_rto_phases_against_the_timers),
