@@ -198,20 +198,27 @@ int postgres_prepare_host(const struct lab_rt *rt, const struct lab_host_rt *h,
 	return rc;
 }
 
+/* From the data directory to the node's own settings (conf/pgdrill.conf). */
+#define PG_OWN_SETTINGS "../conf/pgdrill.conf"
+
 static int write_config(const struct lab_rt *rt, const struct lab_host_rt *h, bool sync)
 {
 	char *conf = postgres_conf(rt, h, sync), *hba = postgres_hba(rt), *ident = postgres_ident();
 	char *main_text = NULL;
 	int rc = -1;
 
-	if (host_put_string(rt, h, "data/pgdrill.conf", conf, 0600, "postgres") < 0 ||
+	if (host_put_string(rt, h, "conf/pgdrill.conf", conf, 0600, "postgres") < 0 ||
 	    host_put_string(rt, h, "data/pg_hba.conf", hba, 0600, "postgres") < 0 ||
 	    host_put_string(rt, h, "data/pg_ident.conf", ident, 0600, "postgres") < 0)
 		goto cleanup;
 	if (host_get_file(rt, h, "data/postgresql.conf", &main_text, NULL) < 0)
 		goto cleanup;
-	if (!strstr(main_text, "include 'pgdrill.conf'")) {
-		char *with = xasprintf("%s\n# pgdrill\ninclude 'pgdrill.conf'\n", main_text);
+	/* The node's own settings live beside the data directory, not in it: pg_rewind and a
+	 * clone copy postgresql.conf from another node, and the same relative include then
+	 * names this node's file. A data directory restored elsewhere (barman) finds none. */
+	if (!strstr(main_text, "include_if_exists '" PG_OWN_SETTINGS "'")) {
+		char *with = xasprintf("%s\n# pgdrill\ninclude_if_exists '" PG_OWN_SETTINGS "'\n",
+		                       main_text);
 
 		rc = host_put_string(rt, h, "data/postgresql.conf", with, 0600, "postgres");
 		free(with);
@@ -232,10 +239,10 @@ int postgres_write_config(const struct lab_rt *rt, const struct lab_host_rt *h)
 	return write_config(rt, h, true);
 }
 
-/* What a node's data directory holds of its own configuration (postgresql.auto.conf is
+/* What a node holds of its own configuration (postgresql.auto.conf is
  * left to repmgr, which writes primary_conninfo there). */
 static const char *const own_config_files[] = {"data/postgresql.conf", "data/pg_hba.conf",
-                                               "data/pg_ident.conf", "data/pgdrill.conf"};
+                                               "data/pg_ident.conf", "conf/pgdrill.conf"};
 
 int postgres_config_keep(const struct lab_rt *rt, const struct lab_host_rt *h,
                          struct pg_own_config *k)

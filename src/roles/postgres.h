@@ -23,7 +23,8 @@ int postgres_prepare_host(const struct lab_rt *rt, const struct lab_host_rt *h,
 /* initdb with checksums and scram-sha-256, then pgdrill's configuration. */
 int postgres_initdb(const struct lab_rt *rt, const struct lab_host_rt *h,
                     const struct lab_secrets *s);
-/* (Re)writes pgdrill.conf, pg_hba.conf and pg_ident.conf into the data directory. */
+/* (Re)writes the node's own settings (conf/pgdrill.conf, beside the data directory, which
+ * postgresql.conf includes by a relative path), pg_hba.conf and pg_ident.conf. */
 int postgres_write_config(const struct lab_rt *rt, const struct lab_host_rt *h);
 /* A node's own configuration files across a step that replaces its data directory's
  * (pg_rewind copies the source's, a clone brings the primary's): on a lab pgdrill built
