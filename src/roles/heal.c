@@ -331,6 +331,34 @@ static int barman_backup_after(struct lab_rt *rt, const struct lab_host_rt *p,
 	return 0;
 }
 
+/* The primary kept must be repmgr's primary too: one promoted with pg_ctl (by a person)
+ * still has a standby's record, and standbys cannot clone or rejoin from it. */
+static int register_as_primary(struct lab_rt *rt, const struct lab_host_rt *p,
+                               const struct heal_log *log)
+{
+	PGconn *c = pg_admin_connect(rt, p, "repmgr", 5);
+	char *type = NULL, *sql;
+	int rc = 0;
+
+	if (!c) {
+		error_clear(); /* the steps after it say what is wrong with the primary */
+		return 0;
+	}
+	sql = xasprintf("SELECT type FROM repmgr.nodes WHERE node_name = '%s'", p->def->name);
+	if (pg_value(p, c, sql, &type) < 0 || !type)
+		error_clear();
+	else if (strcmp(type, "primary") != 0) {
+		say(log, "%s runs as the primary but repmgr has it as a %s: registering it as the "
+		         "primary",
+		    p->def->name, type);
+		rc = repmgr_primary_reregister(rt, p);
+	}
+	PQfinish(c);
+	free(type);
+	free(sql);
+	return rc;
+}
+
 int heal_lab(struct lab_rt *rt, const struct heal_log *log, int timeout_ms, struct health *out)
 {
 	const struct lab_host_rt *p, *designated = lab_rt_by_role(rt, ROLE_PRIMARY);
@@ -356,7 +384,7 @@ int heal_lab(struct lab_rt *rt, const struct heal_log *log, int timeout_ms, stru
 		    "%d primaries: keeping %s (highest timeline), the others rejoin as standbys",
 		    primaries, p->def->name);
 	}
-	if ((repointed = barman_repoint(rt, p, log)) < 0)
+	if (register_as_primary(rt, p, log) < 0 || (repointed = barman_repoint(rt, p, log)) < 0)
 		return -1;
 	for (i = 0; i < rt->nhosts; i++) {
 		const struct lab_host_rt *h = &rt->hosts[i];

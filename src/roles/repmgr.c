@@ -115,6 +115,13 @@ int repmgr_primary_register(const struct lab_rt *rt, const struct lab_host_rt *h
 	return repmgr_cmd(rt, h, "repmgr primary register", args, NULL);
 }
 
+int repmgr_primary_reregister(const struct lab_rt *rt, const struct lab_host_rt *h)
+{
+	char *args[] = {"primary", "register", "--force", NULL};
+
+	return repmgr_cmd(rt, h, "repmgr primary register --force", args, NULL);
+}
+
 int repmgr_standby_register(const struct lab_rt *rt, const struct lab_host_rt *h)
 {
 	char *args[] = {"standby", "register", "--force", NULL};

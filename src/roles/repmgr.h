@@ -16,6 +16,9 @@ int repmgr_primary_register(const struct lab_rt *rt, const struct lab_host_rt *h
 /* Clones every standby from the primary at once (fast checkpoint). */
 int repmgr_clone_standbys(const struct lab_rt *rt, const struct lab_host_rt *primary,
                           const struct lab_host_rt *const *standbys, size_t n);
+/* A node promoted behind repmgr's back (pg_ctl promote) registered as the primary: its
+ * record becomes the primary's, the old primary's record is left to its rejoin. */
+int repmgr_primary_reregister(const struct lab_rt *rt, const struct lab_host_rt *h);
 int repmgr_standby_register(const struct lab_rt *rt, const struct lab_host_rt *h);
 int repmgr_start_daemon(struct lab_rt *rt, const struct lab_host_rt *h);
 /* `repmgr cluster show --csv` on a host; stdout owned by the caller. */
