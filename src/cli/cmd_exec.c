@@ -25,7 +25,7 @@ static int exec_run(const struct cli_args *args)
 	struct proc_spec spec = {0};
 	struct lab_rt rt;
 	struct lab lab;
-	char *env[4] = {NULL}, *pgpass;
+	char *env[6] = {NULL}, *pgpass;
 	int rc = EXIT_HARNESS;
 
 	if (cli_require_root("exec") < 0 || cli_open_lab(&lab, &rt, args->pos[0]) < 0)
@@ -52,6 +52,13 @@ static int exec_run(const struct cli_args *args)
 
 		env[2] = xasprintf("PGHOST=%s", sock);
 		free(sock);
+		/* pg_ctl finds the data directory by itself; repmgr -f "$REPMGR_CONF". */
+		sock = host_path(h, "data");
+		env[3] = xasprintf("PGDATA=%s", sock);
+		free(sock);
+		sock = host_path(h, "conf/repmgr.conf");
+		env[4] = xasprintf("REPMGR_CONF=%s", sock);
+		free(sock);
 	}
 	spec.argv = args->rest;
 	spec.user = user ? (*user ? user : NULL) : "postgres";
@@ -77,6 +84,8 @@ cleanup:
 	free(env[0]);
 	free(env[1]);
 	free(env[2]);
+	free(env[3]);
+	free(env[4]);
 	lab_rt_free(&rt);
 	lab_free(&lab);
 	return rc;
@@ -88,7 +97,8 @@ const struct cli_command cmd_exec = {
     .summary = "Run a command inside a host of a running lab.",
     .details = "The command runs in the host's network namespace with its /etc/hosts, as "
                "postgres unless --user says otherwise (--user root for root). PGHOST, PGPORT "
-               "and PGPASSFILE are set so that plain 'psql' works. The exit code is the "
+               "and PGPASSFILE are set so that plain 'psql' works; on PostgreSQL hosts PGDATA "
+               "(plain 'pg_ctl') and REPMGR_CONF ('repmgr -f \"$REPMGR_CONF\"') too. The exit code is the "
                "command's. On hosts reached over SSH (existing labs) a command is required; "
                "its output is printed when it ends, it gets no input, and it ends within 30 "
                "minutes (for a shell there, use ssh).",
