@@ -65,48 +65,6 @@ static char *scenario_name(const char *path)
 	return name;
 }
 
-static void heal_print(void *ud, const char *what)
-{
-	(void)ud;
-	printf("  heal: %s\n", what);
-}
-
-/* An earlier run that died (SIGKILL, a lost machine) may have left faults applied: they
- * are reverted from the state file and the lab healed before any drill. */
-static int heal_after_left_faults(struct lab_rt *rt, const char *lab_file)
-{
-	struct heal_log log = {heal_print, NULL};
-	struct health h;
-	size_t found = 0;
-	int failed = cli_revert_left_faults("run", rt, &found);
-
-	if (failed < 0)
-		return -1;
-	if (failed > 0) {
-		fprintf(stderr,
-		        "pgdrill run: %d fault%s left by an earlier run could not be reverted (see "
-		        "above); revert by hand, or 'pgdrill down' the lab\n",
-		        failed, failed == 1 ? "" : "s");
-		return -1;
-	}
-	if (found == 0)
-		return 0;
-	printf("healing lab '%s' after the reverts\n", rt->lab->name);
-	if (heal_lab(rt, &log, (int)rt->lab->objectives.recovery_within * 2, &h) < 0) {
-		char *steps;
-
-		fprintf(stderr, "pgdrill run: the lab is NOT healthy: %s\n",
-		        error_pending() ? error_last() : h.why);
-		error_clear();
-		steps = heal_manual_procedure(rt, lab_file);
-		fprintf(stderr, "to repair it by hand:\n%s\n", steps);
-		free(steps);
-		return -1;
-	}
-	printf("  lab healthy again: %s\n", h.why);
-	return 0;
-}
-
 /* A command a fault or the heal ran, into the journal: the runbook the drill proved.
  * A value after "password=" is not written down. */
 static void journal_command(void *ud, const char *phase, const struct lab_host_rt *h,
@@ -240,20 +198,6 @@ struct round {
 	int scenarios, errors, failures;
 };
 
-/* report.html beside the journal, rendered from it as `pgdrill report` would. */
-static void write_report(struct journal *j)
-{
-	struct report_run run = {.dir = j->dir, .journal = j->root};
-	struct strbuf html = STRBUF_INIT;
-	char *path = xasprintf("%s/report.html", j->dir);
-
-	report_html(&run, 1, &html);
-	if (fs_write_string(path, strbuf_str(&html), 0644, NULL) < 0)
-		cli_report_error("run");
-	strbuf_free(&html);
-	free(path);
-}
-
 /* Every scenario once, into a run directory of its own, with the verdicts printed. */
 static int run_round(struct lab_rt *rt, const struct cli_args *args, const char *runs,
                      struct round *r, struct matrix_tally *tally)
@@ -281,7 +225,7 @@ static int run_round(struct lab_rt *rt, const struct cli_args *args, const char 
 	if (journal_write(&j) < 0)
 		cli_report_error("run");
 	else
-		write_report(&j);
+		cli_write_report("run", &j);
 	printf("\nverdicts:\n");
 	for (i = 0; i < (int)json_object_array_length(j.scenarios); i++) {
 		json_object *s = json_object_array_get_idx(j.scenarios, i);
@@ -354,7 +298,7 @@ static int run_lab(const struct cli_args *args, const struct run_counts *n, cons
 			cli_report_error("run");
 			goto cleanup;
 		}
-		if (heal_after_left_faults(&rt, path) < 0)
+		if (cli_heal_left_faults("run", &rt, path) < 0)
 			goto cleanup;
 		break;
 	}

@@ -6,6 +6,11 @@
 #include <unistd.h>
 
 #include "fault/fault.h"
+#include "journal/journal.h"
+#include "report/report.h"
+#include "roles/heal.h"
+#include "roles/heal_manual.h"
+#include "util/fsutil.h"
 #include "lab/risks.h"
 #include "provider/provider.h"
 #include "roles/cluster.h"
@@ -184,4 +189,60 @@ void cli_report_error(const char *cmd)
 {
 	fflush(stdout); /* progress first, then what went wrong */
 	fprintf(stderr, "pgdrill %s: %s\n", cmd, error_last());
+}
+
+static void heal_print(void *ud, const char *what)
+{
+	(void)ud;
+	printf("  heal: %s\n", what);
+}
+
+/* An earlier run that died (SIGKILL, a lost machine) may have left faults applied: they
+ * are reverted from the state file and the lab healed before any drill. */
+int cli_heal_left_faults(const char *cmd, struct lab_rt *rt, const char *lab_file)
+{
+	struct heal_log log = {heal_print, NULL};
+	struct health h;
+	size_t found = 0;
+	int failed = cli_revert_left_faults(cmd, rt, &found);
+
+	if (failed < 0)
+		return -1;
+	if (failed > 0) {
+		fprintf(stderr,
+		        "pgdrill %s: %d fault%s left by an earlier run could not be reverted (see "
+		        "above); revert by hand, or 'pgdrill down' the lab\n",
+		        cmd, failed, failed == 1 ? "" : "s");
+		return -1;
+	}
+	if (found == 0)
+		return 0;
+	printf("healing lab '%s' after the reverts\n", rt->lab->name);
+	if (heal_lab(rt, &log, (int)rt->lab->objectives.recovery_within * 2, &h) < 0) {
+		char *steps;
+
+		fprintf(stderr, "pgdrill %s: the lab is NOT healthy: %s\n", cmd,
+		        error_pending() ? error_last() : h.why);
+		error_clear();
+		steps = heal_manual_procedure(rt, lab_file);
+		fprintf(stderr, "to repair it by hand:\n%s\n", steps);
+		free(steps);
+		return -1;
+	}
+	printf("  lab healthy again: %s\n", h.why);
+	return 0;
+}
+
+/* report.html beside the journal, rendered from it as `pgdrill report` would. */
+void cli_write_report(const char *cmd, struct journal *j)
+{
+	struct report_run run = {.dir = j->dir, .journal = j->root};
+	struct strbuf html = STRBUF_INIT;
+	char *path = xasprintf("%s/report.html", j->dir);
+
+	report_html(&run, 1, &html);
+	if (fs_write_string(path, strbuf_str(&html), 0644, NULL) < 0)
+		cli_report_error(cmd);
+	strbuf_free(&html);
+	free(path);
 }

@@ -28,6 +28,12 @@ int cli_lock_lab(const char *cmd, const struct lab_rt *rt, bool create);
  * reverted (each with the command that reverts it by hand), or -1 when the state file
  * cannot be trusted (reported); `found` (may be NULL) gets how many there were. */
 int cli_revert_left_faults(const char *cmd, struct lab_rt *rt, size_t *found);
+/* cli_revert_left_faults, then the lab healed when there were any (on stdout); -1 (the
+ * problem and the steps that repair the lab by hand reported) when either fails. */
+int cli_heal_left_faults(const char *cmd, struct lab_rt *rt, const char *lab_file);
+struct journal;
+/* report.html beside the journal, rendered from it as `pgdrill report` would. */
+void cli_write_report(const char *cmd, struct journal *j);
 /* Prints "pgdrill CMD: <last error>" to stderr. */
 void cli_report_error(const char *cmd);
 

@@ -13,6 +13,8 @@
 #include "provider/provider.h"
 #include "workload/workload.h"
 
+struct train_def;
+
 #define CTX_MAX_WORKLOADS 8
 
 struct drill_ctx {
@@ -25,6 +27,7 @@ struct drill_ctx {
 	char *name;     /* from drill.scenario */
 	struct workload *workloads[CTX_MAX_WORKLOADS]; /* owned; stopped when the script ends */
 	int nworkloads;
+	struct train_def *train; /* the exercise being declared (pgdrill train); NULL in drills */
 };
 
 struct drill_ctx *ctx_get(lua_State *L);
@@ -49,6 +52,7 @@ int luaopen_pgdrill_drill(lua_State *L);
 int luaopen_pgdrill_fault(lua_State *L);
 int luaopen_pgdrill_check(lua_State *L);
 int luaopen_pgdrill_workload(lua_State *L);
+int luaopen_pgdrill_train(lua_State *L);
 /* The history checks (rto, lost_writes, split_brain, continuity) into the check table on
  * the top of the stack. */
 void lua_check_workload_register(lua_State *L);

@@ -403,7 +403,8 @@ static void open_sandbox(lua_State *L)
 	luaL_requiref(L, "fault", luaopen_pgdrill_fault, 1);
 	luaL_requiref(L, "check", luaopen_pgdrill_check, 1);
 	luaL_requiref(L, "workload", luaopen_pgdrill_workload, 1);
-	lua_pop(L, 4);
+	luaL_requiref(L, "train", luaopen_pgdrill_train, 1);
+	lua_pop(L, 6);
 	/* From here on, unknown globals are errors, for reading and for writing. */
 	lua_pushglobaltable(L);
 	lua_newtable(L);
@@ -449,10 +450,12 @@ static int traceback(lua_State *L)
 	return 1;
 }
 
-static int run_loaded(struct engine *e)
+/* Calls the function below NARGS arguments on the stack under the limits; NRESULTS
+ * results stay on the stack on success. */
+static int call_limited(struct engine *e, int nargs, int nresults)
 {
 	lua_State *L = e->L;
-	int base = lua_gettop(L), rc;
+	int base = lua_gettop(L) - nargs, rc;
 
 	lua_pushcfunction(L, traceback);
 	lua_insert(L, base);
@@ -460,15 +463,30 @@ static int run_loaded(struct engine *e)
 	e->tripped = NULL;
 	e->deadline = e->lim.wall_ms ? proc_now_ms() + e->lim.wall_ms : 0;
 	lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
-	rc = lua_pcall(L, 0, 0, base);
+	rc = lua_pcall(L, nargs, nresults, base);
 	lua_sethook(L, NULL, 0, 0);
 	if (rc != LUA_OK) {
 		error_set("%s", lua_tostring(L, -1) ? lua_tostring(L, -1) : "unknown Lua error");
 		lua_settop(L, base - 1);
 		return -1;
 	}
-	lua_settop(L, base - 1);
+	lua_remove(L, base);
 	return 0;
+}
+
+static int run_loaded(struct engine *e)
+{
+	return call_limited(e, 0, 0);
+}
+
+lua_State *engine_lua(struct engine *e)
+{
+	return e->L;
+}
+
+int engine_call(struct engine *e, int nargs, int nresults)
+{
+	return call_limited(e, nargs, nresults);
 }
 
 int engine_run_string(struct engine *e, const char *chunkname, const char *code)

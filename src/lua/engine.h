@@ -31,6 +31,12 @@ int engine_run_string(struct engine *e, const char *chunkname, const char *code)
  * anything: 0, or -1 with the error set ("file:line: message"). For failing before the
  * lab is touched. */
 int engine_check_file(const char *path, const char *lua_dir);
+/* The engine's Lua state, for calling a function it defined (engine_call). */
+lua_State *engine_lua(struct engine *e);
+/* Calls the function below NARGS arguments on the stack, under the same limits as a
+ * scenario: 0 with NRESULTS results left on the stack, or -1 with the error set and the
+ * function and its arguments gone. */
+int engine_call(struct engine *e, int nargs, int nresults);
 void engine_free(struct engine *e);
 
 #endif

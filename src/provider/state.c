@@ -54,6 +54,8 @@ int state_make_lab_dir(const char *lab_dir)
 	return rc;
 }
 
+static int held_lock = -1; /* the lab directory this process holds locked */
+
 int state_lock_lab(const char *lab_dir, bool create)
 {
 	int fd;
@@ -77,7 +79,17 @@ int state_lock_lab(const char *lab_dir, bool create)
 			                 lab_dir);
 		return error_set("cannot lock %s: %s", lab_dir, strerror(e));
 	}
+	if (held_lock >= 0)
+		close(held_lock);
+	held_lock = fd;
 	return 0;
+}
+
+void state_unlock_lab(void)
+{
+	if (held_lock >= 0)
+		close(held_lock);
+	held_lock = -1;
 }
 
 int state_open(struct state_file *st, const char *state_dir, const char *lab_name)

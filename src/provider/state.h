@@ -55,6 +55,9 @@ int state_make_lab_dir(const char *lab_dir);
  * process; refuses at once (error set) when another pgdrill holds it. With `create` the
  * directory is made first; without, a missing directory is PD_ENOTFOUND. */
 int state_lock_lab(const char *lab_dir, bool create);
+/* Lets go of the lock state_lock_lab took (a process that goes on watching a lab, not
+ * changing it). */
+void state_unlock_lab(void);
 /* True when LAB_DIR is a lab directory pgdrill made (it holds pgdrill's marker), so that
  * it may be removed even without a state file. */
 bool state_is_lab_dir(const char *lab_dir);

@@ -32,7 +32,10 @@ lab/lab.c|open(|the lab file itself
 journal/timeline.c|fopen(|lag.tsv of a workload in the run directory
 report/report.c|fs_read_file|journal.json of a run directory the user named
 report/history.c|opendir(|the folder of run directories the user named (--history)
-cli/cmd_run.c|fs_write_string|report.html in the run directory
+cli/common.c|fs_write_string|report.html in the run directory
+train/record.c|fs_read_file|the lab'"'"'s training record in its state directory
+train/record.c|fs_write_string|the lab'"'"'s training record in its state directory
+cli/cmd_train.c|opendir(|the exercises directory, to list them
 cli/cmd_report.c|fs_write_string|the report where the user asked for it
 cli/cmd_audit.c|fs_write_string|the audit page where the user asked for it (--html)
 cli/cmd_show.c|fs_mkdir_p|show --configs: the directory the user named

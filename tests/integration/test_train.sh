@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# pgdrill train on real labs, with a scripted trainee: each exercise in exercises/ is
+# broken, solved with the commands a DBA would type (the exercise's solution), and scored
+# solved; a wrong fix (two standbys promoted, a trust line in pg_hba.conf, the old primary
+# started as it was) is scored failed. Hints are counted, give-up shows the solution, the
+# watcher ends by itself once the goals hold; after every ending the lab is healthy as an
+# outsider sees it. Bad input is exit 2 with nothing changed. About 4 minutes.
+PGDRILL=$1
+SRC=$2
+source "$SRC/tests/integration/lib.sh"
+
+work=$(mktemp -d)
+manual=$work/manual.yaml # failover: manual
+auto=$work/auto.yaml
+sed -e 's/^name: training$/name: it-train/' -e 's|10\.213\.1\.0/24|10.231.26.0/24|' \
+	"$SRC/labs/training.yaml" >"$manual"
+sed -e 's/^name: tutorial$/name: it-train-auto/' -e 's|10\.213\.0\.0/24|10.231.27.0/24|' \
+	"$SRC/labs/tutorial.yaml" >"$auto"
+cleanup_labs+=("$manual" "$auto")
+trap 'rm -rf "$work"; on_exit' EXIT
+train() { "$PGDRILL" train --runs-dir "$work/runs" "$@"; }
+# What the exercise's breaking remembered (which node it killed, which it promoted).
+recalled() { # lab-name key
+	awk -v k="$2" '$1 == "remember" && $2 == k {print $3}' "$STATE_DIR/labs/$1/training"
+}
+as_dba() { # lab.yaml host command: as postgres, in the host's shell
+	"$PGDRILL" exec "$1" "$2" -- sh -c "$3"
+}
+
+# Listing and bad input: nothing is built.
+train "$manual" >"$work/list" 2>&1
+check "the exercises are listed (got $(grep -c '^  [a-z]' "$work/list"))" \
+	test "$(grep -cE '^  (fix_pg_hba|promote_by_hand|rejoin_old_primary|standby_disk_full) ' "$work/list")" = 4
+for bad in ../etc/passwd no_such_exercise rejoin_old_primary; do
+	train --no-watch "$manual" "$bad" >/dev/null 2>"$work/bad.err"
+	rc=$?
+	check "'$bad' is exit 2 (got $rc): $(head -c 120 "$work/bad.err")" test "$rc" = 2
+done
+check "rejoin_old_primary says it needs automatic failover" \
+	grep -q "needs a lab with repmgr.failover: automatic" "$work/bad.err"
+check "nothing was built for bad input" test ! -e "$STATE_DIR/labs/it-train"
+
+# promote_by_hand, solved with one hint.
+train --no-watch "$manual" promote_by_hand >"$work/p1" 2>&1
+check "promote_by_hand breaks the lab (brings it up first)" grep -q "^== the primary is gone" "$work/p1"
+old=$(recalled it-train old)
+s1=$(recalled it-train standby1)
+s2=$(recalled it-train standby2)
+check "the primary $old is dead" bash -c "! $PGDRILL exec $manual $old -- pg_ctl status >/dev/null"
+train "$manual" status >"$work/s1"
+rc=$?
+check "status before the fix: exit 1, no goal met (got $rc)" \
+	bash -c "test $rc = 1 && ! grep -q '^  \[x\]' $work/s1"
+train --no-watch "$manual" fix_pg_hba >/dev/null 2>"$work/busy.err"
+rc=$?
+check "another exercise while one runs is exit 2 (got $rc)" test "$rc" = 2
+train "$manual" hint >"$work/hint" 2>&1
+check "hint 1 of 3" grep -q '^hint 1 of 3: ' "$work/hint"
+check "the trainee promotes $s1" as_dba "$manual" "$s1" 'repmgr -f "$REPMGR_CONF" standby promote'
+check "and makes $s2 follow it" as_dba "$manual" "$s2" 'repmgr -f "$REPMGR_CONF" standby follow'
+sleep 2
+train "$manual" status >"$work/s2" 2>&1
+rc=$?
+check "status after the fix: exit 0, SOLVED (got $rc)" \
+	bash -c "test $rc = 0 && grep -q ': SOLVED$' $work/s2"
+check "scored 75: one hint taken" grep -q "score: *75 of 100" "$work/s2"
+check "the solution is shown with this lab's names" \
+	grep -q "pgdrill exec $manual $s1 -- sh -c 'repmgr -f \"\$REPMGR_CONF\" standby promote'" "$work/s2"
+check "an observer sees $s1 as the only primary" \
+	test "$(primaries "$manual" | tr '\n' ' ')" = "$s1 "
+check_healthy "healthy after the exercise (the heal rejoined $old)" "$manual"
+train "$manual" status >/dev/null 2>&1
+rc=$?
+check "status of an ended, solved exercise is exit 0 (got $rc)" test "$rc" = 0
+
+# promote_by_hand, the wrong fix: both standbys promoted.
+train --no-watch "$manual" promote_by_hand >/dev/null 2>&1
+s1=$(recalled it-train standby1)
+s2=$(recalled it-train standby2)
+as_dba "$manual" "$s1" 'pg_ctl promote' >/dev/null
+as_dba "$manual" "$s2" 'pg_ctl promote' >/dev/null
+train "$manual" status >"$work/w1" 2>&1
+rc=$?
+check "two primaries: exit 1, FAILED (got $rc)" bash -c "test $rc = 1 && grep -q ': FAILED$' $work/w1"
+check "it says what was seen" grep -q "what was seen: two primaries at once" "$work/w1"
+check_healthy "healthy after the failed exercise (one primary kept, repmgr told)" "$manual"
+
+# fix_pg_hba, watched: the watcher ends by itself when the fix holds.
+train --watch-for 5m "$manual" fix_pg_hba >"$work/h1" 2>&1 &
+watcher=$!
+primary_is_broken() { [ -s "$STATE_DIR/labs/it-train/training" ] && grep -q "^== " "$work/h1"; }
+check "fix_pg_hba breaks the lab" wait_until 60 primary_is_broken
+p=$(recalled it-train primary)
+proxy=$(lab_field "$manual" proxy)
+refused() { ! app_sql "$manual" "$proxy" 5000 "SELECT 1" >/dev/null 2>&1; }
+check "the application is refused" refused
+check "the trainee removes the reject lines and reloads" \
+	as_dba "$manual" "$p" 'sed -i "/^# pgdrill drill:/,+2d" "$PGDATA/pg_hba.conf" && psql -X -qAt -c "SELECT pg_reload_conf()" >/dev/null'
+watcher_ended() { ! kill -0 "$watcher" 2>/dev/null; }
+check "the watcher sees the goals hold and ends" wait_until 120 watcher_ended
+wait "$watcher"
+rc=$?
+check "it exits 0 with SOLVED (got $rc)" bash -c "test $rc = 0 && grep -q ': SOLVED$' $work/h1"
+check "no restart was needed" grep -q "^  \[x\] PostgreSQL was not restarted" "$work/h1"
+check_healthy "healthy after fix_pg_hba" "$manual"
+
+# fix_pg_hba, the wrong fix: trust.
+train --no-watch "$manual" fix_pg_hba >/dev/null 2>&1
+p=$(recalled it-train primary)
+as_dba "$manual" "$p" 'sed -i "1i host all all 10.231.26.0/24 trust" "$PGDATA/pg_hba.conf" && psql -X -qAt -c "SELECT pg_reload_conf()"' >/dev/null
+train "$manual" status >"$work/h2" 2>&1
+rc=$?
+check "a trust line: exit 1, FAILED (got $rc)" bash -c "test $rc = 1 && grep -q ': FAILED$' $work/h2"
+check "the trust line is gone with the revert" \
+	bash -c "! grep -q ' trust$' <(grep -v haproxy_check $STATE_DIR/labs/it-train/hosts/$p/data/pg_hba.conf)"
+
+# give-up: the solution, the lab repaired.
+train --no-watch "$manual" fix_pg_hba >/dev/null 2>&1
+train "$manual" give-up >"$work/g1" 2>&1
+rc=$?
+check "give-up: exit 0, the solution shown (got $rc)" \
+	bash -c "test $rc = 0 && grep -q 'what a DBA would type' $work/g1 && grep -q 'pg_reload_conf' $work/g1"
+train "$manual" status >/dev/null 2>&1
+rc=$?
+check "status after give-up is exit 1 (got $rc)" test "$rc" = 1
+check_healthy "healthy after give-up" "$manual"
+
+# standby_disk_full: the ballast found and removed, the standby started and caught up.
+train --no-watch "$manual" standby_disk_full >/dev/null 2>&1
+s=$(recalled it-train standby)
+check "the trainee removes what filled $s's disk" \
+	"$PGDRILL" exec "$manual" "$s" --user root -- sh -c 'rm "$PGDATA"/../pgdrill-ballast-*'
+as_dba "$manual" "$s" 'pg_ctl status >/dev/null || pg_ctl start -l "$PGDATA/../run/postgres.log" >/dev/null'
+disk_solved() { train "$manual" status >"$work/d1" 2>&1; }
+check "standby_disk_full is solved once $s caught up" wait_until 60 disk_solved
+check_healthy "healthy after standby_disk_full" "$manual"
+
+record_lab_pids it-train
+check "down the manual lab" "$PGDRILL" down "$manual"
+assert_no_debris it-train 10.231.26.0/24
+
+# rejoin_old_primary on a lab with automatic failover: solved with a plain rejoin.
+train --no-watch "$auto" rejoin_old_primary >"$work/r1" 2>&1
+check "rejoin_old_primary breaks the lab" grep -q "^== after a failover" "$work/r1"
+old=$(recalled it-train-auto old)
+new=$(recalled it-train-auto new)
+check "repmgrd promoted $new" test "$(primaries "$auto" | tr '\n' ' ')" = "$new "
+check "the trainee rejoins $old with pg_rewind" as_dba "$auto" "$old" \
+	"repmgr -f \"\$REPMGR_CONF\" node rejoin -d 'host=$new user=repmgr dbname=repmgr' --force-rewind"
+rejoin_solved() { train "$auto" status >"$work/r2" 2>&1; }
+check "rejoin_old_primary is solved" wait_until 30 rejoin_solved
+check "$old streams from $new, as $new says" \
+	test "$(node_sql "$auto" "$new" "SELECT state FROM pg_stat_replication WHERE application_name = '$old'")" = streaming
+
+# The wrong fix: the old primary started as it was.
+train --no-watch "$auto" rejoin_old_primary >/dev/null 2>&1
+old=$(recalled it-train-auto old)
+as_dba "$auto" "$old" 'pg_ctl start -l "$PGDATA/../run/postgres.log"' >/dev/null
+train "$auto" status >"$work/r3" 2>&1
+rc=$?
+check "the old primary started as it was: exit 1, FAILED (got $rc)" \
+	bash -c "test $rc = 1 && grep -q ': FAILED$' $work/r3"
+check_healthy "healthy after it" "$auto"
+record_lab_pids it-train-auto
+check "down the automatic lab" "$PGDRILL" down "$auto"
+assert_no_debris it-train-auto 10.231.27.0/24
+finish
