@@ -82,6 +82,8 @@ static void loaded_free(struct loaded *x)
 	fault_set_free(&x->ctx.faults);
 	free(x->ctx.name);
 	train_def_free(&x->def);
+	memset(&x->ctx, 0, sizeof(x->ctx));
+	x->e = NULL; /* freeing twice is harmless */
 }
 
 /* Loads exercise NAME for the lab RT (NULL: only to read what it declares): -1 with the

@@ -14,7 +14,7 @@ manual=$work/manual.yaml # failover: manual
 auto=$work/auto.yaml
 sed -e 's/^name: training$/name: it-train/' -e 's|10\.213\.1\.0/24|10.231.26.0/24|' \
 	"$SRC/labs/training.yaml" >"$manual"
-sed -e 's/^name: tutorial$/name: it-train-auto/' -e 's|10\.213\.0\.0/24|10.231.27.0/24|' \
+sed -e 's/^name: tutorial$/name: it-train-a/' -e 's|10\.213\.0\.0/24|10.231.27.0/24|' \
 	"$SRC/labs/tutorial.yaml" >"$auto"
 cleanup_labs+=("$manual" "$auto")
 trap 'rm -rf "$work"; on_exit' EXIT
@@ -142,8 +142,8 @@ assert_no_debris it-train 10.231.26.0/24
 # rejoin_old_primary on a lab with automatic failover: solved with a plain rejoin.
 train --no-watch "$auto" rejoin_old_primary >"$work/r1" 2>&1
 check "rejoin_old_primary breaks the lab" grep -q "^== after a failover" "$work/r1"
-old=$(recalled it-train-auto old)
-new=$(recalled it-train-auto new)
+old=$(recalled it-train-a old)
+new=$(recalled it-train-a new)
 check "repmgrd promoted $new" test "$(primaries "$auto" | tr '\n' ' ')" = "$new "
 check "the trainee rejoins $old with pg_rewind" as_dba "$auto" "$old" \
 	"repmgr -f \"\$REPMGR_CONF\" node rejoin -d 'host=$new user=repmgr dbname=repmgr' --force-rewind"
@@ -154,14 +154,14 @@ check "$old streams from $new, as $new says" \
 
 # The wrong fix: the old primary started as it was.
 train --no-watch "$auto" rejoin_old_primary >/dev/null 2>&1
-old=$(recalled it-train-auto old)
+old=$(recalled it-train-a old)
 as_dba "$auto" "$old" 'pg_ctl start -l "$PGDATA/../run/postgres.log"' >/dev/null
 train "$auto" status >"$work/r3" 2>&1
 rc=$?
 check "the old primary started as it was: exit 1, FAILED (got $rc)" \
 	bash -c "test $rc = 1 && grep -q ': FAILED$' $work/r3"
 check_healthy "healthy after it" "$auto"
-record_lab_pids it-train-auto
+record_lab_pids it-train-a
 check "down the automatic lab" "$PGDRILL" down "$auto"
-assert_no_debris it-train-auto 10.231.27.0/24
+assert_no_debris it-train-a 10.231.27.0/24
 finish
