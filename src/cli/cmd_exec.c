@@ -4,6 +4,7 @@
 
 #include "cli/cli.h"
 #include "cli/common.h"
+#include "train/record.h"
 #include "roles/cluster.h"
 #include "roles/pg.h"
 #include "util/error.h"
@@ -70,6 +71,8 @@ static int exec_run(const struct cli_args *args)
 	spec.inherit_stdio = rt.ops->builds_hosts;
 	if (!rt.ops->builds_hosts)
 		spec.timeout_ms = EXEC_REMOTE_TIMEOUT_MS;
+	/* During an exercise, what the trainee ran goes into its debrief. */
+	train_log_command(rt.lab_dir, h->def->name, spec.user ? spec.user : "root", args->rest);
 	if (host_run(&rt, h, &spec, &res) < 0) {
 		cli_report_error("exec");
 		goto cleanup;

@@ -4,6 +4,9 @@
  * say when it is repaired. Then (or on giving up) what is still recorded is reverted and
  * the lab healed for the next exercise or drill. */
 #include <dirent.h>
+#include <libpq-fe.h>
+#include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +25,8 @@
 #include "roles/cluster.h"
 #include "roles/heal.h"
 #include "roles/heal_manual.h"
+#include "roles/pg.h"
+#include "roles/status.h"
 #include "train/record.h"
 #include "util/error.h"
 #include "util/strbuf.h"
@@ -220,6 +225,143 @@ static void say_heal(void *ud, const char *what)
 	printf("  heal: %s\n", what);
 }
 
+/* One line of the debrief's timeline, gathered from several sources before it is sorted. */
+struct moment {
+	double t; /* seconds since the epoch */
+	const char *kind;
+	char *text;
+	json_object *data;
+};
+
+static int by_time(const void *a, const void *b)
+{
+	double d = ((const struct moment *)a)->t - ((const struct moment *)b)->t;
+
+	return d < 0 ? -1 : d > 0;
+}
+
+static struct moment *add_moment(struct moment *m, size_t *n, double t, const char *kind,
+                                 char *text, json_object *data)
+{
+	m = xrealloc(m, (*n + 1) * sizeof(*m));
+	m[*n] = (struct moment){t, kind, text, data};
+	(*n)++;
+	return m;
+}
+
+/* What repmgr recorded since the lab was broken (promote, follow, rejoin...), from the
+ * primary's repmgr.events: the cluster's side of what the trainee did. */
+static struct moment *repmgr_moments(struct lab_rt *rt, double since, struct moment *m,
+                                     size_t *n)
+{
+	const struct lab_host_rt *p = status_current_primary(rt, NULL);
+	PGconn *c = p ? pg_admin_connect(rt, p, "repmgr", 5) : NULL;
+	char *sql;
+	PGresult *res;
+	int i;
+
+	if (!c) {
+		error_clear();
+		return m;
+	}
+	sql = xasprintf("SELECT extract(epoch FROM event_timestamp)::float8, node_name, event, "
+	                "CASE WHEN successful THEN 'ok' ELSE 'failed' END, coalesce(details, '') "
+	                "FROM repmgr.events WHERE event_timestamp >= to_timestamp(%.3f) "
+	                "ORDER BY 1 LIMIT 200",
+	                since);
+	res = pg_query_within(c, sql, 10000);
+	for (i = 0; res && PQresultStatus(res) == PGRES_TUPLES_OK && i < PQntuples(res); i++)
+		m = add_moment(m, n, strtod(PQgetvalue(res, i, 0), NULL), "repmgr",
+		               xasprintf("%s: %s (%s) %s", PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
+		                         PQgetvalue(res, i, 3), PQgetvalue(res, i, 4)),
+		               NULL);
+	if (res)
+		PQclear(res);
+	error_clear();
+	PQfinish(c);
+	free(sql);
+	return m;
+}
+
+/* The exercise as a second scenario in the breaking's run directory: the trainee's
+ * commands and repmgr's events on one timeline, each goal a verdict, the time to fix a
+ * figure; report.html rendered again with both. */
+static void debrief(struct lab_rt *rt, const char *lab_file, struct loaded *x,
+                    const struct train_record *r)
+{
+	bool solved = strcmp(r->outcome, "solved") == 0;
+	struct train_command *cmds = NULL;
+	struct moment *m = NULL;
+	size_t nm = 0, nc, i;
+	struct journal j;
+	char *name, *file, *figure;
+
+	if (!r->run[0])
+		return;
+	if (journal_resume(&j, r->run, rt->lab->name) < 0) {
+		printf("(no debrief in the report: %s)\n", error_last());
+		error_clear();
+		return;
+	}
+	name = xasprintf("%s, by hand", r->exercise);
+	file = xasprintf("exercises/%s.lua", r->exercise);
+	journal_begin_scenario(&j, name, file);
+	json_object_object_add(journal_scenario(&j), "title", json_object_new_string(x->def.title));
+	json_object_object_add(journal_scenario(&j), "start",
+	                       json_object_new_double(r->broken - j.t0_unix));
+	m = add_moment(m, &nm, r->broken, "note", xstrdup("the lab is broken; the trainee is briefed"),
+	               NULL);
+	nc = train_commands_load(rt->lab_dir, &cmds);
+	for (i = 0; i < nc; i++) {
+		json_object *d;
+
+		if (cmds[i].t < r->broken)
+			continue;
+		d = json_object_new_object();
+		json_object_object_add(d, "host", json_object_new_string(cmds[i].host));
+		json_object_object_add(d, "user", json_object_new_string(cmds[i].user));
+		json_object_object_add(d, "command", json_object_new_string(cmds[i].text));
+		m = add_moment(m, &nm, cmds[i].t, "trainee",
+		               xasprintf("on %s as %s: %s", cmds[i].host, cmds[i].user, cmds[i].text), d);
+	}
+	free(cmds);
+	m = repmgr_moments(rt, r->broken, m, &nm);
+	qsort(m, nm, sizeof(*m), by_time);
+	for (i = 0; i < nm; i++) {
+		journal_event_at(&j, m[i].t - j.t0_unix, m[i].kind, m[i].data, "%s", m[i].text);
+		free(m[i].text);
+	}
+	free(m);
+	journal_event(&j, "note", NULL, "%s after %.0f s, %d hint%s taken", r->outcome,
+	              r->ended - r->broken, r->hints, r->hints == 1 ? "" : "s");
+	for (i = 0; i < x->def.ngoals; i++) {
+		struct strbuf detail = STRBUF_INIT;
+		int held = train_eval(x->e, &x->def.goals[i], &detail);
+		char *goal = train_expand(&x->def, x->def.goals[i].name, lab_file);
+
+		journal_check(&j, goal, held, NULL, strbuf_str(&detail), NULL);
+		free(goal);
+		strbuf_free(&detail);
+	}
+	if (r->why[0])
+		journal_check(&j, "nothing forbidden was done", false, NULL, r->why, NULL);
+	figure = xasprintf("%.0f s", r->ended - r->broken);
+	journal_check(&j, "time to fix", solved, figure, NULL,
+	              journal_measure(r->ended - r->broken, "s", NAN,
+	                              "from the briefing to the goals holding"));
+	free(figure);
+	journal_end_scenario(&j, solved ? "passed" : "failed", r->outcome);
+	if (journal_write(&j) == 0) {
+		cli_write_report("train", &j);
+		printf("  debrief:      %s/report.html\n", r->run);
+	} else {
+		cli_report_error("train");
+	}
+	journal_free(&j);
+	free(name);
+	free(file);
+}
+
 /* The exercise is over: the record says how, what is still recorded as broken is
  * reverted and the lab healed, and the trainee gets the debrief. */
 static int finish(struct lab_rt *rt, const char *lab_file, struct loaded *x,
@@ -248,6 +390,7 @@ static int finish(struct lab_rt *rt, const char *lab_file, struct loaded *x,
 	printf("  time to fix:  %.0f s\n  hints taken:  %d of %zu\n  score:        %d of 100\n",
 	       r->ended - r->broken, r->hints, x->def.nhints,
 	       strcmp(outcome, "solved") == 0 ? (r->hints * 25 > 100 ? 0 : 100 - r->hints * 25) : 0);
+	debrief(rt, lab_file, x, r);
 	solution = train_expand(&x->def, x->def.solution, lab_file);
 	printf("\nwhat a DBA would type:\n%s\n", solution);
 	free(solution);
@@ -375,7 +518,7 @@ static int start(const struct cli_args *args, const char *name)
 	struct loaded x;
 	struct lab_rt rt;
 	struct lab lab;
-	char *dir = NULL, *label;
+	char *dir = NULL, *label, *abs_dir;
 	int rc = EXIT_HARNESS, broke;
 
 	if (cli_opt(args, "watch-for") &&
@@ -472,6 +615,10 @@ static int start(const struct cli_args *args, const char *name)
 		goto cleanup;
 	snprintf(r.exercise, sizeof(r.exercise), "%s", name);
 	r.broken = unix_now();
+	if ((abs_dir = realpath(dir, NULL)) && strlen(abs_dir) < sizeof(r.run))
+		snprintf(r.run, sizeof(r.run), "%s", abs_dir); /* else no debrief in the report */
+	free(abs_dir);
+	train_commands_reset(rt.lab_dir);
 	if (train_record_save(rt.lab_dir, &r, &x.def) < 0) {
 		cli_report_error("train");
 		goto cleanup;

@@ -57,6 +57,42 @@ int journal_open(struct journal *j, const char *run_dir, const char *lab, FILE *
 	return 0;
 }
 
+int journal_resume(struct journal *j, const char *run_dir, const char *lab)
+{
+	char *path = xasprintf("%s/journal.json", run_dir), *text = NULL;
+	json_object *root, *v;
+	double started;
+	size_t len;
+
+	memset(j, 0, sizeof(*j));
+	if (fs_read_file(path, &text, &len) < 0) {
+		free(path);
+		return -1;
+	}
+	root = json_tokener_parse(text);
+	free(text);
+	if (!root || !json_object_is_type(root, json_type_object) ||
+	    !json_object_object_get_ex(root, "lab", &v) ||
+	    strcmp(json_object_get_string(v), lab) != 0 ||
+	    !json_object_object_get_ex(root, "started_unix", &v) ||
+	    !isfinite(started = json_object_get_double(v)) || started <= 0 ||
+	    !json_object_object_get_ex(root, "scenarios", &j->scenarios) ||
+	    !json_object_is_type(j->scenarios, json_type_array)) {
+		json_object_put(root);
+		j->scenarios = NULL;
+		error_set("%s is not a journal of lab '%s'", path, lab);
+		free(path);
+		return -1;
+	}
+	free(path);
+	json_c_set_serialization_double_format("%.15g", JSON_C_OPTION_GLOBAL);
+	j->root = root;
+	j->t0_unix = started;
+	j->t0_ms = proc_now_ms() - (long long)((proc_wall_time() - started) * 1000.0);
+	j->dir = xstrdup(run_dir);
+	return 0;
+}
+
 double journal_now(const struct journal *j)
 {
 	return (double)(proc_now_ms() - j->t0_ms) / 1000.0;
@@ -97,11 +133,10 @@ static json_object *scenario_array(struct journal *j, const char *key)
 	return a;
 }
 
-static void event_locked(struct journal *j, const char *kind, json_object *data, const char *fmt,
-                         va_list ap)
+static void event_locked(struct journal *j, double t, const char *kind, json_object *data,
+                         const char *fmt, va_list ap)
 {
 	json_object *e, *events = scenario_array(j, "events");
-	double t = journal_now(j);
 	char text[1024];
 
 	/* What a drill's own code writes is held to the cap; pgdrill's own events (faults,
@@ -144,7 +179,19 @@ void journal_event(struct journal *j, const char *kind, json_object *data, const
 
 	va_start(ap, fmt);
 	pthread_mutex_lock(&journal_lock);
-	event_locked(j, kind, data, fmt, ap);
+	event_locked(j, journal_now(j), kind, data, fmt, ap);
+	pthread_mutex_unlock(&journal_lock);
+	va_end(ap);
+}
+
+void journal_event_at(struct journal *j, double t, const char *kind, json_object *data,
+                      const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	pthread_mutex_lock(&journal_lock);
+	event_locked(j, t, kind, data, fmt, ap);
 	pthread_mutex_unlock(&journal_lock);
 	va_end(ap);
 }
@@ -154,7 +201,7 @@ static void event_unlocked_call(struct journal *j, const char *kind, const char 
 	va_list ap;
 
 	va_start(ap, fmt);
-	event_locked(j, kind, NULL, fmt, ap);
+	event_locked(j, journal_now(j), kind, NULL, fmt, ap);
 	va_end(ap);
 }
 

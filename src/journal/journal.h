@@ -30,12 +30,18 @@ struct journal {
 #define JOURNAL_MAX_EVENTS 100000
 
 int journal_open(struct journal *j, const char *run_dir, const char *lab, FILE *live);
+/* The journal of RUN_DIR (journal.json) opened again to add to it, its times still from
+ * its own start; -1 with the error set when it is not a journal of lab LAB. */
+int journal_resume(struct journal *j, const char *run_dir, const char *lab);
 void journal_begin_scenario(struct journal *j, const char *name, const char *file);
 /* Seconds since the run started. */
 double journal_now(const struct journal *j);
 /* An event on the timeline; `data` (owned, may be NULL) goes into the JSON as is. */
 void journal_event(struct journal *j, const char *kind, json_object *data, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* An event at T seconds of the run (something seen after the fact), not now. */
+void journal_event_at(struct journal *j, double t, const char *kind, json_object *data,
+                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* A check's figure as data: the measured value, its unit, the objective it is held to
  * (a maximum; NAN for none, then no margin either) and how it was measured. Callers add
  * further numbers to the object. Owned by the caller until given to journal_check. */

@@ -18,6 +18,14 @@ struct train_record {
 	double ended;                  /* 0 while the exercise runs */
 	char outcome[16];              /* "solved", "failed", "gave-up"; "" while it runs */
 	char why[256];                 /* for "failed": the forbidden state that was seen */
+	char run[512];                 /* the run directory of the breaking (absolute); "" none */
+};
+
+/* A command a person ran on the lab while the exercise ran (`pgdrill exec`). */
+struct train_command {
+	double t; /* seconds since the epoch */
+	char host[64], user[32];
+	char text[512]; /* the command line, control characters replaced */
 };
 
 /* An exercise name: lower-case letters, digits, '_', at most TRAIN_NAME_MAX - 1. */
@@ -28,5 +36,15 @@ int train_record_load(const char *lab_dir, struct train_record *r, struct train_
 /* Writes R and D's remembered values as LAB_DIR/training (root's, mode 600). */
 int train_record_save(const char *lab_dir, const struct train_record *r,
                       const struct train_def *d);
+
+/* Appends a command run by `pgdrill exec` to the exercise running on the lab (none runs:
+ * nothing happens). ARGV is written as one line, control characters replaced. */
+void train_log_command(const char *lab_dir, const char *host, const char *user,
+                       char *const *argv);
+/* Forgets the commands of an earlier exercise (a new one begins). */
+void train_commands_reset(const char *lab_dir);
+/* The commands logged since the exercise began, oldest first (owned); lines not of the
+ * log's form are skipped. */
+size_t train_commands_load(const char *lab_dir, struct train_command **out);
 
 #endif

@@ -102,6 +102,20 @@ wait "$watcher"
 rc=$?
 check "it exits 0 with SOLVED (got $rc)" bash -c "test $rc = 0 && grep -q ': SOLVED$' $work/h1"
 check "no restart was needed" grep -q "^  \[x\] PostgreSQL was not restarted" "$work/h1"
+# The debrief: the exercise as a second scenario in the breaking's report, with what the
+# trainee ran and every goal as a verdict.
+by_hand() { # journal.json python-expression over s (the by-hand scenario)
+	python3 -c '
+import json, sys
+s = [s for s in json.load(open(sys.argv[1]))["scenarios"] if s["name"].endswith(", by hand")][0]
+sys.exit(0 if eval(sys.argv[2]) else 1)' "$@"
+}
+run=$(ls -d "$work"/runs/*-it-train-train-fix_pg_hba | tail -1)
+check "the debrief names the trainee's command, as run, on $p" by_hand "$run/journal.json" \
+	"any(e['kind'] == 'trainee' and 'pgdrill drill:/,+2d' in e['text'] and e['data']['host'] == '$p' for e in s['events'])"
+check "its goals are verdicts, all passed, and it passed" by_hand "$run/journal.json" \
+	"s['outcome'] == 'passed' and len(s['checks']) == 4 and all(c['passed'] for c in s['checks'])"
+check "report.html holds it" grep -q "fix_pg_hba, by hand" "$run/report.html"
 check_healthy "healthy after fix_pg_hba" "$manual"
 
 # fix_pg_hba, the wrong fix: trust.
@@ -149,6 +163,9 @@ check "the trainee rejoins $old with pg_rewind" as_dba "$auto" "$old" \
 	"repmgr -f \"\$REPMGR_CONF\" node rejoin -d 'host=$new user=repmgr dbname=repmgr' --force-rewind"
 rejoin_solved() { train "$auto" status >"$work/r2" 2>&1; }
 check "rejoin_old_primary is solved" wait_until 30 rejoin_solved
+run=$(ls -d "$work"/runs/*-it-train-a-train-rejoin_old_primary | tail -1)
+check "the debrief has repmgr's own record of the rejoin" by_hand "$run/journal.json" \
+	"any(e['kind'] == 'repmgr' and 'node_rejoin (ok)' in e['text'] for e in s['events'])"
 check "$old streams from $new, as $new says" \
 	test "$(node_sql "$auto" "$new" "SELECT state FROM pg_stat_replication WHERE application_name = '$old'")" = streaming
 

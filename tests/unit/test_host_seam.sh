@@ -17,6 +17,9 @@ journal/runs_dir.c|fs_mkdir_p|the runs directory
 journal/runs_dir.c|opendir(|the runs directory, for --keep-runs
 journal/runs_dir.c|fs_remove_tree|a run directory of the lab older than --keep-runs
 journal/journal.c|fs_write_string|journal.json and junit.xml in the run directory
+journal/journal.c|fs_read_file|journal.json of an exercise'"'"'s run directory, to add its debrief
+train/record.c|open(|the commands of a running exercise, appended to the lab'"'"'s state directory
+train/record.c|fopen(|the commands of a running exercise, read back for the debrief
 workload/workload.c|fopen(|history.tsv and lag.tsv in the run directory
 workload/history.c|fopen(|reads a history file back from the run directory
 workload/command.c|open(|command.log of the command workload in the run directory

@@ -157,6 +157,7 @@ static void test_the_record_round_trip(void **state)
 	snprintf(r.exercise, sizeof(r.exercise), "fix_pg_hba");
 	snprintf(r.outcome, sizeof(r.outcome), "failed");
 	snprintf(r.why, sizeof(r.why), "a trust line (line 1)");
+	snprintf(r.run, sizeof(r.run), "/tmp/runs/20261128-223501-training-train-fix_pg_hba");
 	assert_int_equal(train_remember(&d, "started", "2026-11-28 22:16:26.872485+00"), 0);
 	assert_int_equal(train_record_save(dir, &r, &d), 0);
 	assert_int_equal(train_record_load(dir, &back, &memory), 0);
@@ -165,6 +166,7 @@ static void test_the_record_round_trip(void **state)
 	assert_int_equal(back.hints, 2);
 	assert_string_equal(back.outcome, "failed");
 	assert_string_equal(back.why, "a trust line (line 1)");
+	assert_string_equal(back.run, r.run);
 	assert_int_equal(memory.nmemory, 1);
 	assert_string_equal(memory.values[0], "2026-11-28 22:16:26.872485+00");
 	train_def_free(&d);
@@ -189,6 +191,8 @@ static void test_a_hostile_record_is_refused(void **state)
 	    "exercise a\nbroken 1\nremember BAD value\n",
 	    "exercise a\nbroken 1\nremember k va\x1blue\n",
 	    "exercise a\nbroken 1\nrm -rf /\n",
+	    "exercise a\nbroken 1\nrun runs/relative\n",
+	    "exercise a\nbroken 1\nrun /tmp/runs/../../etc\n",
 	    "exercise a\nbroken 1", /* cut short */
 	    "hints 1\n",            /* no exercise */
 	};
