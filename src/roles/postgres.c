@@ -491,8 +491,12 @@ void postgres_stop(const struct lab_rt *rt, const struct lab_host_rt *h)
 
 	if (!procs_find(rt, h, "postgres", &pm))
 		return;
-	/* Fast shutdown: a clean stop lets pg_rewind work at once. */
-	if (host_signal(rt, h, &pm, SIGINT) == 0)
+	/* Fast shutdown: a clean stop lets pg_rewind work at once. It can hang (the shutdown
+	 * checkpoint's WAL waits for a walsender); then immediate shutdown, as a DBA would:
+	 * the rejoin runs crash recovery first. A server still running would hold its lock
+	 * files and refuse every start after it. */
+	if (host_signal(rt, h, &pm, SIGINT) == 0 && !host_proc_wait_end(rt, h, &pm, 10000) &&
+	    host_signal(rt, h, &pm, SIGQUIT) == 0)
 		host_proc_wait_end(rt, h, &pm, 10000);
 	error_clear();
 }
