@@ -264,10 +264,11 @@ static struct moment *repmgr_moments(struct lab_rt *rt, double since, struct mom
 		error_clear();
 		return m;
 	}
-	sql = xasprintf("SELECT extract(epoch FROM event_timestamp)::float8, node_name, event, "
-	                "CASE WHEN successful THEN 'ok' ELSE 'failed' END, coalesce(details, '') "
-	                "FROM repmgr.events WHERE event_timestamp >= to_timestamp(%.3f) "
-	                "ORDER BY 1 LIMIT 200",
+	sql = xasprintf("SELECT extract(epoch FROM e.event_timestamp)::float8, "
+	                "coalesce(n.node_name, e.node_id::text), e.event, "
+	                "CASE WHEN e.successful THEN 'ok' ELSE 'failed' END, coalesce(e.details, '') "
+	                "FROM repmgr.events e LEFT JOIN repmgr.nodes n USING (node_id) "
+	                "WHERE e.event_timestamp >= to_timestamp(%.3f) ORDER BY 1 LIMIT 200",
 	                since);
 	res = pg_query_within(c, sql, 10000);
 	for (i = 0; res && PQresultStatus(res) == PGRES_TUPLES_OK && i < PQntuples(res); i++)
