@@ -27,6 +27,8 @@ train.solution[[
 (a fresh clone, repmgr standby clone --force, also works but copies the whole database;
 pg_rewind copies only what changed since the timelines parted)]]
 
+local kit = require "drillkit"
+
 train.breaks(function()
   drill.steady()
   local old = lab.primary()
@@ -35,9 +37,18 @@ train.breaks(function()
   local new = check.new_primary{ within = "30s", ["not"] = old }
   if not new then error("repmgrd did not promote a standby within 30 s") end
   train.remember("new", new.name)
+  -- The failover is over once repmgr's own record says so (repmgrd writes it just after
+  -- the promotion): a rejoin read before that would target the dead primary.
+  local settled = kit.retry(function()
+    return kit.value(new, "SELECT string_agg(node_name, ',') FROM repmgr.nodes " ..
+      "WHERE type = 'primary' AND active", "repmgr") == new.name
+  end, 100, "200ms")
+  if not settled then error("repmgr did not record " .. new.name .. " as the primary within 20 s") end
+  -- "Last night": a checkpoint has long since written the new timeline into the new
+  -- primary's control file. Right after a promotion it has not, and pg_rewind, comparing
+  -- control files, would find nothing to rewind and leave a node that cannot follow.
+  assert(new:sql("CHECKPOINT"))
 end)
-
-local kit = require "drillkit"
 
 local function old() return lab.host(train.recall("old")) end
 local function new() return lab.host(train.recall("new")) end
