@@ -255,9 +255,6 @@ static int run_lab(const struct cli_args *args, const struct run_counts *n, cons
 {
 	const char *path = args->pos[0];
 	const char *runs = cli_opt(args, "runs-dir") ? cli_opt(args, "runs-dir") : "runs";
-	struct sigaction act = {.sa_handler = on_signal};
-	struct up_options uo = {.progress = stdout, .interrupted = &interrupted};
-	struct up_report report;
 	struct lab_rt rt;
 	struct lab lab;
 	bool brought_up = false, until_fail = cli_flag(args, "until-fail");
@@ -266,24 +263,10 @@ static int run_lab(const struct cli_args *args, const struct run_counts *n, cons
 
 	if (cli_open_lab_set(&lab, &rt, path, set) < 0)
 		return EXIT_HARNESS;
-	if (cli_lock_lab("run", &rt, true) < 0)
-		goto cleanup;
-	/* A closed terminal ends the run as Ctrl-C does: faults reverted, lab healed. */
-	sigaction(SIGINT, &act, NULL);
-	sigaction(SIGTERM, &act, NULL);
-	sigaction(SIGHUP, &act, NULL);
-	switch (cluster_presence(&rt)) {
-	case LAB_PARTIAL:
-		fprintf(stderr,
-		        "pgdrill run: lab '%s' is half built; run 'pgdrill down %s' first\n",
-		        lab.name, path);
+	switch (cli_take_lab("run", &rt, path, "the drills", on_signal, &interrupted)) {
+	case -1:
 		goto cleanup;
 	case LAB_ABSENT:
-		printf("bringing up lab '%s' for the drills\n", lab.name);
-		if (cluster_up(&rt, &uo, &report) < 0) {
-			cli_report_error("run");
-			goto cleanup;
-		}
 		brought_up = true;
 		break;
 	case LAB_UP:

@@ -510,11 +510,8 @@ static int start(const struct cli_args *args, const char *name)
 {
 	const char *lab_file = args->pos[0];
 	const char *runs = cli_opt(args, "runs-dir") ? cli_opt(args, "runs-dir") : "runs";
-	struct up_options uo = {.progress = stdout, .interrupted = &interrupted};
-	struct sigaction act = {.sa_handler = on_signal};
 	struct train_record r = {0}, old;
 	int64_t watch_ms = 2 * 3600 * 1000;
-	struct up_report report;
 	struct journal j;
 	struct loaded x;
 	struct lab_rt rt;
@@ -548,22 +545,10 @@ static int start(const struct cli_args *args, const char *name)
 		goto cleanup;
 	}
 	loaded_free(&x);
-	if (cli_lock_lab("train", &rt, true) < 0)
-		goto cleanup;
-	sigaction(SIGINT, &act, NULL);
-	sigaction(SIGTERM, &act, NULL);
-	sigaction(SIGHUP, &act, NULL);
-	switch (cluster_presence(&rt)) {
-	case LAB_PARTIAL:
-		fprintf(stderr, "pgdrill train: lab '%s' is half built; run 'pgdrill down %s' first\n",
-		        lab.name, lab_file);
+	switch (cli_take_lab("train", &rt, lab_file, "the exercise", on_signal, &interrupted)) {
+	case -1:
 		goto cleanup;
 	case LAB_ABSENT:
-		printf("bringing up lab '%s' for the exercise\n", lab.name);
-		if (cluster_up(&rt, &uo, &report) < 0) {
-			cli_report_error("train");
-			goto cleanup;
-		}
 		break;
 	case LAB_UP:
 		if (train_record_load(rt.lab_dir, &old, NULL) == 0 && !old.outcome[0]) {

@@ -1,5 +1,6 @@
 #include "cli/common.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,4 +246,34 @@ void cli_write_report(const char *cmd, struct journal *j)
 		cli_report_error(cmd);
 	strbuf_free(&html);
 	free(path);
+}
+
+int cli_take_lab(const char *cmd, struct lab_rt *rt, const char *lab_file, const char *what,
+                 void (*on_signal)(int), volatile sig_atomic_t *interrupted)
+{
+	struct up_options uo = {.progress = stdout, .interrupted = interrupted};
+	struct sigaction act = {.sa_handler = on_signal};
+	struct up_report report;
+	enum lab_presence found;
+
+	if (cli_lock_lab(cmd, rt, true) < 0)
+		return -1;
+	/* A closed terminal ends it as Ctrl-C does: faults reverted, lab healed. */
+	sigaction(SIGINT, &act, NULL);
+	sigaction(SIGTERM, &act, NULL);
+	sigaction(SIGHUP, &act, NULL);
+	found = cluster_presence(rt);
+	if (found == LAB_PARTIAL) {
+		fprintf(stderr, "pgdrill %s: lab '%s' is half built; run 'pgdrill down %s' first\n",
+		        cmd, rt->lab->name, lab_file);
+		return -1;
+	}
+	if (found == LAB_ABSENT) {
+		printf("bringing up lab '%s' for %s\n", rt->lab->name, what);
+		if (cluster_up(rt, &uo, &report) < 0) {
+			cli_report_error(cmd);
+			return -1;
+		}
+	}
+	return (int)found;
 }

@@ -2,6 +2,8 @@
 #ifndef PGDRILL_CLI_COMMON_H
 #define PGDRILL_CLI_COMMON_H
 
+#include <signal.h>
+
 #include "lab/lab.h"
 
 /* Loads and validates a lab file; on failure prints every problem as file:line:col and
@@ -34,6 +36,12 @@ int cli_heal_left_faults(const char *cmd, struct lab_rt *rt, const char *lab_fil
 struct journal;
 /* report.html beside the journal, rendered from it as `pgdrill report` would. */
 void cli_write_report(const char *cmd, struct journal *j);
+/* For commands that break a lab (run, train): takes its lock, lets SIGINT, SIGTERM and
+ * SIGHUP call ON_SIGNAL (which sets *INTERRUPTED), and brings the lab up when it is absent
+ * (saying it is for WHAT). Returns what it found (enum lab_presence: LAB_ABSENT when this
+ * brought it up), or -1 (reported; a half-built lab is refused). */
+int cli_take_lab(const char *cmd, struct lab_rt *rt, const char *lab_file, const char *what,
+                 void (*on_signal)(int), volatile sig_atomic_t *interrupted);
 /* Prints "pgdrill CMD: <last error>" to stderr. */
 void cli_report_error(const char *cmd);
 
