@@ -13,6 +13,7 @@
 #include "roles/barman.h"
 #include "roles/barman_archive.h"
 #include "roles/pg.h"
+#include "roles/postgres.h"
 #include "roles/procs.h"
 #include "roles/status.h"
 #include "util/argv.h"
@@ -242,6 +243,10 @@ static int start_restored(struct lab_rt *rt, const struct lab_host_rt *where, bo
 	argv_add(&cmd, "shared_preload_libraries=");
 	argv_add(&cmd, "-c");
 	argv_add(&cmd, "cluster_name=restored");
+	/* The node's own settings stay on the node (conf/pgdrill.conf), not in the backup;
+	 * hot standby refuses to run with fewer WAL senders than the primary had. */
+	argv_add(&cmd, "-c");
+	argv_add(&cmd, "max_wal_senders=" PG_MAX_WAL_SENDERS);
 	spec.argv = argv_get(&cmd);
 	rc = host_spawn(rt, where, &spec, "restored-postgres", proc);
 	argv_free(&cmd);

@@ -61,7 +61,7 @@ char *postgres_conf(const struct lab_rt *rt, const struct lab_host_rt *h, bool s
 	put_setting(&sb, "unix_socket_directories", run);
 	put_setting(&sb, "cluster_name", h->def->name);
 	put_setting(&sb, "wal_level", "replica");
-	put_setting(&sb, "max_wal_senders", "16");
+	put_setting(&sb, "max_wal_senders", PG_MAX_WAL_SENDERS);
 	put_setting(&sb, "max_replication_slots", "16");
 	put_setting(&sb, "hot_standby", "on");
 	put_setting(&sb, "hot_standby_feedback", "on");

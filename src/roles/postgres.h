@@ -2,6 +2,10 @@
 #ifndef PGDRILL_ROLES_POSTGRES_H
 #define PGDRILL_ROLES_POSTGRES_H
 
+/* Every node's max_wal_senders. A server recovering a copy of a node's data directory as
+ * a hot standby (a barman restore) needs at least as many, or its recovery pauses. */
+#define PG_MAX_WAL_SENDERS "16"
+
 #include <stdbool.h>
 
 #include "provider/provider.h"
