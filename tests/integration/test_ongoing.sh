@@ -59,9 +59,13 @@ target=$dir/hosts/barman/barman/it-restore # barman's home: barman may write the
 check "barman recover --target-tli latest of the oldest backup ($oldest)" \
 	barman_do recover --target-tli latest pg "$oldest" "$target"
 "$PGDRILL" exec --user barman "$lab" barman -- rm -f "$target/standby.signal"
+# A node's own settings live beside its data directory, not in the backup: as on a host
+# with its config in /etc, the DBA gives what recovery needs (as many WAL senders as the
+# primary had).
 check "the restored server starts and ends recovery" "$PGDRILL" exec --user barman "$lab" barman -- \
 	pg_ctl -D "$target" -l "$target/it.log" -w -t 120 -o "-p 5498 -c listen_addresses= \
-	-c unix_socket_directories=$target -c primary_conninfo= -c shared_preload_libraries=" start
+	-c unix_socket_directories=$target -c primary_conninfo= -c shared_preload_libraries= \
+	-c max_wal_senders=16" start
 # As barman, a superuser of the cluster, with its password (the restored pg_hba.conf is
 # the primary's: peer for postgres only, passwords for everyone else).
 restored_sql() {
