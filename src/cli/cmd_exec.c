@@ -60,6 +60,15 @@ static int exec_run(const struct cli_args *args)
 		sock = host_path(h, "conf/repmgr.conf");
 		env[4] = xasprintf("REPMGR_CONF=%s", sock);
 		free(sock);
+	} else if (h->def->role == ROLE_PROXY && rt.ops->builds_hosts) {
+		/* haproxy -c -f "$HAPROXY_CFG"; its admin socket for "show stat". */
+		char *path = host_path(h, "conf/haproxy.cfg");
+
+		env[2] = xasprintf("HAPROXY_CFG=%s", path);
+		free(path);
+		path = host_path(h, "run/haproxy.sock");
+		env[3] = xasprintf("HAPROXY_SOCK=%s", path);
+		free(path);
 	}
 	spec.argv = args->rest;
 	spec.user = user ? (*user ? user : NULL) : "postgres";
@@ -101,7 +110,8 @@ const struct cli_command cmd_exec = {
     .details = "The command runs in the host's network namespace with its /etc/hosts, as "
                "postgres unless --user says otherwise (--user root for root). PGHOST, PGPORT "
                "and PGPASSFILE are set so that plain 'psql' works; on PostgreSQL hosts PGDATA "
-               "(plain 'pg_ctl') and REPMGR_CONF ('repmgr -f \"$REPMGR_CONF\"') too. The exit code is the "
+               "(plain 'pg_ctl') and REPMGR_CONF ('repmgr -f \"$REPMGR_CONF\"') too; on the haproxy host "
+               "HAPROXY_CFG and HAPROXY_SOCK (its config and admin socket). The exit code is the "
                "command's. On hosts reached over SSH (existing labs) a command is required; "
                "its output is printed when it ends, it gets no input, and it ends within 30 "
                "minutes (for a shell there, use ssh).",

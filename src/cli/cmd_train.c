@@ -388,8 +388,8 @@ static int finish(struct lab_rt *rt, const char *lab_file, struct loaded *x,
 	                                          : "given up");
 	if (why)
 		printf("  what was seen: %s\n", why);
-	printf("  time to fix:  %.0f s\n  hints taken:  %d of %zu\n  score:        %d of 100\n",
-	       r->ended - r->broken, r->hints, x->def.nhints,
+	printf("  %s  %.0f s\n  hints taken:  %d of %zu\n  score:        %d of 100\n",
+	       strcmp(outcome, "solved") == 0 ? "time to fix: " : "time spent: ", r->ended - r->broken, r->hints, x->def.nhints,
 	       strcmp(outcome, "solved") == 0 ? (r->hints * 25 > 100 ? 0 : 100 - r->hints * 25) : 0);
 	debrief(rt, lab_file, x, r);
 	solution = train_expand(&x->def, x->def.solution, lab_file);
@@ -516,7 +516,8 @@ static int start(const struct cli_args *args, const char *name)
 	struct loaded x;
 	struct lab_rt rt;
 	struct lab lab;
-	char *dir = NULL, *label, *abs_dir;
+	char *dir = NULL, *label, *abs_dir, *brief;
+	const struct lab_host_rt *node, *proxy;
 	int rc = EXIT_HARNESS, broke;
 
 	if (cli_opt(args, "watch-for") &&
@@ -609,15 +610,23 @@ static int start(const struct cli_args *args, const char *name)
 		cli_report_error("train");
 		goto cleanup;
 	}
-	printf("\n== %s\n\n%s\n\n", x.def.title, x.def.brief);
+	brief = train_expand(&x.def, x.def.brief, lab_file);
+	node = lab_rt_by_role(&rt, ROLE_PRIMARY);
+	proxy = lab_rt_by_role(&rt, ROLE_PROXY);
+	printf("\n== %s\n\n%s\n\n", x.def.title, brief);
+	free(brief);
 	printf("You work on the lab's hosts with the real tools: a shell on one is\n"
-	       "  pgdrill exec %s postgres1 -- bash\n"
-	       "where psql, pg_ctl and repmgr -f \"$REPMGR_CONF\" find their server; haproxy's is\n"
-	       "  pgdrill exec %s haproxy --user root -- bash\n"
-	       "'pgdrill train %s status' shows the goals, 'pgdrill train %s hint' gives a hint "
+	       "  pgdrill exec %s %s -- bash\n"
+	       "where psql, pg_ctl and repmgr -f \"$REPMGR_CONF\" find their server.\n",
+	       lab_file, node ? node->def->name : "HOST");
+	if (proxy)
+		printf("haproxy's host (its config in $HAPROXY_CFG):\n"
+		       "  pgdrill exec --user root %s %s -- bash\n",
+		       lab_file, proxy->def->name);
+	printf("'pgdrill train %s status' shows the goals, 'pgdrill train %s hint' gives a hint "
 	       "(each costs 25 points), 'pgdrill train %s give-up' shows the solution.\n"
 	       "What pgdrill did is in %s (no peeking).\n",
-	       lab_file, lab_file, lab_file, lab_file, lab_file, dir);
+	       lab_file, lab_file, lab_file, dir);
 	fflush(stdout);
 	rc = 0;
 	if (!cli_flag(args, "no-watch")) {

@@ -14,7 +14,7 @@
 static const struct fault_kind *const kinds[] = {
     &fault_kind_pause,     &fault_kind_fill_disk, &fault_kind_break_hba,
     &fault_kind_partition, &fault_kind_loss, &fault_kind_link_down, &fault_kind_barman_restore,
-    &fault_kind_delay,
+    &fault_kind_delay, &fault_kind_haproxy_check,
 };
 
 static const struct fault_kind *kind_named(const char *name)
@@ -342,7 +342,7 @@ static int revert_recorded_one(struct lab_rt *rt, const struct recorded *r,
 		free(state);
 		return -1;
 	}
-	sayf(say, ud, "reverting %s on %s, left applied by a run that ended without reverting it",
+	sayf(say, ud, "reverting %s on %s, which the state file records as still applied",
 	     r->kind, r->host);
 	rc = type->revert(rt, h, state);
 	if (rc == 0)

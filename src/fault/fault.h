@@ -37,7 +37,7 @@ struct fault_kind {
 
 extern const struct fault_kind fault_kind_pause, fault_kind_fill_disk, fault_kind_break_hba,
     fault_kind_partition, fault_kind_loss, fault_kind_link_down, fault_kind_barman_restore,
-    fault_kind_delay;
+    fault_kind_delay, fault_kind_haproxy_check;
 
 struct fault {
 	int id;
@@ -105,6 +105,10 @@ int fault_loss(struct fault_set *fs, const struct lab_host_rt *h, int percent,
  * netem here). Hosts pgdrill builds only. */
 int fault_delay(struct fault_set *fs, const struct lab_host_rt *h, int delay_ms, int jitter_ms,
                 const struct lab_host_rt *const *peers, size_t npeers);
+/* haproxy's listener `listener` checks its servers with `style` ("pgsql-check",
+ * "tcp-check", "http-agent") instead of its own, and haproxy restarts; reverted by a
+ * restart with the lab's own config. Labs pgdrill builds only. */
+int fault_haproxy_check(struct fault_set *fs, const char *listener, const char *style);
 /* The host's network interface goes down (a pulled cable). */
 int fault_link_down(struct fault_set *fs, const struct lab_host_rt *h);
 /* Rebuilds a node as a standby of the current primary: `repmgr node rejoin`, with

@@ -19,7 +19,7 @@ const char *const lab_environment_names[] = {"unspecified", "test", "staging", "
                                              NULL};
 const char *const lab_fault_names[] = {
     "kill",   "pause",      "crash",          "fill_disk", "break_hba", "partition",
-    "loss",   "switchover", "barman_restore", "link_down", "rejoin",    NULL};
+    "loss",   "switchover", "barman_restore", "link_down", "rejoin",    "haproxy_check", NULL};
 
 #define FIELD(st, member, ty, ...)                                                                 \
 	{                                                                                          \

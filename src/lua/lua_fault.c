@@ -122,6 +122,20 @@ static int f_break_hba(lua_State *L)
 	return done(L, fault_break_hba(&c->faults, h, modes[mode]), "fault.break_hba");
 }
 
+static int f_haproxy_check(lua_State *L)
+{
+	static const char *const styles[] = {"pgsql-check", "tcp-check", "http-agent", NULL};
+	const char *listener = luaL_checkstring(L, 1);
+	int style = luaL_checkoption(L, 2, NULL, styles);
+	struct drill_ctx *c;
+
+	allowed(L, "fault.haproxy_check", lab_rt_by_role(ctx_rt(L, "fault.haproxy_check"),
+	                                                 ROLE_PROXY));
+	c = ready(L, "fault.haproxy_check");
+	return done(L, fault_haproxy_check(&c->faults, listener, styles[style]),
+	            "fault.haproxy_check");
+}
+
 /* A host, or a list of hosts, at `arg` into `out` (at most `cap`); returns how many. */
 static size_t host_group(lua_State *L, int arg, const struct lab_host_rt **out, size_t cap,
                          const char *fn)
@@ -327,6 +341,7 @@ int luaopen_pgdrill_fault(lua_State *L)
 	    {"crash", f_crash},
 	    {"fill_disk", f_fill_disk},
 	    {"break_hba", f_break_hba},
+	    {"haproxy_check", f_haproxy_check},
 	    {"partition", f_partition},
 	    {"loss", f_loss},
 	    {"delay", f_delay},

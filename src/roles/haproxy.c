@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "roles/pg.h"
+#include "roles/procs.h"
 #include "roles/step.h"
 #include "util/error.h"
 #include "util/strbuf.h"
@@ -81,6 +82,12 @@ static void put_servers(struct strbuf *sb, const struct lab_rt *rt, const char *
 
 char *haproxy_cfg(const struct lab_rt *rt, const struct lab_host_rt *proxy)
 {
+	return haproxy_cfg_checked(rt, proxy, NULL, CHECK_TCP);
+}
+
+char *haproxy_cfg_checked(const struct lab_rt *rt, const struct lab_host_rt *proxy,
+                          const char *listener, enum check_style style)
+{
 	const struct lab_haproxy *hp = &rt->lab->haproxy;
 	const char *check_user = rt->lab->credentials.healthcheck_user;
 	struct strbuf sb = STRBUF_INIT;
@@ -108,9 +115,13 @@ char *haproxy_cfg(const struct lab_rt *rt, const struct lab_host_rt *proxy)
 	for (i = 0; i < hp->listeners.count; i++) {
 		const struct lab_listener *l = LAB_LISTENER(rt->lab, i);
 		bool replica = l->target == TARGET_REPLICA;
+		enum check_style check = (enum check_style)l->check;
+
+		if (listener && strcmp(l->name, listener) == 0)
+			check = style;
 
 		strbuf_printf(&sb, "# %s: check style %s, meant for %s.\n", l->name,
-		              check_style_names[l->check], listener_target_names[l->target]);
+		              check_style_names[check], listener_target_names[l->target]);
 		strbuf_printf(&sb, "listen %s\n    bind *:%ld\n", l->name, l->port);
 		/* Round robin everywhere: a correct check leaves one server UP on a write
 		 * listener, and pgsql-check then shows its flaw at once (every node gets
@@ -124,7 +135,7 @@ char *haproxy_cfg(const struct lab_rt *rt, const struct lab_host_rt *proxy)
 		              (long long)l->check_interval, (long long)fastinter(l->check_interval),
 		              (long long)fastinter(l->check_interval), l->fall, l->rise);
 		extra[0] = '\0';
-		switch (l->check) {
+		switch (check) {
 		case CHECK_PGSQL:
 			strbuf_printf(&sb, "    option pgsql-check user %s\n", check_user);
 			break;
@@ -190,7 +201,32 @@ static int wait_started(const struct lab_rt *rt, const struct lab_host_rt *proxy
 
 int haproxy_start(struct lab_rt *rt, const struct lab_host_rt *proxy)
 {
-	char *cfg_path = host_path(proxy, "conf/haproxy.cfg"), *cfg = haproxy_cfg(rt, proxy);
+	char *cfg = haproxy_cfg(rt, proxy);
+	int rc = haproxy_start_with(rt, proxy, cfg);
+
+	free(cfg);
+	return rc;
+}
+
+int haproxy_restart(struct lab_rt *rt, const struct lab_host_rt *proxy, const char *cfg)
+{
+	char *own = cfg ? NULL : haproxy_cfg(rt, proxy);
+	int rc;
+
+	/* haproxy keeps no state worth a graceful stop: its clients reconnect, as after a
+	 * failover. Every haproxy of the host goes, also one a person started by hand. */
+	procs_end_all(rt, proxy, "haproxy", 5000);
+	if (procs_running(rt, proxy, "haproxy"))
+		return error_set("host %s, step 'restart haproxy': haproxy did not end within 5 s",
+		                 proxy->def->name);
+	rc = haproxy_start_with(rt, proxy, cfg ? cfg : own);
+	free(own);
+	return rc;
+}
+
+int haproxy_start_with(struct lab_rt *rt, const struct lab_host_rt *proxy, const char *cfg)
+{
+	char *cfg_path = host_path(proxy, "conf/haproxy.cfg");
 	char *argv[] = {"haproxy", "-db", "-f", cfg_path, NULL};
 	char *check_argv[] = {"haproxy", "-c", "-q", "-f", cfg_path, NULL};
 	struct proc_spec check = {.argv = check_argv, .user = "haproxy", .timeout_ms = 10000};
@@ -220,7 +256,6 @@ int haproxy_start(struct lab_rt *rt, const struct lab_host_rt *proxy)
 	rc = wait_started(rt, proxy, &hp, cfg_path);
 cleanup:
 	free(cfg_path);
-	free(cfg);
 	return rc;
 }
 

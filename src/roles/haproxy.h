@@ -5,6 +5,9 @@
 #include "provider/provider.h"
 
 char *haproxy_cfg(const struct lab_rt *rt, const struct lab_host_rt *proxy);
+/* The same with one listener's check replaced by `style` (listener NULL: none). */
+char *haproxy_cfg_checked(const struct lab_rt *rt, const struct lab_host_rt *proxy,
+                          const char *listener, enum check_style style);
 /* The bytes tcp-check sends: StartupMessage, Query "select pg_is_in_recovery()" and
  * Terminate in one write (a standby then fails in ~0.1 s, not after a timeout), as hex. */
 char *haproxy_pg_probe_hex(const char *user, const char *database);
@@ -12,6 +15,11 @@ char *haproxy_pg_probe_hex(const char *user, const char *database);
 const char *haproxy_pg_expect_hex(bool want_replica);
 
 int haproxy_start(struct lab_rt *rt, const struct lab_host_rt *proxy);
+/* Starts haproxy with the config text `cfg` (written to conf/haproxy.cfg, checked). */
+int haproxy_start_with(struct lab_rt *rt, const struct lab_host_rt *proxy, const char *cfg);
+/* Ends every haproxy process of the host and starts one with `cfg` (NULL: the lab's own
+ * config). */
+int haproxy_restart(struct lab_rt *rt, const struct lab_host_rt *proxy, const char *cfg);
 /* `show stat` from the stats socket as CSV (owned). */
 int haproxy_stats(const struct lab_rt *rt, const struct lab_host_rt *proxy, char **csv);
 /* Status ("UP", "DOWN", ...) of one server in one listener, from `show stat` CSV; NULL

@@ -30,7 +30,7 @@ as_dba() { # lab.yaml host command: as postgres, in the host's shell
 # Listing and bad input: nothing is built.
 train "$manual" >"$work/list" 2>&1
 check "the exercises are listed (got $(grep -c '^  [a-z]' "$work/list"))" \
-	test "$(grep -cE '^  (fix_pg_hba|promote_by_hand|rejoin_old_primary|standby_disk_full) ' "$work/list")" = 4
+	test "$(grep -cE '^  (fix_pg_hba|promote_by_hand|rejoin_old_primary|standby_disk_full|haproxy_writes_to_standby) ' "$work/list")" = 5
 for bad in ../etc/passwd no_such_exercise rejoin_old_primary; do
 	train --no-watch "$manual" "$bad" >/dev/null 2>"$work/bad.err"
 	rc=$?
@@ -148,6 +148,33 @@ as_dba "$manual" "$s" 'pg_ctl status >/dev/null || pg_ctl start -l "$PGDATA/../r
 disk_solved() { train "$manual" status >"$work/d1" 2>&1; }
 check "standby_disk_full is solved once $s caught up" wait_until 60 disk_solved
 check_healthy "healthy after standby_disk_full" "$manual"
+
+# haproxy_writes_to_standby: the wrong fix (the standbys' server lines deleted: writes
+# reach the primary today, and nowhere after a failover) is not solved; the agent check is.
+as_haproxy() { # command, on the haproxy host as user haproxy
+	"$PGDRILL" exec --user haproxy "$manual" "$(recalled it-train proxy)" -- sh -c "$1"
+}
+restart_haproxy='haproxy -c -q -f "$HAPROXY_CFG" && haproxy -D -f "$HAPROXY_CFG" -sf $(ss -Hltnp "sport = :5000" | grep -o "pid=[0-9]*" | cut -d= -f2 | sort -u)'
+train --no-watch "$manual" haproxy_writes_to_standby >"$work/x1" 2>&1
+check "haproxy_writes_to_standby breaks the lab" grep -q "^== writes fail now and then" "$work/x1"
+p=$(recalled it-train primary)
+as_haproxy "sed -i '/^listen write_tcp/,/^\$/{/^    server /{/ $p /!d}}' \"\$HAPROXY_CFG\" && $restart_haproxy"
+sleep 3
+train "$manual" status >"$work/x2" 2>&1
+rc=$?
+check "only the primary left as a server is not solved (exit 1, got $rc)" \
+	bash -c "test $rc = 1 && grep -q 'is no server of write_tcp' $work/x2"
+train "$manual" give-up >/dev/null 2>&1
+check_healthy "healthy after the wrong haproxy fix" "$manual"
+cfg=$STATE_DIR/labs/it-train/hosts/$(recalled it-train proxy)/conf/haproxy.cfg
+check "the revert gave write_tcp its own check back" \
+	bash -c "grep -A8 '^listen write_tcp' '$cfg' | grep -q 'tcp-check expect'"
+train --no-watch "$manual" haproxy_writes_to_standby >/dev/null 2>&1
+as_haproxy 'sed -i "/^listen write_tcp/,/^\$/{s|^    option pgsql-check.*|    option httpchk GET /primary\n    http-check expect status 200|;s| check\$| check port 8008|}" "$HAPROXY_CFG"'
+as_haproxy "$restart_haproxy"
+haproxy_solved() { train "$manual" status >"$work/x3" 2>&1; }
+check "the agent check solves haproxy_writes_to_standby" wait_until 30 haproxy_solved
+check_healthy "healthy after haproxy_writes_to_standby" "$manual"
 
 record_lab_pids it-train
 check "down the manual lab" "$PGDRILL" down "$manual"
