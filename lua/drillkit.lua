@@ -93,11 +93,12 @@ function kit.settle_wal(primary, standby)
 end
 
 -- The first column of the first row of `sql` on `host` (in database `db`, default
--- postgres), as text; nil and the error when the server does not answer or the query
--- fails. For exercise goals, which look at a lab a person is half way through repairing.
+-- postgres), as text; nil and the error (its first line) when the server does not
+-- answer or the query fails. For exercise goals, which look at a lab a person is half
+-- way through repairing.
 function kit.value(host, sql, db)
   local rows, err = host:sql(sql, { db = db or "postgres" })
-  if not rows then return nil, err end
+  if not rows then return nil, tostring(err):match("^[^\n]*") end
   if #rows == 0 then return nil, "no rows" end
   local _, v = next(rows[1])
   return v

@@ -18,15 +18,30 @@ static const struct cli_option exec_options[] = {
     {0},
 };
 
+/* The most variables exec sets: PGPASSFILE, PGPORT, PGHOST, PGDATA, REPMGR_CONF or
+ * BARMAN_CONF or HAPROXY_CFG and HAPROXY_SOCK. */
+#define EXEC_ENV_MAX 7
+
+/* NAME=the host-side path of `rel` on `h`, appended to env. */
+static void env_path(char **env, size_t *n, const char *name, const struct lab_host_rt *h,
+                     const char *rel)
+{
+	char *path = host_path(h, rel);
+
+	env[(*n)++] = xasprintf("%s=%s", name, path);
+	free(path);
+}
+
 static int exec_run(const struct cli_args *args)
 {
 	const char *user = cli_opt(args, "user");
-	const struct lab_host_rt *h, *primary;
+	const struct lab_host_rt *h, *primary, *barman;
 	struct proc_result res = {0};
 	struct proc_spec spec = {0};
 	struct lab_rt rt;
 	struct lab lab;
-	char *env[6] = {NULL}, *pgpass;
+	char *env[EXEC_ENV_MAX + 1] = {NULL};
+	size_t nenv = 0;
 	int rc = EXIT_HARNESS;
 
 	if (cli_require_root("exec") < 0 || cli_open_lab(&lab, &rt, args->pos[0]) < 0)
@@ -44,31 +59,23 @@ static int exec_run(const struct cli_args *args)
 	/* psql inside a node finds its own server; elsewhere it needs -h. A host without
 	 * passwords of its own (haproxy) borrows the primary's. */
 	primary = lab_rt_by_role(&rt, ROLE_PRIMARY);
-	pgpass = host_path(host_exists(&rt, h, "conf/pgpass") ? h : primary, "conf/pgpass");
-	env[0] = xasprintf("PGPASSFILE=%s", pgpass);
-	env[1] = xasprintf("PGPORT=%ld", lab.postgres.port);
-	free(pgpass);
-	if (lab_host_is_postgres(h->def)) {
-		char *sock = host_path(h, "run");
-
-		env[2] = xasprintf("PGHOST=%s", sock);
-		free(sock);
-		/* pg_ctl finds the data directory by itself; repmgr -f "$REPMGR_CONF". */
-		sock = host_path(h, "data");
-		env[3] = xasprintf("PGDATA=%s", sock);
-		free(sock);
-		sock = host_path(h, "conf/repmgr.conf");
-		env[4] = xasprintf("REPMGR_CONF=%s", sock);
-		free(sock);
-	} else if (h->def->role == ROLE_PROXY && rt.ops->builds_hosts) {
+	env_path(env, &nenv, "PGPASSFILE",
+	         host_exists(&rt, h, "conf/pgpass") ? h : primary, "conf/pgpass");
+	env[nenv++] = xasprintf("PGPORT=%ld", lab.postgres.port);
+	/* A spare host's server, when someone restores one there, lives where a node's does. */
+	if (lab_host_is_postgres(h->def) || h->def->role == ROLE_SPARE) {
+		env_path(env, &nenv, "PGHOST", h, "run");
+		env_path(env, &nenv, "PGDATA", h, "data"); /* plain pg_ctl */
+	}
+	if (lab_host_is_postgres(h->def))
+		env_path(env, &nenv, "REPMGR_CONF", h, "conf/repmgr.conf");
+	if ((h->def->role == ROLE_BARMAN || h->def->role == ROLE_SPARE) &&
+	    (barman = lab_rt_by_role(&rt, ROLE_BARMAN)))
+		env_path(env, &nenv, "BARMAN_CONF", barman, "conf/barman.conf");
+	if (h->def->role == ROLE_PROXY && rt.ops->builds_hosts) {
 		/* haproxy -c -f "$HAPROXY_CFG"; its admin socket for "show stat". */
-		char *path = host_path(h, "conf/haproxy.cfg");
-
-		env[2] = xasprintf("HAPROXY_CFG=%s", path);
-		free(path);
-		path = host_path(h, "run/haproxy.sock");
-		env[3] = xasprintf("HAPROXY_SOCK=%s", path);
-		free(path);
+		env_path(env, &nenv, "HAPROXY_CFG", h, "conf/haproxy.cfg");
+		env_path(env, &nenv, "HAPROXY_SOCK", h, "run/haproxy.sock");
 	}
 	spec.argv = args->rest;
 	spec.user = user ? (*user ? user : NULL) : "postgres";
@@ -93,11 +100,8 @@ static int exec_run(const struct cli_args *args)
 	rc = res.status;
 	proc_result_free(&res);
 cleanup:
-	free(env[0]);
-	free(env[1]);
-	free(env[2]);
-	free(env[3]);
-	free(env[4]);
+	while (nenv > 0)
+		free(env[--nenv]);
 	lab_rt_free(&rt);
 	lab_free(&lab);
 	return rc;
@@ -111,7 +115,9 @@ const struct cli_command cmd_exec = {
                "postgres unless --user says otherwise (--user root for root). PGHOST, PGPORT "
                "and PGPASSFILE are set so that plain 'psql' works; on PostgreSQL hosts PGDATA "
                "(plain 'pg_ctl') and REPMGR_CONF ('repmgr -f \"$REPMGR_CONF\"') too; on the haproxy host "
-               "HAPROXY_CFG and HAPROXY_SOCK (its config and admin socket). The exit code is the "
+               "HAPROXY_CFG and HAPROXY_SOCK (its config and admin socket); on barman's host BARMAN_CONF "
+               "('barman -c \"$BARMAN_CONF\"'); on a spare host PGDATA, PGHOST and BARMAN_CONF, for a "
+               "server restored there. The exit code is the "
                "command's. On hosts reached over SSH (existing labs) a command is required; "
                "its output is printed when it ends, it gets no input, and it ends within 30 "
                "minutes (for a shell there, use ssh).",

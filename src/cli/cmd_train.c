@@ -388,8 +388,8 @@ static int finish(struct lab_rt *rt, const char *lab_file, struct loaded *x,
 	                                          : "given up");
 	if (why)
 		printf("  what was seen: %s\n", why);
-	printf("  %s  %.0f s\n  hints taken:  %d of %zu\n  score:        %d of 100\n",
-	       strcmp(outcome, "solved") == 0 ? "time to fix: " : "time spent: ", r->ended - r->broken, r->hints, x->def.nhints,
+	printf("  %-14s%.0f s\n  hints taken:  %d of %zu\n  score:        %d of 100\n",
+	       strcmp(outcome, "solved") == 0 ? "time to fix:" : "time spent:", r->ended - r->broken, r->hints, x->def.nhints,
 	       strcmp(outcome, "solved") == 0 ? (r->hints * 25 > 100 ? 0 : 100 - r->hints * 25) : 0);
 	debrief(rt, lab_file, x, r);
 	solution = train_expand(&x->def, x->def.solution, lab_file);
@@ -401,7 +401,8 @@ static int finish(struct lab_rt *rt, const char *lab_file, struct loaded *x,
 		cli_report_error("train");
 		return -1;
 	}
-	if (heal_lab(rt, &log, (int)rt->lab->objectives.recovery_within * 2, &h) < 0) {
+	if (heal_empty_spares(rt, &log) < 0 ||
+	    heal_lab(rt, &log, (int)rt->lab->objectives.recovery_within * 2, &h) < 0) {
 		char *steps;
 
 		fprintf(stderr, "pgdrill train: the lab is NOT healthy: %s\n",

@@ -359,6 +359,33 @@ static int register_as_primary(struct lab_rt *rt, const struct lab_host_rt *p,
 	return rc;
 }
 
+int heal_empty_spares(struct lab_rt *rt, const struct heal_log *log)
+{
+	size_t i;
+
+	for (i = 0; i < rt->nhosts; i++) {
+		const struct lab_host_rt *h = &rt->hosts[i];
+		struct host_proc pm;
+		bool runs;
+
+		if (h->def->role != ROLE_SPARE)
+			continue;
+		runs = procs_find(rt, h, "postgres", &pm);
+		if (!runs && !host_exists(rt, h, "data") && !host_exists(rt, h, "run"))
+			continue;
+		say(log, "emptying the spare host %s%s", h->def->name,
+		    runs ? " (stopping the server restored there)" : "");
+		if (runs && !procs_stop(rt, h, &pm, SIGINT, 10000))
+			return error_set("host %s, step 'empty the spare': PostgreSQL (PID %d) did not "
+			                 "stop",
+			                 h->def->name, (int)pm.pid);
+		host_release_pg_shm(rt, h, "data");
+		if (host_remove(rt, h, "data") < 0 || host_remove(rt, h, "run") < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int heal_lab(struct lab_rt *rt, const struct heal_log *log, int timeout_ms, struct health *out)
 {
 	const struct lab_host_rt *p, *designated = lab_rt_by_role(rt, ROLE_PRIMARY);

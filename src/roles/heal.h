@@ -18,6 +18,10 @@ struct heal_log {
  * standby (no standby.signal: started, it would be a second primary) or does not start. */
 int heal_start_standby(struct lab_rt *rt, const struct lab_host_rt *h);
 
+/* A spare host is empty in a healthy lab: a server someone restored there by hand (an
+ * exercise) is stopped and its data and socket directories removed. Drills restore into
+ * a spare through a fault, which reverts itself; this is for what no fault recorded. */
+int heal_empty_spares(struct lab_rt *rt, const struct heal_log *log);
 /* 0 when the lab is healthy again within timeout_ms; `out` says how it ended. */
 int heal_lab(struct lab_rt *rt, const struct heal_log *log, int timeout_ms, struct health *out);
 

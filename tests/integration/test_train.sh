@@ -30,7 +30,7 @@ as_dba() { # lab.yaml host command: as postgres, in the host's shell
 # Listing and bad input: nothing is built.
 train "$manual" >"$work/list" 2>&1
 check "the exercises are listed (got $(grep -c '^  [a-z]' "$work/list"))" \
-	test "$(grep -cE '^  (fix_pg_hba|promote_by_hand|rejoin_old_primary|standby_disk_full|haproxy_writes_to_standby) ' "$work/list")" = 5
+	test "$(grep -cE '^  (fix_pg_hba|promote_by_hand|rejoin_old_primary|standby_disk_full|haproxy_writes_to_standby|restore_dropped_table) ' "$work/list")" = 6
 for bad in ../etc/passwd no_such_exercise rejoin_old_primary; do
 	train --no-watch "$manual" "$bad" >/dev/null 2>"$work/bad.err"
 	rc=$?
@@ -175,6 +175,36 @@ as_haproxy "$restart_haproxy"
 haproxy_solved() { train "$manual" status >"$work/x3" 2>&1; }
 check "the agent check solves haproxy_writes_to_standby" wait_until 30 haproxy_solved
 check_healthy "healthy after haproxy_writes_to_standby" "$manual"
+
+# restore_dropped_table: a table of the same name with the wrong rows is not solved; the
+# point-in-time restore into the spare and the copy back are, and the spare is emptied.
+train --no-watch "$manual" restore_dropped_table >"$work/t1" 2>&1
+check "restore_dropped_table breaks the lab" grep -q "^== a table was dropped" "$work/t1"
+p=$(recalled it-train primary)
+as_dba "$manual" "$p" "psql -X -q -d books -c 'CREATE TABLE invoices AS SELECT g AS id, g * 1.5 AS amount FROM generate_series(1, 999) g'"
+train "$manual" status >"$work/t2" 2>&1
+rc=$?
+check "999 rows recreated by hand are not solved (exit 1, got $rc)" \
+	bash -c "test $rc = 1 && grep -q '\[ \] invoices is back on the primary, every row: 999 rows' $work/t2"
+as_dba "$manual" "$p" "psql -X -q -d books -c 'DROP TABLE invoices'"
+before=$(awk '$1 == "remember" && $2 == "before" {print $3 " " $4}' "$STATE_DIR/labs/it-train/training")
+as_barman() { # host command
+	"$PGDRILL" exec --user barman "$manual" "$1" -- sh -c "$2"
+}
+check "barman archives the open WAL segment" \
+	as_barman barman 'barman -c "$BARMAN_CONF" switch-wal --force --archive --archive-timeout 60 pg'
+"$PGDRILL" exec --user root "$manual" restore -- \
+	sh -c 'install -d -o barman -m 700 "$PGDATA" && install -d -o barman -m 755 "$PGHOST"'
+check "barman recover --target-time '$before' into the spare" \
+	as_barman restore "barman -c \"\$BARMAN_CONF\" recover --target-time '$before' --target-action promote pg latest \"\$PGDATA\""
+check "the restored server starts on the spare" \
+	as_barman restore 'pg_ctl -D "$PGDATA" -l "$PGHOST/restore.log" -w -t 120 -o "-k $PGHOST -c listen_addresses=* -c primary_conninfo= -c shared_preload_libraries= -c max_wal_senders=16" start'
+check "the table is copied back into the primary" \
+	as_dba "$manual" "$p" 'pg_dump -h restore -d books -t invoices | psql -X -q -d books'
+restored() { train "$manual" status >"$work/t3" 2>&1; }
+check "restore_dropped_table is solved" wait_until 30 restored
+check "the spare is empty again" test ! -e "$STATE_DIR/labs/it-train/hosts/restore/data"
+check_healthy "healthy after restore_dropped_table" "$manual"
 
 record_lab_pids it-train
 check "down the manual lab" "$PGDRILL" down "$manual"
