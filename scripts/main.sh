@@ -14,9 +14,10 @@ trap 'build/pgdrill down "$lab" || true' EXIT
 build/pgdrill up "$lab"
 build/pgdrill status "$lab"
 # switchover last: it leaves a different node as primary, which is fine for the report
-# and is where the next drill would start.
+# and is where the next drill would start. --audit: the report ends with the audit of
+# the lab after the drills.
 rc=0
-build/pgdrill run "$lab" scenarios/kill_primary.lua scenarios/fill_disk_primary.lua \
+build/pgdrill run --audit "$lab" scenarios/kill_primary.lua scenarios/fill_disk_primary.lua \
 	scenarios/fill_disk.lua scenarios/break_pg_hba.lua scenarios/barman_restore.lua \
 	scenarios/pause_primary.lua \
 	scenarios/lagging_failover.lua scenarios/switchover.lua || rc=$?

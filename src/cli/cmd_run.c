@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "audit/audit.h"
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "cli/matrix.h"
@@ -35,6 +36,8 @@ static const struct cli_option run_options[] = {
                        "its own run directory (ongoing drills)"},
     {"until-fail", 0, NULL, "with --repeat: stop after the first round in which a drill failed "
                             "or ended in error"},
+    {"audit", 0, NULL, "end each round with the readiness audit of the lab (pgdrill audit): "
+                       "its findings go into the journal and the report"},
     {"keep-runs", 0, "N", "after each round, keep only this lab's newest N run directories"},
     {"matrix", 0, "KEY=V1,V2,...",
      "run the drills once per value of one lab setting (e.g. "
@@ -198,6 +201,29 @@ struct round {
 	int scenarios, errors, failures;
 };
 
+/* The lab as the audit finds it after the drills (healed), for the report. */
+static void audit_into_journal(struct lab_rt *rt, const char *runs, struct journal *j)
+{
+	struct strbuf js = STRBUF_INIT;
+	json_object *found;
+	struct audit a;
+
+	printf("\nauditing lab '%s'\n", rt->lab->name);
+	audit_init(&a);
+	audit_lab(rt, runs, &a);
+	audit_format_json(rt, &a, &js);
+	if (!(found = json_tokener_parse(strbuf_str(&js))))
+		fprintf(stderr, "pgdrill run: the audit's findings did not parse; left out\n");
+	else {
+		journal_set(j, "audit", found);
+		printf("  %zu findings at warning or above (in the report)\n",
+		       audit_count_at_least(&a, AUDIT_WARNING));
+	}
+	error_clear();
+	strbuf_free(&js);
+	audit_free(&a);
+}
+
 /* Every scenario once, into a run directory of its own, with the verdicts printed. */
 static int run_round(struct lab_rt *rt, const struct cli_args *args, const char *runs,
                      struct round *r, struct matrix_tally *tally)
@@ -222,6 +248,9 @@ static int run_round(struct lab_rt *rt, const struct cli_args *args, const char 
 		r->errors += o == ERRORED;
 		r->failures += o == FAILED;
 	}
+	/* The round's journal is on disk before the audit, whose restore rule reads it. */
+	if (cli_flag(args, "audit") && !interrupted && journal_write(&j) == 0)
+		audit_into_journal(rt, runs, &j);
 	if (journal_write(&j) < 0)
 		cli_report_error("run");
 	else

@@ -9,5 +9,8 @@
 #include "util/strbuf.h"
 
 void report_audit_html(json_object *audit, struct strbuf *out);
+/* The same findings as a section of the drills' report (`pgdrill run --audit`), into
+ * the report's body. */
+void report_audit_section(json_object *audit, struct strbuf *body);
 
 #endif

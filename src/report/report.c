@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/audit_page.h"
 #include "report/fields.h"
 #include "report/html.h"
 #include "report/phases.h"
@@ -488,6 +489,12 @@ void report_html(const struct report_run *runs, size_t n, struct strbuf *out)
 			      field_of(runs[r].journal, "provenance", json_type_object), r, i);
 	}
 	runbook(&body, runs, n);
+	for (r = 0; r < n; r++) {
+		json_object *audit = field_of(runs[r].journal, "audit", json_type_object);
+
+		if (audit)
+			report_audit_section(audit, &body);
+	}
 	strbuf_puts(&body, "<h2>Provenance</h2>\n");
 	for (r = 0; r < n; r++)
 		provenance(&body, &runs[r]);

@@ -137,9 +137,17 @@ tally "$work/r.json" >"$work/tr"
 cat "$work/tr"
 check "before any drill: the pgsql-check write listener and an untested restore" \
 	test "$(grep -v ' info ' "$work/tr" | tr '\n' ' ')" = "haproxy-pgsql-check high 1 restore-untested warning 1 "
-"$PGDRILL" run --runs-dir "$work/runs" "$ref" "$SRC/scenarios/barman_restore.lua" >"$work/drill.out" 2>&1
+"$PGDRILL" run --audit --runs-dir "$work/runs" "$ref" "$SRC/scenarios/barman_restore.lua" >"$work/drill.out" 2>&1
 rc=$?
 check "the barman_restore drill passes (got $rc)" test "$rc" = 0
+# run --audit: the audit after the drills, in the run's journal and report.
+run=$(ls -d "$work"/runs/*-it-audit-ref-barman_restore | tail -1)
+check "run --audit: the journal holds the audit, which counts this run's restore" python3 -c '
+import json, sys
+rules = [f["rule"] for f in json.load(open(sys.argv[1]))["audit"]["findings"]]
+assert "haproxy-pgsql-check" in rules and "restore-untested" not in rules, rules' "$run/journal.json"
+check "and the report shows it after the drills" \
+	grep -q '<h2 id="audit">Readiness audit after the drills</h2>' "$run/report.html"
 "$PGDRILL" audit --json --runs-dir "$work/runs" "$ref" >"$work/r1.json" 2>/dev/null
 tally "$work/r1.json" >"$work/tr1"
 check "after it, the only finding above info is the pgsql-check write listener" \

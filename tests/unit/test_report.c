@@ -77,6 +77,40 @@ static void test_hostile_strings_render_as_text(void **state)
 	json_object_put(j);
 }
 
+/* `pgdrill run --audit`: the audit's findings become a section of the report, as text. */
+static void test_audit_section_in_the_report(void **state)
+{
+	json_object *j = hostile_journal();
+	json_object *audit = json_tokener_parse(
+	    "{\"lab\": \"t\", \"provider\": \"netns\", \"counts\": {\"high\": 1},"
+	    " \"findings\": [{\"severity\": \"high\", \"rule\": \"haproxy-pgsql-check\","
+	    " \"title\": \"<script>t</script>\", \"evidence\": \"haproxy:haproxy.cfg:9: x\","
+	    " \"consequence\": \"c\", \"fix\": \"f\"}], \"not_checked\": [\"<b>sudo</b>\"]}");
+	struct report_run run = {.dir = "/runs/x", .journal = j};
+	struct strbuf html = STRBUF_INIT;
+	const char *s, *section;
+
+	(void)state;
+	assert_non_null(audit);
+	report_html(&run, 1, &html);
+	assert_null(strstr(strbuf_str(&html), "Readiness audit")); /* none without --audit */
+	strbuf_free(&html);
+	json_object_object_add(j, "audit", audit);
+	report_html(&run, 1, &html);
+	s = strbuf_str(&html);
+	section = strstr(s, "<h2 id=\"audit\">Readiness audit after the drills</h2>");
+	assert_non_null(section);
+	assert_non_null(strstr(section, "<code>haproxy-pgsql-check</code>"));
+	assert_non_null(strstr(section, "haproxy:haproxy.cfg:9: x"));
+	assert_non_null(strstr(section, "&lt;script&gt;t&lt;/script&gt;"));
+	assert_non_null(strstr(section, "&lt;b&gt;sudo&lt;/b&gt;"));
+	assert_null(strcasestr(s, "<script"));
+	/* before the provenance, after the drills */
+	assert_true(section < strstr(s, "<h2>Provenance</h2>"));
+	strbuf_free(&html);
+	json_object_put(j);
+}
+
 static void test_markdown_cells_stay_cells(void **state)
 {
 	json_object *j = json_tokener_parse(
@@ -317,6 +351,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_hostile_strings_render_as_text),
+	    cmocka_unit_test(test_audit_section_in_the_report),
 	    cmocka_unit_test(test_markdown_cells_stay_cells),
 	    cmocka_unit_test(test_markup_text_drops_controls_and_bad_utf8),
 	    cmocka_unit_test(test_html_fill_keeps_arguments_text),
