@@ -7,6 +7,9 @@
 -- the door with `trust` is not a fix: the exercise is failed.
 train.exercise{ name = "clients are refused: fix pg_hba.conf without a restart" }
 
+-- The cause is found when the trainee reads the primary's pg_hba rules.
+train.detect{ host = "{primary}", words = { "pg_hba" } }
+
 train.brief[[
 Since a few minutes ago the application cannot log in through haproxy (port 5000,
 write_tcp): its connections are refused, and haproxy shows no server for writes. The

@@ -9,6 +9,9 @@
 -- hand (maintenance mode) hides the symptom until the next failover: not solved.
 train.exercise{ name = "writes fail now and then: haproxy's check cannot tell a primary" }
 
+-- Found when the trainee reads haproxy's config or its servers' states.
+train.detect{ host = "{proxy}", words = { "HAPROXY_CFG", "haproxy.cfg", "csv", "show stat" } }
+
 train.brief[[
 Since this morning's "small cleanup" of the haproxy config, some of the application's
 writes through port {port} ({listener}) fail with "cannot execute ... in a read-only

@@ -6,6 +6,9 @@
 -- classic mistake: two primaries, the exercise is failed.
 train.exercise{ name = "the primary is gone: promote a standby by hand", failover = "manual" }
 
+-- Found when the trainee asks the cluster who is primary.
+train.detect{ words = { "cluster show", "pg_is_in_recovery", "pg_stat_replication" } }
+
 train.brief[[
 The application cannot write since a minute ago: "could not connect to server" on
 port 5000 (haproxy's write_tcp). Reads still work. This cluster fails over by hand: no

@@ -7,6 +7,9 @@
 train.exercise{ name = "after a failover: bring the old primary back as a standby",
   failover = "automatic" }
 
+-- Found when the trainee asks repmgr about the cluster or the old primary.
+train.detect{ words = { "cluster show", "node status", "node rejoin" } }
+
 train.brief[[
 Last night the primary died and repmgr promoted a standby: the application writes
 again, but the cluster runs with one standby fewer, and the server that died is still

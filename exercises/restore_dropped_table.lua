@@ -7,6 +7,9 @@
 -- cluster back would lose what was written since: the goals check that it is still there.
 train.exercise{ name = "a table was dropped: get it back from barman, lose nothing else" }
 
+-- Found when the trainee asks barman what it can restore.
+train.detect{ words = { "list-backup", "show-backup", "recover" } }
+
 train.brief[[
 At {dropped_at} UTC someone ran DROP TABLE invoices in database books on the primary
 ({primary}). It was last seen whole at {before} UTC. The application has gone on

@@ -9,6 +9,9 @@ local kit = require "drillkit"
 
 train.exercise{ name = "a standby lags further and further: its disk is full" }
 
+-- Found when the trainee looks at the full standby itself.
+train.detect{ host = "{standby}" }
+
 train.brief[[
 Monitoring says one standby lags more and more behind the primary, and its slot makes
 the primary keep WAL for it: left alone, the primary's disk fills next. The application

@@ -27,6 +27,7 @@
 #include "roles/heal_manual.h"
 #include "roles/pg.h"
 #include "roles/status.h"
+#include "train/detect.h"
 #include "train/record.h"
 #include "util/error.h"
 #include "util/strbuf.h"
@@ -288,12 +289,12 @@ static struct moment *repmgr_moments(struct lab_rt *rt, double since, struct mom
  * commands and repmgr's events on one timeline, each goal a verdict, the time to fix a
  * figure; report.html rendered again with both. */
 static void debrief(struct lab_rt *rt, const char *lab_file, struct loaded *x,
-                    const struct train_record *r)
+                    const struct train_record *r, const struct train_command *cmds, size_t nc,
+                    long detected)
 {
 	bool solved = strcmp(r->outcome, "solved") == 0;
-	struct train_command *cmds = NULL;
 	struct moment *m = NULL;
-	size_t nm = 0, nc, i;
+	size_t nm = 0, i;
 	struct journal j;
 	char *name, *file, *figure;
 
@@ -312,7 +313,6 @@ static void debrief(struct lab_rt *rt, const char *lab_file, struct loaded *x,
 	                       json_object_new_double(r->broken - j.t0_unix));
 	m = add_moment(m, &nm, r->broken, "note", xstrdup("the lab is broken; the trainee is briefed"),
 	               NULL);
-	nc = train_commands_load(rt->lab_dir, &cmds);
 	for (i = 0; i < nc; i++) {
 		json_object *d;
 
@@ -323,9 +323,10 @@ static void debrief(struct lab_rt *rt, const char *lab_file, struct loaded *x,
 		json_object_object_add(d, "user", json_object_new_string(cmds[i].user));
 		json_object_object_add(d, "command", json_object_new_string(cmds[i].text));
 		m = add_moment(m, &nm, cmds[i].t, "trainee",
-		               xasprintf("on %s as %s: %s", cmds[i].host, cmds[i].user, cmds[i].text), d);
+		               xasprintf("on %s as %s: %s%s", cmds[i].host, cmds[i].user, cmds[i].text,
+		                         (long)i == detected ? " (the cause found: time to detect)" : ""),
+		               d);
 	}
-	free(cmds);
 	m = repmgr_moments(rt, r->broken, m, &nm);
 	qsort(m, nm, sizeof(*m), by_time);
 	for (i = 0; i < nm; i++) {
@@ -346,6 +347,15 @@ static void debrief(struct lab_rt *rt, const char *lab_file, struct loaded *x,
 	}
 	if (r->why[0])
 		journal_check(&j, "nothing forbidden was done", false, NULL, r->why, NULL);
+	figure = detected >= 0 ? xasprintf("%.0f s", cmds[detected].t - r->broken)
+	                       : xstrdup("not seen");
+	journal_check(&j, "time to detect", detected >= 0, figure,
+	              detected >= 0 ? cmds[detected].text : "no command of the trainee showed the cause",
+	              detected >= 0 ? journal_measure(cmds[detected].t - r->broken, "s", NAN,
+	                                              "from the briefing to the first command "
+	                                              "that looked at the cause")
+	                            : NULL);
+	free(figure);
 	figure = xasprintf("%.0f s", r->ended - r->broken);
 	journal_check(&j, "time to fix", solved, figure, NULL,
 	              journal_measure(r->ended - r->broken, "s", NAN,
@@ -369,8 +379,11 @@ static int finish(struct lab_rt *rt, const char *lab_file, struct loaded *x,
                   struct train_record *r, const char *outcome, const char *why)
 {
 	struct heal_log log = {say_heal, NULL};
+	struct train_command *cmds = NULL;
 	struct health h;
 	char *solution;
+	size_t nc;
+	long detected;
 	int rc = 0;
 
 	if (cli_lock_lab("train", rt, false) < 0)
@@ -388,10 +401,18 @@ static int finish(struct lab_rt *rt, const char *lab_file, struct loaded *x,
 	                                          : "given up");
 	if (why)
 		printf("  what was seen: %s\n", why);
+	nc = train_commands_load(rt->lab_dir, &cmds);
+	detected = train_detect(&x->def, lab_file, cmds, nc, r->broken);
+	if (detected >= 0)
+		printf("  time to detect: %.0f s (on %s: %.80s)\n", cmds[detected].t - r->broken,
+		       cmds[detected].host, cmds[detected].text);
+	else
+		printf("  time to detect: not seen (no command looked at the cause)\n");
 	printf("  %-14s%.0f s\n  hints taken:  %d of %zu\n  score:        %d of 100\n",
 	       strcmp(outcome, "solved") == 0 ? "time to fix:" : "time spent:", r->ended - r->broken, r->hints, x->def.nhints,
 	       strcmp(outcome, "solved") == 0 ? (r->hints * 25 > 100 ? 0 : 100 - r->hints * 25) : 0);
-	debrief(rt, lab_file, x, r);
+	debrief(rt, lab_file, x, r, cmds, nc, detected);
+	free(cmds);
 	solution = train_expand(&x->def, x->def.solution, lab_file);
 	printf("\nwhat a DBA would type:\n%s\n", solution);
 	free(solution);

@@ -29,6 +29,9 @@ void train_def_free(struct train_def *d)
 		free(d->goals[i].name);
 	for (i = 0; i < d->nforbids; i++)
 		free(d->forbids[i].name);
+	free(d->detect_host);
+	for (i = 0; i < d->ndetect_words; i++)
+		free(d->detect_words[i]);
 	for (i = 0; i < d->nmemory; i++) {
 		free(d->keys[i]);
 		free(d->values[i]);
@@ -177,6 +180,35 @@ static int t_hint(lua_State *L)
 	return 0;
 }
 
+/* train.detect{host=, words={...}}: which command of the trainee's shows the cause was
+ * found, for the time to detect. */
+static int t_detect(lua_State *L)
+{
+	struct train_def *d = def_of(L, "train.detect");
+	const char *host = opt_string_field(L, 1, "host", NULL, "train.detect");
+	lua_Integer i, n;
+
+	if (d->detect_set)
+		return luaL_error(L, "train.detect: given twice");
+	lua_getfield(L, 1, "words");
+	n = lua_isnil(L, -1) ? 0 : (luaL_checktype(L, -1, LUA_TTABLE), luaL_len(L, -1));
+	if (n > TRAIN_MAX_ITEMS)
+		return luaL_error(L, "train.detect: at most %d words", TRAIN_MAX_ITEMS);
+	for (i = 1; i <= n; i++) {
+		lua_geti(L, -1, i);
+		if (lua_type(L, -1) != LUA_TSTRING || lua_rawlen(L, -1) == 0)
+			return luaL_error(L, "bad argument #1 to 'train.detect' (words[%d]: a word "
+			                  "expected)",
+			                  (int)i);
+		d->detect_words[d->ndetect_words++] = xstrdup(lua_tostring(L, -1));
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+	d->detect_host = host ? xstrdup(host) : NULL;
+	d->detect_set = true;
+	return 0;
+}
+
 static int t_breaks(lua_State *L)
 {
 	struct train_def *d = def_of(L, "train.breaks");
@@ -257,6 +289,7 @@ int luaopen_pgdrill_train(lua_State *L)
 	    {"exercise", t_exercise}, {"brief", t_brief},   {"solution", t_solution},
 	    {"hint", t_hint},         {"breaks", t_breaks}, {"goal", t_goal},
 	    {"forbid", t_forbid},     {"remember", t_remember}, {"recall", t_recall},
+	    {"detect", t_detect},
 	    {NULL, NULL},
 	};
 

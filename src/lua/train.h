@@ -5,6 +5,7 @@
 #ifndef PGDRILL_LUA_TRAIN_H
 #define PGDRILL_LUA_TRAIN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "lua/engine.h"
@@ -37,6 +38,13 @@ struct train_def {
 	 * pairs, kept in the lab's training record between commands. */
 	char *keys[TRAIN_MAX_ITEMS], *values[TRAIN_MAX_ITEMS];
 	size_t nmemory;
+	/* train.detect: the trainee found the cause with the first command run on
+	 * detect_host (NULL: any host) whose text holds one of the words (none: any command).
+	 * Both may name remembered values ({KEY}). */
+	char *detect_host;
+	char *detect_words[TRAIN_MAX_ITEMS];
+	size_t ndetect_words;
+	bool detect_set;
 };
 
 void train_def_init(struct train_def *d);

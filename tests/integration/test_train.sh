@@ -114,7 +114,10 @@ run=$(ls -d "$work"/runs/*-it-train-train-fix_pg_hba | tail -1)
 check "the debrief names the trainee's command, as run, on $p" by_hand "$run/journal.json" \
 	"any(e['kind'] == 'trainee' and 'pgdrill drill:/,+2d' in e['text'] and e['data']['host'] == '$p' for e in s['events'])"
 check "its goals are verdicts, all passed, and it passed" by_hand "$run/journal.json" \
-	"s['outcome'] == 'passed' and len(s['checks']) == 4 and all(c['passed'] for c in s['checks'])"
+	"s['outcome'] == 'passed' and len(s['checks']) == 5 and all(c['passed'] for c in s['checks'])"
+check "time to detect: the trainee's first command on $p that read pg_hba" by_hand "$run/journal.json" \
+	"[c['detail'] for c in s['checks'] if c['name'] == 'time to detect'] == [[e['data']['command'] for e in s['events'] if e['kind'] == 'trainee'][0]] and 'pg_hba' in [c['detail'] for c in s['checks'] if c['name'] == 'time to detect'][0]"
+check "and the briefing's end says it" grep -q "^  time to detect: [0-9]* s (on $p: " "$work/h1"
 check "report.html holds it" grep -q "fix_pg_hba, by hand" "$run/report.html"
 check_healthy "healthy after fix_pg_hba" "$manual"
 

@@ -15,6 +15,7 @@
 #include "lab/model.h"
 #include "lua/engine.h"
 #include "lua/train.h"
+#include "train/detect.h"
 #include "train/record.h"
 #include "util/error.h"
 #include "util/fsutil.h"
@@ -126,6 +127,37 @@ static void test_mistakes_in_an_exercise(void **state)
 	expect_error(f, "train.goal('g', 'not a function')", "function expected");
 	expect_error(f, "train.remember('Bad Key', 'v')", "bad key 'Bad Key'");
 	expect_error(f, "train.remember('k', 'line\\nbreak')", "not printable text");
+	expect_error(f, "train.detect{ words = { 'a', '' } }", "words[2]: a word expected");
+	expect_error(f, "train.detect{ words = 'pg_hba' }", "table expected");
+	expect_error(f, "train.detect{} train.detect{}", "train.detect: given twice");
+}
+
+/* Time to detect: the first command on the named host with one of the words; without
+ * words, the first on that host; without train.detect, the first command at all. */
+static void test_the_command_that_found_the_cause(void **state)
+{
+	struct fixture *f = *state;
+	struct train_command cmds[] = {
+	    {.t = 90, .host = "postgres1", .text = "cat pg_hba.conf"},   /* before the break */
+	    {.t = 101, .host = "postgres2", .text = "psql -c 'TABLE pg_hba_file_rules'"},
+	    {.t = 102, .host = "postgres1", .text = "psql -c 'SELECT 1'"},
+	    {.t = 107, .host = "postgres1", .text = "psql -c 'TABLE pg_hba_file_rules'"},
+	};
+	struct train_def none;
+
+	(void)state;
+	assert_int_equal(engine_run_string(f->e, "=exercise",
+	                                   "train.detect{ host = '{primary}', words = { 'hba_file', "
+	                                   "'{primary}.conf' } }"),
+	                 0);
+	assert_int_equal(train_remember(&f->def, "primary", "postgres1"), 0);
+	assert_int_equal(train_detect(&f->def, "l.yaml", cmds, 4, 100), 3);
+	/* nothing on the host after the break holds a word */
+	assert_int_equal(train_detect(&f->def, "l.yaml", cmds, 3, 100), -1);
+	train_def_init(&none);
+	assert_int_equal(train_detect(&none, "l.yaml", cmds, 4, 100), 1);
+	assert_int_equal(train_detect(&none, "l.yaml", cmds, 4, 200), -1);
+	train_def_free(&none);
 }
 
 static void test_only_an_exercise_may_call_it(void **state)
@@ -220,6 +252,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_an_exercise_declares_itself, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_mistakes_in_an_exercise, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_only_an_exercise_may_call_it, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_the_command_that_found_the_cause, setup, teardown),
 	    cmocka_unit_test(test_the_record_round_trip),
 	    cmocka_unit_test(test_a_hostile_record_is_refused),
 	};
