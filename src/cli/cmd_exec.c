@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "train/record.h"
+#include "train/shells.h"
 #include "roles/cluster.h"
 #include "roles/pg.h"
 #include "util/error.h"
@@ -19,8 +20,9 @@ static const struct cli_option exec_options[] = {
 };
 
 /* The most variables exec sets: PGPASSFILE, PGPORT, PGHOST, PGDATA, REPMGR_CONF or
- * BARMAN_CONF or HAPROXY_CFG and HAPROXY_SOCK. */
-#define EXEC_ENV_MAX 7
+ * BARMAN_CONF or HAPROXY_CFG and HAPROXY_SOCK, and during an exercise the shell's
+ * history (HISTFILE, HISTTIMEFORMAT, PROMPT_COMMAND). */
+#define EXEC_ENV_MAX 10
 
 /* NAME=the host-side path of `rel` on `h`, appended to env. */
 static void env_path(char **env, size_t *n, const char *name, const struct lab_host_rt *h,
@@ -42,6 +44,7 @@ static int exec_run(const struct cli_args *args)
 	struct lab lab;
 	char *env[EXEC_ENV_MAX + 1] = {NULL};
 	size_t nenv = 0;
+	char *history;
 	int rc = EXIT_HARNESS;
 
 	if (cli_require_root("exec") < 0 || cli_open_lab(&lab, &rt, args->pos[0]) < 0)
@@ -89,6 +92,13 @@ static int exec_run(const struct cli_args *args)
 		spec.timeout_ms = EXEC_REMOTE_TIMEOUT_MS;
 	/* During an exercise, what the trainee ran goes into its debrief. */
 	train_log_command(rt.lab_dir, h->def->name, spec.user ? spec.user : "root", args->rest);
+	/* and what they type in a shell there, line by line, from bash's own history */
+	if ((history = train_shell_history(rt.lab_dir, h->def->name,
+	                                   spec.user ? spec.user : "root"))) {
+		train_shell_env(history, env + nenv);
+		nenv += 3;
+		free(history);
+	}
 	if (host_run(&rt, h, &spec, &res) < 0) {
 		cli_report_error("exec");
 		goto cleanup;

@@ -29,6 +29,7 @@
 #include "roles/status.h"
 #include "train/detect.h"
 #include "train/record.h"
+#include "train/shells.h"
 #include "util/error.h"
 #include "util/strbuf.h"
 #include "util/units.h"
@@ -373,6 +374,14 @@ static void debrief(struct lab_rt *rt, const char *lab_file, struct loaded *x,
 	free(file);
 }
 
+/* The commands of pgdrill exec and of the shells, in the order they were run. */
+static int command_order(const void *a, const void *b)
+{
+	double d = ((const struct train_command *)a)->t - ((const struct train_command *)b)->t;
+
+	return d < 0 ? -1 : d > 0;
+}
+
 /* The exercise is over: the record says how, what is still recorded as broken is
  * reverted and the lab healed, and the trainee gets the debrief. */
 static int finish(struct lab_rt *rt, const char *lab_file, struct loaded *x,
@@ -402,6 +411,8 @@ static int finish(struct lab_rt *rt, const char *lab_file, struct loaded *x,
 	if (why)
 		printf("  what was seen: %s\n", why);
 	nc = train_commands_load(rt->lab_dir, &cmds);
+	nc = train_shells_load(rt->lab_dir, &cmds, nc);
+	qsort(cmds, nc, sizeof(*cmds), command_order);
 	detected = train_detect(&x->def, lab_file, cmds, nc, r->broken);
 	if (detected >= 0)
 		printf("  time to detect: %.0f s (on %s: %.80s)\n", cmds[detected].t - r->broken,
@@ -628,6 +639,7 @@ static int start(const struct cli_args *args, const char *name)
 		snprintf(r.run, sizeof(r.run), "%s", abs_dir); /* else no debrief in the report */
 	free(abs_dir);
 	train_commands_reset(rt.lab_dir);
+	train_shells_reset(rt.lab_dir);
 	if (train_record_save(rt.lab_dir, &r, &x.def) < 0) {
 		cli_report_error("train");
 		goto cleanup;

@@ -145,12 +145,20 @@ check_healthy "healthy after give-up" "$manual"
 # standby_disk_full: the ballast found and removed, the standby started and caught up.
 train --no-watch "$manual" standby_disk_full >/dev/null 2>&1
 s=$(recalled it-train standby)
-check "the trainee removes what filled $s's disk" \
-	"$PGDRILL" exec "$manual" "$s" --user root -- sh -c 'rm "$PGDATA"/../pgdrill-ballast-*'
+# in an interactive shell on the standby, whose lines the debrief reads from its history
+shell_rm() {
+	printf '%s\n' 'ls "$PGDATA"/.. >/dev/null' 'rm "$PGDATA"/../pgdrill-ballast-*' 'exit 0' |
+		"$PGDRILL" exec "$manual" "$s" --user root -- bash -i >/dev/null 2>&1
+	! ls "$STATE_DIR/labs/it-train/hosts/$s/"pgdrill-ballast-* >/dev/null 2>&1
+}
+check "the trainee removes what filled $s's disk, in a shell there" shell_rm
 as_dba "$manual" "$s" 'pg_ctl status >/dev/null || pg_ctl start -l "$PGDATA/../run/postgres.log" >/dev/null'
 disk_solved() { train "$manual" status >"$work/d1" 2>&1; }
 check "standby_disk_full is solved once $s caught up" wait_until 60 disk_solved
 check_healthy "healthy after standby_disk_full" "$manual"
+run=$(ls -d "$work"/runs/*-it-train-train-standby_disk_full | tail -1)
+check "the debrief has the shell's lines, as typed, from its history" by_hand "$run/journal.json" \
+	"[c for c in [e['data']['command'] for e in s['events'] if e['kind'] == 'trainee' and e['data']['user'] == 'root'] if c.startswith(('ls ', 'rm '))] == ['ls \"\$PGDATA\"/.. >/dev/null', 'rm \"\$PGDATA\"/../pgdrill-ballast-*']"
 
 # haproxy_writes_to_standby: the wrong fix (the standbys' server lines deleted: writes
 # reach the primary today, and nowhere after a failover) is not solved; the agent check is.

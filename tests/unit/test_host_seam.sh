@@ -39,6 +39,12 @@ cli/common.c|fs_write_string|report.html in the run directory
 train/record.c|fs_read_file|the lab'"'"'s training record in its state directory
 train/record.c|fs_write_string|the lab'"'"'s training record in its state directory
 cli/cmd_train.c|opendir(|the exercises directory, to list them
+train/shells.c|fs_mkdir_p|the trainee'"'"'s shell histories in the lab state directory
+train/shells.c|fs_write_string|a trainee'"'"'s shell history, created for the user of the shell
+train/shells.c|fs_exists|whether a trainee'"'"'s shell history exists
+train/shells.c|opendir(|the trainee'"'"'s shell histories, read back for the debrief
+train/shells.c|fs_read_file|a trainee'"'"'s shell history, read back for the debrief
+train/shells.c|fs_remove_tree|the shell histories of an earlier exercise
 cli/cmd_report.c|fs_write_string|the report where the user asked for it
 cli/cmd_audit.c|fs_write_string|the audit page where the user asked for it (--html)
 cli/cmd_show.c|fs_mkdir_p|show --configs: the directory the user named

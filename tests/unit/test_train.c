@@ -17,6 +17,7 @@
 #include "lua/train.h"
 #include "train/detect.h"
 #include "train/record.h"
+#include "train/shells.h"
 #include "util/error.h"
 #include "util/fsutil.h"
 
@@ -177,6 +178,40 @@ static char *tmpdir(void)
 	return d;
 }
 
+/* bash's history as the trainee's shell wrote it: "#EPOCH" then the command; anything
+ * else (no time, a bad time, the rest of a multi-line command, control characters) is
+ * not taken as a command, or is made printable. */
+static void test_a_shell_history_read_back(void **state)
+{
+	static const char HISTORY[] =
+	    "ls\n"                                   /* from before: no time */
+	    "#1764380000\n"
+	    "psql -c 'TABLE pg_hba_file_rules'\n"
+	    "#17643800x1\n"                          /* not a time */
+	    "rm -rf /\n"
+	    "#1764380009\n"
+	    "for i in 1 2; do\n"
+	    "  echo $i; done\n"                      /* the rest of a multi-line command */
+	    "#1764380009\n"
+	    "echo \x1b[31mred\n"
+	    "#1764380011";                           /* a time without a command */
+	struct train_command *cmds = NULL;
+	size_t n;
+
+	(void)state;
+	n = train_shell_parse(HISTORY, "postgres1", "postgres", &cmds, 0);
+	assert_int_equal(n, 3);
+	assert_true(cmds[0].t == 1764380000.0);
+	assert_string_equal(cmds[0].host, "postgres1");
+	assert_string_equal(cmds[0].user, "postgres");
+	assert_string_equal(cmds[0].text, "psql -c 'TABLE pg_hba_file_rules'");
+	assert_string_equal(cmds[1].text, "for i in 1 2; do");
+	assert_string_equal(cmds[2].text, "echo ?[31mred");
+	/* two commands of one second keep their order */
+	assert_true(cmds[1].t == 1764380009.0 && cmds[2].t > cmds[1].t && cmds[2].t < 1764380009.5);
+	free(cmds);
+}
+
 static void test_the_record_round_trip(void **state)
 {
 	struct train_record r = {.broken = 1795900000.5, .hints = 2, .ended = 1795900100.25}, back;
@@ -253,6 +288,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_mistakes_in_an_exercise, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_only_an_exercise_may_call_it, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_the_command_that_found_the_cause, setup, teardown),
+	    cmocka_unit_test(test_a_shell_history_read_back),
 	    cmocka_unit_test(test_the_record_round_trip),
 	    cmocka_unit_test(test_a_hostile_record_is_refused),
 	};
