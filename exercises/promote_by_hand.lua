@@ -31,17 +31,28 @@ train.solution[[
 (promote the standby whose replay LSN is highest; with synchronous replication either
 holds every acknowledged write)]]
 
+local kit = require "drillkit"
+local ACKED, BATCHES = 200, 20
+
 train.breaks(function()
   drill.steady()
   local old, standbys = lab.primary(), lab.standbys()
+  -- Writes the application saw committed just before the primary died, each batch its
+  -- own transaction: the promotion must keep every one.
+  local tag = "acknowledged before the kill " .. tostring(math.random(1e9))
+  kit.must("write_tcp",
+    "CREATE TABLE IF NOT EXISTS acked_writes (id serial PRIMARY KEY, tag text)")
+  for _ = 1, BATCHES do
+    kit.must("write_tcp", "INSERT INTO acked_writes (tag) SELECT '" .. tag ..
+      "' FROM generate_series(1, " .. ACKED // BATCHES .. ")")
+  end
+  train.remember("tag", tag)
   train.remember("old", old.name)
   train.remember("standby1", standbys[1].name)
   train.remember("standby2", standbys[2] and standbys[2].name or standbys[1].name)
   fault.kill(old, "postgres", "KILL")
   sleep("3s") -- repmgrd notices; with manual failover it promotes nothing
 end)
-
-local kit = require "drillkit"
 
 local function running_primaries()
   local names = {}
@@ -59,6 +70,15 @@ end)
 train.goal("one standby was promoted", function()
   local p = running_primaries()
   return #p == 1, #p == 1 and (p[1] .. " is the primary") or "no primary"
+end)
+
+train.goal("no acknowledged write lost", function()
+  local p = running_primaries()
+  if #p ~= 1 then return false, "no primary yet" end
+  local n, err = kit.value(lab.host(p[1]), "SELECT count(*) FROM acked_writes WHERE tag = '" ..
+    train.recall("tag") .. "'", "books")
+  return n == tostring(ACKED), n and string.format("%s of %d acknowledged rows on %s", n,
+    ACKED, p[1]) or err
 end)
 
 train.goal("writes through haproxy succeed", function()

@@ -64,6 +64,8 @@ rc=$?
 check "status after the fix: exit 0, SOLVED (got $rc)" \
 	bash -c "test $rc = 0 && grep -q ': SOLVED$' $work/s2"
 check "scored 75: one hint taken" grep -q "score: *75 of 100" "$work/s2"
+check "no acknowledged write was lost" \
+	grep -q "^  \[x\] no acknowledged write lost: 200 of 200 acknowledged rows on $s1" "$work/s2"
 check "the solution is shown with this lab's names" \
 	grep -q "pgdrill exec $manual $s1 -- sh -c 'repmgr -f \"\$REPMGR_CONF\" standby promote'" "$work/s2"
 check "an observer sees $s1 as the only primary" \
