@@ -46,13 +46,6 @@ static const struct cli_option run_options[] = {
     {0},
 };
 
-static const char *lua_dir(void)
-{
-	const char *d = getenv("PGDRILL_LUA_DIR");
-
-	return d && *d ? d : PGDRILL_SOURCE_DIR "/lua";
-}
-
 static void heal_say(void *ud, const char *what)
 {
 	journal_event(ud, "heal", NULL, "%s", what);
@@ -127,7 +120,7 @@ static enum outcome run_one(struct lab_rt *rt, struct journal *j, const char *la
 	notices.ud = j;
 	pg_record_notices(&notices);
 	fault_set_init(&ctx.faults, rt, j);
-	e = engine_new(&ctx, &lim, lua_dir());
+	e = engine_new(&ctx, &lim, cli_lua_dir());
 	if (!e || engine_run_file(e, path) < 0) {
 		out = ERRORED;
 		message = xstrdup(e ? error_last() : "cannot start Lua");
@@ -372,7 +365,7 @@ static int check_scenarios(const struct cli_args *args)
 			return -1;
 		}
 		fclose(f);
-		if (engine_check_file(args->pos[i], lua_dir()) < 0) {
+		if (engine_check_file(args->pos[i], cli_lua_dir()) < 0) {
 			cli_report_error("run");
 			return -1;
 		}

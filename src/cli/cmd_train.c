@@ -52,13 +52,6 @@ static const struct cli_option train_options[] = {
     {0},
 };
 
-static const char *lua_dir(void)
-{
-	const char *d = getenv("PGDRILL_LUA_DIR");
-
-	return d && *d ? d : PGDRILL_SOURCE_DIR "/lua";
-}
-
 static const char *exercises_dir(void)
 {
 	const char *d = getenv("PGDRILL_EXERCISES_DIR");
@@ -114,7 +107,7 @@ static int load_exercise(struct loaded *x, const char *name, struct lab_rt *rt,
 	x->ctx.interrupted = &interrupted;
 	x->ctx.train = &x->def;
 	fault_set_init(&x->ctx.faults, rt, j);
-	x->e = engine_new(&x->ctx, &lim, lua_dir());
+	x->e = engine_new(&x->ctx, &lim, cli_lua_dir());
 	if (!x->e) {
 		free(path);
 		return error_set("cannot start Lua");
@@ -411,7 +404,7 @@ static int finish(struct lab_rt *rt, const char *lab_file, struct loaded *x,
 	if (why)
 		printf("  what was seen: %s\n", why);
 	nc = train_commands_load(rt->lab_dir, &cmds);
-	nc = train_shells_load(rt->lab_dir, &cmds, nc);
+	nc = train_shells_load(rt->lab_dir, r->broken, &cmds, nc);
 	qsort(cmds, nc, sizeof(*cmds), command_order);
 	detected = train_detect(&x->def, lab_file, cmds, nc, r->broken);
 	if (detected >= 0)
@@ -679,6 +672,18 @@ cleanup:
 
 static int hint(struct lab_rt *rt, const char *lab_file, struct loaded *x, struct train_record *r)
 {
+	/* Under the lab's lock, from the record as it is now: a hint taken while the watcher
+	 * finishes the exercise counts once, or not at all. */
+	if (cli_lock_lab("train", rt, false) < 0)
+		return EXIT_HARNESS;
+	if (train_record_load(rt->lab_dir, r, &x->def) < 0) {
+		cli_report_error("train");
+		return EXIT_HARNESS;
+	}
+	if (r->outcome[0]) {
+		print_ended(r);
+		return EXIT_HARNESS;
+	}
 	if (r->hints >= (int)x->def.nhints) {
 		printf("no more hints (%zu given); 'pgdrill train %s give-up' shows the solution\n",
 		       x->def.nhints, lab_file);

@@ -277,3 +277,10 @@ int cli_take_lab(const char *cmd, struct lab_rt *rt, const char *lab_file, const
 	}
 	return (int)found;
 }
+
+const char *cli_lua_dir(void)
+{
+	const char *d = getenv("PGDRILL_LUA_DIR");
+
+	return d && *d ? d : PGDRILL_SOURCE_DIR "/lua";
+}

@@ -45,4 +45,7 @@ int cli_take_lab(const char *cmd, struct lab_rt *rt, const char *lab_file, const
 /* Prints "pgdrill CMD: <last error>" to stderr. */
 void cli_report_error(const char *cmd);
 
+/* Where drillkit and the other Lua modules are: PGDRILL_LUA_DIR, else the source's lua/. */
+const char *cli_lua_dir(void);
+
 #endif

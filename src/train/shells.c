@@ -1,6 +1,7 @@
 #include "train/shells.h"
 
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,8 +95,11 @@ size_t train_shell_parse(const char *text, const char *host, const char *user,
 	return n;
 }
 
-size_t train_shells_load(const char *lab_dir, struct train_command **out, size_t n)
+size_t train_shells_load(const char *lab_dir, double since, struct train_command **out,
+                         size_t n)
 {
+	size_t first = n, i;
+
 	char *dir = shells_dir(lab_dir);
 	DIR *d = opendir(dir);
 	struct dirent *de;
@@ -122,6 +126,11 @@ size_t train_shells_load(const char *lab_dir, struct train_command **out, size_t
 	if (d)
 		closedir(d);
 	free(dir);
+	/* bash keeps whole seconds: a command of the second the exercise began in is not
+	 * from before it */
+	for (i = first; i < n; i++)
+		if ((*out)[i].t < since && (*out)[i].t >= floor(since))
+			(*out)[i].t = since;
 	return n;
 }
 

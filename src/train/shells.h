@@ -18,8 +18,10 @@ char *train_shell_history(const char *lab_dir, const char *host, const char *use
  * HISTFILE, HISTTIMEFORMAT, PROMPT_COMMAND. Fills env[0..2] (owned strings). */
 void train_shell_env(const char *history, char *env[3]);
 /* Appends the commands of every shell history of the lab to *out (n entries so far);
- * returns the new count. Lines not of history's form are skipped. */
-size_t train_shells_load(const char *lab_dir, struct train_command **out, size_t n);
+ * returns the new count. Lines not of history's form are skipped; a line stamped with
+ * the whole second in which `since` falls counts as run at `since`. */
+size_t train_shells_load(const char *lab_dir, double since, struct train_command **out,
+                         size_t n);
 /* Forgets the shells of an earlier exercise. */
 void train_shells_reset(const char *lab_dir);
 /* Parses one history file's text into *out (n so far) as commands of host and user. */
