@@ -27,6 +27,8 @@ packages=(
 	libnetfilter-queue-dev
 	# tests
 	libcmocka-dev python3 valgrind bc
+	# pgdrill train prepares a tmux session with a shell on every host
+	tmux
 	# tests: reports rendered in a real browser; journals validated against their schema
 	chromium-headless-shell python3-jsonschema
 	# run time: the cluster and the machinery of a lab

@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "roles/cluster.h"
+#include "train/tmux.h"
 #include "util/proc.h"
 
 static int down_run(const struct cli_args *args)
@@ -43,6 +44,8 @@ static int down_run(const struct cli_args *args)
 	 * named with the command, and the lab is forgotten all the same. */
 	if (was != LAB_ABSENT && rt.ops->forget && rt.ops->forget(&rt, stdout) > 0)
 		printf("down: pgdrill's files stay on the hosts named above\n");
+	/* a trainee's tmux session of the lab ends with it */
+	train_tmux_close(lab.name);
 	if (cluster_down(rt.lab_dir) < 0) {
 		cli_report_error("down");
 		rc = EXIT_HARNESS;

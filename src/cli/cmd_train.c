@@ -30,6 +30,7 @@
 #include "train/detect.h"
 #include "train/record.h"
 #include "train/shells.h"
+#include "train/tmux.h"
 #include "util/error.h"
 #include "util/strbuf.h"
 #include "util/units.h"
@@ -49,6 +50,8 @@ static const struct cli_option train_options[] = {
     {"watch-for", 0, "DURATION", "how long to watch for the fix before giving the terminal back "
                                  "(default 2h; the exercise goes on)"},
     {"runs-dir", 0, "DIR", "where the record of the breaking goes (default: runs)"},
+    {"no-tmux", 0, NULL, "do not prepare a tmux session with a shell on every host (it is "
+                         "prepared when tmux is installed)"},
     {0},
 };
 
@@ -421,6 +424,7 @@ static int finish(struct lab_rt *rt, const char *lab_file, struct loaded *x,
 	printf("\nwhat a DBA would type:\n%s\n", solution);
 	free(solution);
 	printf("\nputting the lab back for the next exercise or drill\n");
+	train_tmux_close(rt->lab->name);
 	if (state_open(&rt->state, rt->lab->provider.state_dir, rt->lab->name) < 0 ||
 	    cli_revert_left_faults("train", rt, NULL) != 0) {
 		cli_report_error("train");
@@ -654,6 +658,15 @@ static int start(const struct cli_args *args, const char *name)
 	       "(each costs 25 points), 'pgdrill train %s give-up' shows the solution.\n"
 	       "What pgdrill did is in %s (no peeking).\n",
 	       lab_file, lab_file, lab_file, dir);
+	if (!cli_flag(args, "no-tmux") && train_tmux_available()) {
+		if (train_tmux_open(&rt, lab_file) == 0)
+			printf("A tmux session with a shell on every host is ready: "
+			       "tmux -L pgdrill-%s attach\n",
+			       lab.name);
+		else
+			printf("(no tmux session: %s)\n", error_last());
+		error_clear();
+	}
 	fflush(stdout);
 	rc = 0;
 	if (!cli_flag(args, "no-watch")) {

@@ -42,13 +42,15 @@ wait_until() {
 
 # What the lab file says, as the loader reads it: name, PostgreSQL hosts, the proxy host
 # and the first write listener that tells a primary from a standby.
-lab_field() { # lab.yaml name|pg_hosts|proxy|write_port
+lab_field() { # lab.yaml name|hosts|pg_hosts|proxy|write_port
 	"$PGDRILL" show --json "$1" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 what = sys.argv[1]
 if what == "name":
     print(d["name"])
+elif what == "hosts":
+    print(" ".join(h["name"] for h in d["hosts"]))
 elif what == "pg_hosts":
     print(" ".join(h["name"] for h in d["hosts"] if h["role"] in ("primary", "standby")))
 elif what == "proxy":

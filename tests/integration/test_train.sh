@@ -133,12 +133,26 @@ check "a trust line: exit 1, FAILED (got $rc)" bash -c "test $rc = 1 && grep -q 
 check "the trust line is gone with the revert" \
 	bash -c "! grep -q ' trust$' <(grep -v haproxy_check $STATE_DIR/labs/it-train/hosts/$p/data/pg_hba.conf)"
 
-# give-up: the solution, the lab repaired.
-train --no-watch "$manual" fix_pg_hba >/dev/null 2>&1
+# give-up: the solution, the lab repaired. On the way, the tmux session: a pane per host,
+# a shell in each, whose lines reach the debrief.
+train --no-watch "$manual" fix_pg_hba >"$work/g0" 2>&1
+p=$(recalled it-train primary)
+tm() { tmux -L pgdrill-it-train "$@"; }
+check "the briefing names the tmux session" grep -q "tmux -L pgdrill-it-train attach" "$work/g0"
+check "a pane per host, titled with its name" \
+	test "$(tm list-panes -t it-train:hosts -F '#{pane_title}' | sort | tr '\n' ' ')" = \
+	"$(lab_field "$manual" hosts | tr ' ' '\n' | sort | tr '\n' ' ')"
+pane=$(tm list-panes -t it-train:hosts -F '#{pane_index} #{pane_title}' | awk -v h="$p" '$2 == h {print $1}')
+tm send-keys -t "it-train:hosts.$pane" "psql -X -c 'TABLE pg_hba_file_rules' >/dev/null" Enter
+typed() { grep -q "TABLE pg_hba_file_rules" "$STATE_DIR/labs/it-train/training-shells/$p@postgres"; }
+check "what the trainee types in $p's pane is in its shell's history" wait_until 20 typed
 train "$manual" give-up >"$work/g1" 2>&1
 rc=$?
 check "give-up: exit 0, the solution shown (got $rc)" \
 	bash -c "test $rc = 0 && grep -q 'what a DBA would type' $work/g1 && grep -q 'pg_reload_conf' $work/g1"
+check "time to detect: the line typed in the pane" \
+	grep -q "^  time to detect: [0-9]* s (on $p: psql -X -c 'TABLE pg_hba_file_rules'" "$work/g1"
+check "the tmux session ended with the exercise" bash -c "! tmux -L pgdrill-it-train ls 2>/dev/null"
 train "$manual" status >/dev/null 2>&1
 rc=$?
 check "status after give-up is exit 1 (got $rc)" test "$rc" = 1
@@ -219,9 +233,13 @@ check "restore_dropped_table is solved" wait_until 30 restored
 check "the spare is empty again" test ! -e "$STATE_DIR/labs/it-train/hosts/restore/data"
 check_healthy "healthy after restore_dropped_table" "$manual"
 
+# down ends a running exercise's tmux session with the lab.
+train --no-watch "$manual" fix_pg_hba >/dev/null 2>&1
+check "an exercise's tmux session runs" tmux -L pgdrill-it-train has-session -t it-train
 record_lab_pids it-train
 check "down the manual lab" "$PGDRILL" down "$manual"
 assert_no_debris it-train 10.231.26.0/24
+check "no tmux server of the lab is left" bash -c "! tmux -L pgdrill-it-train ls 2>/dev/null"
 
 # rejoin_old_primary on a lab with automatic failover: solved with a plain rejoin.
 train --no-watch "$auto" rejoin_old_primary >"$work/r1" 2>&1
