@@ -91,7 +91,9 @@ static int exec_run(const struct cli_args *args)
 	if (!rt.ops->builds_hosts)
 		spec.timeout_ms = EXEC_REMOTE_TIMEOUT_MS;
 	/* During an exercise, what the trainee ran goes into its debrief. */
-	train_log_command(rt.lab_dir, h->def->name, spec.user ? spec.user : "root", args->rest);
+	if (!getenv("PGDRILL_TRAIN_PANE"))
+		train_log_command(rt.lab_dir, h->def->name, spec.user ? spec.user : "root",
+		                  args->rest);
 	/* and what they type in a shell there, line by line, from bash's own history */
 	if ((history = train_shell_history(rt.lab_dir, h->def->name,
 	                                   spec.user ? spec.user : "root"))) {

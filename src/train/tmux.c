@@ -56,10 +56,11 @@ bool train_tmux_available(void)
 }
 
 /* What a pane runs: a shell on the host, as postgres on a PostgreSQL host (where psql,
- * pg_ctl and repmgr find their server), as root elsewhere. */
+ * pg_ctl and repmgr find their server), as root elsewhere. PGDRILL_TRAIN_PANE: the shell
+ * is pgdrill's doing, not a command of the trainee's (its lines are). */
 static char *pane_command(const char *self, const char *lab_file, const struct lab_host_rt *h)
 {
-	return xasprintf("'%s' exec %s'%s' %s -- bash", self,
+	return xasprintf("PGDRILL_TRAIN_PANE=1 '%s' exec %s'%s' %s -- bash", self,
 	                 lab_host_is_postgres(h->def) ? "" : "--user root ", lab_file, h->def->name);
 }
 

@@ -118,7 +118,7 @@ check "the debrief names the trainee's command, as run, on $p" by_hand "$run/jou
 check "its goals are verdicts, all passed, and it passed" by_hand "$run/journal.json" \
 	"s['outcome'] == 'passed' and len(s['checks']) == 5 and all(c['passed'] for c in s['checks'])"
 check "time to detect: the trainee's first command on $p that read pg_hba" by_hand "$run/journal.json" \
-	"[c['detail'] for c in s['checks'] if c['name'] == 'time to detect'] == [[e['data']['command'] for e in s['events'] if e['kind'] == 'trainee' and e['data']['host'] == '$p'][0]] and 'pg_hba' in [c['detail'] for c in s['checks'] if c['name'] == 'time to detect'][0]"
+	"[c['detail'] for c in s['checks'] if c['name'] == 'time to detect'] == [[e['data']['command'] for e in s['events'] if e['kind'] == 'trainee' and e['data']['host'] == '$p'][0]] and not any(e['kind'] == 'trainee' and e['data']['command'] == 'bash' for e in s['events']) and 'pg_hba' in [c['detail'] for c in s['checks'] if c['name'] == 'time to detect'][0]"
 check "and the briefing's end says it" grep -q "^  time to detect: [0-9]* s (on $p: " "$work/h1"
 check "report.html holds it" grep -q "fix_pg_hba, by hand" "$run/report.html"
 check_healthy "healthy after fix_pg_hba" "$manual"
