@@ -169,6 +169,46 @@ void audit_format_json(const struct lab_rt *rt, const struct audit *a, struct st
 	free(order);
 }
 
+/* The risks the lab file accepts: their findings become info, with the reason; an
+ * accepted risk that matches nothing is said (a misspelt rule would hide nothing). */
+static void apply_accepted(const struct lab *lab, struct audit *a)
+{
+	size_t r, i, n = a->count;
+
+	for (r = 0; r < lab->audit.accept.count; r++) {
+		const struct lab_accepted_risk *acc = LAB_ACCEPTED(lab, r);
+		size_t hits = 0;
+
+		for (i = 0; i < n; i++) {
+			struct audit_finding *f = &a->items[i];
+			char *title;
+
+			if (strcmp(f->rule, acc->rule) != 0 ||
+			    (acc->where && !strstr(f->evidence, acc->where)))
+				continue;
+			hits++;
+			if (f->severity == AUDIT_INFO)
+				continue;
+			title = xasprintf("accepted risk (was %s; %s): %s",
+			                  audit_severity_names[f->severity], acc->reason, f->title);
+			free(f->title);
+			f->title = title;
+			f->severity = AUDIT_INFO;
+		}
+		if (hits == 0) {
+			char *where = xasprintf("lab file: audit.accept rule %s%s%s", acc->rule,
+			                        acc->where ? ", where " : "", acc->where ? acc->where : "");
+
+			audit_add(a, AUDIT_INFO, "accept-unused", "an accepted risk matches no finding",
+			          where,
+			          "if it names the rule or the evidence wrong, the risk it meant is "
+			          "reported at full severity; if the risk is gone, the entry is stale",
+			          "name a rule and evidence as pgdrill audit reports them, or remove it");
+			free(where);
+		}
+	}
+}
+
 void audit_lab(struct lab_rt *rt, const char *runs_dir, struct audit *a)
 {
 	audit_pg_rules(rt, a);
@@ -176,4 +216,5 @@ void audit_lab(struct lab_rt *rt, const char *runs_dir, struct audit *a)
 	audit_backup_rules(rt, a);
 	audit_host_rules(rt, a);
 	audit_drill_rules(rt, runs_dir, a);
+	apply_accepted(rt->lab, a);
 }

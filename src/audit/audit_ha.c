@@ -103,7 +103,8 @@ static void judge_section(const struct lab_rt *rt, const char *host, const struc
 	if (!l || l->target != TARGET_PRIMARY)
 		return; /* not a write listener */
 	if (s->pgsql_check_line) {
-		where = xasprintf("%s:haproxy.cfg:%d: %s", host, s->pgsql_check_line, s->pgsql_check);
+		where = xasprintf("%s:haproxy.cfg:%d: %s (listen %s)", host, s->pgsql_check_line,
+		                  s->pgsql_check, s->name);
 		audit_add(a, AUDIT_HIGH, "haproxy-pgsql-check",
 		          "a write listener whose check cannot tell a primary from a standby", where,
 		          "every server that accepts a login is UP: writes go to standbys and fail "

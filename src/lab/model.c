@@ -316,6 +316,29 @@ const struct schema lab_objectives_schema =
     SCHEMA("objectives", struct lab_objectives, objectives_fields,
            "What a drill must achieve; scenarios may tighten them.");
 
+static const struct field accepted_risk_fields[] = {
+    FIELD(struct lab_accepted_risk, rule, FT_STRING, .flags = FIELD_REQUIRED,
+          .doc = "The audit rule, as `pgdrill audit` names it (e.g. `haproxy-pgsql-check`)."),
+    FIELD(struct lab_accepted_risk, where, FT_STRING,
+          .doc = "Only findings whose evidence holds this text (e.g. `listen write_pgsql`). "
+                 "Left out: every finding of the rule."),
+    FIELD(struct lab_accepted_risk, reason, FT_STRING, .flags = FIELD_REQUIRED,
+          .doc = "Why the risk is accepted; the audit prints it with the finding."),
+};
+
+const struct schema lab_accepted_risk_schema =
+    SCHEMA("accepted risk", struct lab_accepted_risk, accepted_risk_fields,
+           "A risk the lab's owners accepted: reported as info, with the reason.");
+
+static const struct field audit_fields[] = {
+    FIELD(struct lab_audit, accept, FT_LIST, .sub = &lab_accepted_risk_schema,
+          .doc = "Accepted risks. One that matches no finding is itself reported (info), so "
+                 "a typo does not hide a risk."),
+};
+
+const struct schema lab_audit_schema =
+    SCHEMA("audit", struct lab_audit, audit_fields, "How `pgdrill audit` judges this lab.");
+
 static const struct field lab_fields[] = {
     FIELD(struct lab, name, FT_STRING, .flags = FIELD_REQUIRED,
           .doc = "Lab name: lower-case letters, digits and `-`, at most 12 characters (it "
@@ -333,6 +356,7 @@ static const struct field lab_fields[] = {
     FIELD(struct lab, credentials, FT_RECORD, .sub = &lab_credentials_schema, .doc = "See below."),
     FIELD(struct lab, workload, FT_RECORD, .sub = &lab_workload_schema, .doc = "See below."),
     FIELD(struct lab, objectives, FT_RECORD, .sub = &lab_objectives_schema, .doc = "See below."),
+    FIELD(struct lab, audit, FT_RECORD, .sub = &lab_audit_schema, .doc = "See below."),
     FIELD(struct lab, hosts, FT_LIST, .sub = &lab_host_schema, .flags = FIELD_REQUIRED,
           .doc = "The machines of the lab."),
 };

@@ -170,6 +170,20 @@ struct lab_objectives {
 	int64_t backup_age;
 };
 
+/* A risk the audit reports that the lab's owners accepted, with their reason: its
+ * findings (of `rule`, whose evidence holds `where` when given) are reported as info. */
+struct lab_accepted_risk {
+	struct record_meta meta;
+	char *rule;
+	char *where;
+	char *reason;
+};
+
+struct lab_audit {
+	struct record_meta meta;
+	struct reclist accept; /* struct lab_accepted_risk */
+};
+
 struct lab {
 	struct record_meta meta;
 	char *name;
@@ -182,6 +196,7 @@ struct lab {
 	struct lab_credentials credentials;
 	struct lab_workload workload;
 	struct lab_objectives objectives;
+	struct lab_audit audit;
 	struct reclist hosts; /* struct lab_host */
 	char *source; /* the text the lab was loaded from (owned), NULL when there is none */
 };
@@ -199,9 +214,12 @@ extern const struct schema lab_haproxy_schema;
 extern const struct schema lab_credentials_schema;
 extern const struct schema lab_workload_schema;
 extern const struct schema lab_objectives_schema;
+extern const struct schema lab_audit_schema;
+extern const struct schema lab_accepted_risk_schema;
 
 #define LAB_HOST(lab, i) RECLIST_AT((lab)->hosts, struct lab_host, i)
 #define LAB_LISTENER(lab, i) RECLIST_AT((lab)->haproxy.listeners, struct lab_listener, i)
+#define LAB_ACCEPTED(lab, i) RECLIST_AT((lab)->audit.accept, struct lab_accepted_risk, i)
 #define LAB_HBA(lab, i) RECLIST_AT((lab)->postgres.hba, struct lab_hba_rule, i)
 
 /* Hosts by role: the first one, or NULL; and how many. */

@@ -104,7 +104,8 @@ static void test_timers_and_haproxy_cfg(void **state)
 	 * could not hold, is not this rule's), at its own line; only the listener without
 	 * shutdown-sessions is named. */
 	assert_int_equal(count_rule(&a, "haproxy-pgsql-check", AUDIT_HIGH, &ev), 1);
-	assert_string_equal(ev, "haproxy:haproxy.cfg:12: option pgsql-check user haproxy_check");
+	assert_string_equal(
+	    ev, "haproxy:haproxy.cfg:12: option pgsql-check user haproxy_check (listen write_pgsql)");
 	assert_int_equal(count_rule(&a, "haproxy-shutdown-sessions", AUDIT_WARNING, &ev), 1);
 	assert_string_equal(ev, "haproxy:haproxy.cfg:4: listen write_tcp (no on-marked-down)");
 	assert_int_equal(audit_count_at_least(&a, AUDIT_HIGH), 3);
