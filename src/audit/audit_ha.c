@@ -113,6 +113,21 @@ static void judge_section(const struct lab_rt *rt, const char *host, const struc
 		          "such as pgdrill's)");
 		free(where);
 	}
+	/* pgsql-check's own finding says more; pgdrill's agent (http-agent) fences. */
+	if (!s->pgsql_check_line && l->check == CHECK_TCP) {
+		where = xasprintf("%s:haproxy.cfg:%d: listen %s (tcp-check: pg_is_in_recovery() "
+		                  "only)",
+		                  host, s->line, s->name);
+		audit_add(a, AUDIT_WARNING, "no-fencing",
+		          "a write listener that would route writes to a returning old primary",
+		          where,
+		          "repmgr promotes but does not fence: an old primary started again as it "
+		          "was (a reboot, a hurried pg_ctl start) passes this check beside the new "
+		          "one, and writes split between two timelines (partition_primary shows it)",
+		          "check with pgdrill's agent (http-agent: a primary whose peer is a primary "
+		          "on a newer timeline answers 503), or fence in the promote command");
+		free(where);
+	}
 	if (!s->shutdown_sessions) {
 		where = xasprintf("%s:haproxy.cfg:%d: listen %s (no on-marked-down)", host, s->line,
 		                  s->name);

@@ -225,7 +225,9 @@ static const struct field listener_fields[] = {
     FIELD(struct lab_listener, check, FT_ENUM, .choices = check_style_names, .defval = "tcp-check",
           .doc = "Health check: `pgsql-check` (liveness only: routes writes to standbys too, "
                  "kept as a known-bad style), `tcp-check` (asks `pg_is_in_recovery()` over the "
-                 "PostgreSQL protocol) or `http-agent` (asks `pgdrill agent` on the node)."),
+                 "PostgreSQL protocol) or `http-agent` (asks `pgdrill agent` on the node, which "
+                 "also fences: a primary whose peer is a primary on a newer timeline is "
+                 "not one)."),
     FIELD(struct lab_listener, check_interval, FT_DURATION, .defval = "1s",
           .doc = "Time between two checks of one server."),
     FIELD(struct lab_listener, fall, FT_INT, .defval = "2", .min = 1, .max = 100,

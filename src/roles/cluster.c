@@ -116,9 +116,20 @@ static int phase_standbys(struct run *r, const struct lab_host_rt *p, const stru
 int cluster_start_agent(struct lab_rt *rt, const struct lab_host_rt *h)
 {
 	char self[4096], agent_port[16], pg_port[16];
-	char *run;
+	char *run, *pgpass, *env[2] = {NULL};
+	struct strbuf peers = STRBUF_INIT;
 	struct host_proc agent;
+	size_t i;
 	int rc;
+
+	/* the nodes that could be a primary beside it: the agent fences a returning one */
+	for (i = 0; i < rt->nhosts; i++)
+		if (&rt->hosts[i] != h && (rt->hosts[i].def->role == ROLE_PRIMARY ||
+		                           rt->hosts[i].def->role == ROLE_STANDBY))
+			strbuf_printf(&peers, "%s%s", peers.len ? "," : "", rt->hosts[i].addr);
+	pgpass = host_path(h, "conf/pgpass");
+	env[0] = xasprintf("PGPASSFILE=%s", pgpass);
+	free(pgpass);
 
 	if (proc_self_exe(self, sizeof(self)) < 0)
 		return -1;
@@ -126,14 +137,17 @@ int cluster_start_agent(struct lab_rt *rt, const struct lab_host_rt *h)
 	snprintf(pg_port, sizeof(pg_port), "%ld", rt->lab->postgres.port);
 	run = host_path(h, "run");
 	{
-		char *argv[] = {self,       "agent",        "--listen", (char *)h->addr, "--port",
-		                agent_port, "--socket-dir", run,        "--pg-port",     pg_port,
+		char *argv[] = {self,       "agent",        "--listen", (char *)h->addr,
+		                "--port",   agent_port,     "--socket-dir", run,
+		                "--pg-port", pg_port,       "--peers",  peers.buf ? peers.buf : "",
 		                NULL};
-		struct proc_spec spec = {.argv = argv, .user = "postgres"};
+		struct proc_spec spec = {.argv = argv, .user = "postgres", .env = env};
 
 		rc = host_spawn(rt, h, &spec, "agent", &agent);
 	}
 	free(run);
+	free(env[0]);
+	strbuf_free(&peers);
 	return rc;
 }
 

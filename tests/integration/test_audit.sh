@@ -44,6 +44,8 @@ check "pg_hba.conf wider than the subnet, once" found_once "$work/t1" hba-wider-
 check "the timers miss the 3 s RTO objective, once" found_once "$work/t1" failover-time high
 check "repmgrd may cancel the failover for good, once" found_once "$work/t1" failover-cancelled high
 check "a write listener checked with pgsql-check, once" found_once "$work/t1" haproxy-pgsql-check high
+check "a write listener that does not fence a returning old primary, once" \
+	found_once "$work/t1" no-fencing warning
 check "no barman host: no backup, once" found_once "$work/t1" backup-none warning
 md5_line=$(grep -n '^host all postgres 0.0.0.0/0 md5$' "$hosts/postgres1/data/pg_hba.conf" | cut -d: -f1)
 check "the md5 line's evidence is its file and line ($md5_line) on postgres1" \
@@ -140,6 +142,9 @@ tally "$work/r.json" >"$work/tr"
 cat "$work/tr"
 check "before any drill: only an untested restore" \
 	test "$(grep -v ' info ' "$work/tr" | tr '\n' ' ')" = "restore-untested warning 1 "
+check "write_tcp's missing fencing is an accepted risk too" \
+	grep -q "^accepted risk (was warning; kept to show repmgr without fencing; write_agent fences): " \
+	<(python3 -c 'import json,sys; [print(f["title"]) for f in json.load(open(sys.argv[1]))["findings"] if f["rule"] == "no-fencing"]' "$work/r.json")
 check "the pgsql-check listener is reported as an accepted risk, with its reason" \
 	grep -q "^accepted risk (was high; kept to show what pgsql-check does wrong): " \
 	<(python3 -c 'import json,sys; [print(f["title"]) for f in json.load(open(sys.argv[1]))["findings"] if f["rule"] == "haproxy-pgsql-check"]' "$work/r.json")
@@ -175,6 +180,37 @@ check "the gap in barman's archive, once" found_once "$work/tr2" barman-wal-gap 
 check "its evidence names the segments around $gone" \
 	grep -q "^barman: WAL missing from barman's archive between " \
 	<(evidence_of "$work/r2.json" barman-wal-gap)
+# Fencing, live: a standby promoted by hand beside the primary (as when an old primary
+# comes back after a failover). The agent of the older timeline's primary answers 503,
+# so write_agent routes writes to the new one only; write_tcp (tcp-check) to both,
+# which is what the accepted no-fencing finding says.
+old=$(primaries "$ref" | head -1)
+new=$(lab_field "$ref" pg_hosts | tr ' ' '\n' | grep -vx "$old" | head -1)
+"$PGDRILL" exec "$ref" "$new" -- pg_ctl promote -w >/dev/null
+agent_says() { # host: the agent's answer to GET /primary, from the haproxy host
+	"$PGDRILL" exec --user root "$ref" "$(lab_field "$ref" proxy)" -- python3 -c '
+import sys, urllib.request, urllib.error
+try:
+    r = urllib.request.urlopen("http://%s:8008/primary" % sys.argv[1], timeout=5)
+    print(r.status, r.read().decode().strip())
+except urllib.error.HTTPError as e:
+    print(e.code, e.read().decode().strip())' "$1"
+}
+check "the old primary's agent says it is fenced" \
+	grep -q "^503 fenced: .* is the primary on a newer timeline$" <(agent_says "$old")
+check "the new primary's agent says primary" grep -qx "200 primary" <(agent_says "$new")
+routed() { # listener: the servers haproxy holds UP in it, sorted
+	"$PGDRILL" exec --user root "$ref" "$(lab_field "$ref" proxy)" -- python3 -c '
+import sys, urllib.request
+for line in urllib.request.urlopen("http://127.0.0.1:7000/;csv", timeout=5).read().decode().splitlines():
+    f = line.split(",")
+    if f[0] == sys.argv[1] and f[1] not in ("FRONTEND", "BACKEND") and f[17].startswith("UP"):
+        print(f[1])' "$1" | sort | tr '\n' ' '
+}
+agent_routes_new() { [ "$(routed write_agent)" = "$new " ]; }
+check "write_agent routes writes to $new only" wait_until 10 agent_routes_new
+check "write_tcp routes them to both primaries" \
+	test "$(routed write_tcp)" = "$(printf '%s\n' "$old" "$new" | sort | tr '\n' ' ')"
 check "down the reference lab" "$PGDRILL" down "$ref"
 assert_no_debris it-audit-ref 10.231.25.0/24
 finish

@@ -106,6 +106,11 @@ static void test_timers_and_haproxy_cfg(void **state)
 	assert_int_equal(count_rule(&a, "haproxy-pgsql-check", AUDIT_HIGH, &ev), 1);
 	assert_string_equal(
 	    ev, "haproxy:haproxy.cfg:12: option pgsql-check user haproxy_check (listen write_pgsql)");
+	/* tcp-check on a write listener does not fence a returning old primary; the read
+	 * listener is no write listener, and pgsql-check has its own finding. */
+	assert_int_equal(count_rule(&a, "no-fencing", AUDIT_WARNING, &ev), 1);
+	assert_string_equal(
+	    ev, "haproxy:haproxy.cfg:4: listen write_tcp (tcp-check: pg_is_in_recovery() only)");
 	assert_int_equal(count_rule(&a, "haproxy-shutdown-sessions", AUDIT_WARNING, &ev), 1);
 	assert_string_equal(ev, "haproxy:haproxy.cfg:4: listen write_tcp (no on-marked-down)");
 	assert_int_equal(audit_count_at_least(&a, AUDIT_HIGH), 3);
