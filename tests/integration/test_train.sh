@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# pgdrill train on real labs, with a scripted trainee: each exercise in exercises/ is
-# broken, solved with the commands a DBA would type (the exercise's solution), and scored
-# solved; a wrong fix (two standbys promoted, a trust line in pg_hba.conf, the old primary
-# started as it was) is scored failed. Hints are counted, give-up shows the solution, the
-# watcher ends by itself once the goals hold; after every ending the lab is healthy as an
-# outsider sees it. Bad input is exit 2 with nothing changed. About 4 minutes.
+# pgdrill train on real labs, with a scripted trainee: each of the six exercises in
+# exercises/ is broken, solved with the commands a DBA would type (the exercise's
+# solution), and scored solved; a wrong fix (two standbys promoted, a trust line in
+# pg_hba.conf, the old primary started as it was, the standbys taken out of haproxy by
+# hand, a dropped table recreated without all its rows) is scored failed or not solved.
+# Hints are counted, give-up shows the solution, the watcher ends by itself once the
+# goals hold; the tmux session's panes and an interactive shell reach the debrief through
+# bash's history, with the time to detect; after every ending the lab is healthy as an
+# outsider sees it. Bad input is exit 2 with nothing changed. About 2.5 minutes.
 PGDRILL=$1
 SRC=$2
 source "$SRC/tests/integration/lib.sh"
