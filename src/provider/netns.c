@@ -261,8 +261,29 @@ static void ns_set_add(struct ns_set *s, const char *name)
 	free(path);
 }
 
+/* The signal that stops one lab process quickly and cleanly: PostgreSQL's processes get
+ * SIGQUIT (an immediate shutdown: no shutdown checkpoint, which took most of a second
+ * per node, for data that is removed right after; the postmaster still removes its
+ * shared memory), every other daemon SIGINT. */
+static int stop_signal(pid_t pid)
+{
+	char path[64], comm[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	if ((f = fopen(path, "re"))) {
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = '\0';
+		fclose(f);
+	}
+	return strcmp(comm, "postgres\n") == 0 ? SIGQUIT : SIGINT;
+}
+
 /* Signals every process inside one of the lab's namespaces: exactly the processes the
- * lab started (and their children), whatever re-parented or renamed them. */
+ * lab started (and their children), whatever re-parented or renamed them. SIG_STOP_LAB
+ * picks each one's stop_signal. */
+#define SIG_STOP_LAB (-1)
+
 static size_t signal_lab_processes(const struct ns_set *set, int sig, pid_t *hit, size_t cap)
 {
 	struct dirent *de;
@@ -283,7 +304,7 @@ static size_t signal_lab_processes(const struct ns_set *set, int sig, pid_t *hit
 			continue;
 		for (i = 0; i < set->count; i++) {
 			if (st.st_ino == set->inodes[i]) {
-				kill(pid, sig);
+				kill(pid, sig == SIG_STOP_LAB ? stop_signal(pid) : sig);
 				if (hit && hits < cap)
 					hit[hits] = pid;
 				hits++;
@@ -303,19 +324,6 @@ static void wait_ended(const pid_t *pids, size_t n, int timeout_ms)
 	for (i = 0; i < n; i++)
 		while (!process_is_zombie(pids[i]) && proc_now_ms() < deadline)
 			usleep(5000);
-}
-
-static void wait_reaped(const pid_t *pids, size_t n, int timeout_ms)
-{
-	long long deadline = proc_now_ms() + timeout_ms;
-	char path[64];
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "/proc/%d", (int)pids[i]);
-		while (access(path, F_OK) == 0 && proc_now_ms() < deadline)
-			usleep(10000);
-	}
 }
 
 /* 1 when PATH is a mount point holding pgdrill's tmpfs, 0 when nothing is mounted
@@ -371,8 +379,8 @@ static int netns_destroy(const char *lab_dir)
 		if (e[i].kind == STATE_NETNS)
 			ns_set_add(&set, e[i].arg);
 
-	/* A fast shutdown first so PostgreSQL cleans up after itself, then no mercy. */
-	nseen = signal_lab_processes(&set, SIGINT, seen, LAB_MAX_PROCS);
+	/* A quick stop first so that every daemon cleans up after itself, then no mercy. */
+	nseen = signal_lab_processes(&set, SIG_STOP_LAB, seen, LAB_MAX_PROCS);
 	for (round = 0; round < 20; round++) {
 		usleep(50000);
 		if (signal_lab_processes(&set, 0, NULL, 0) == 0)
@@ -388,7 +396,7 @@ static int netns_destroy(const char *lab_dir)
 	}
 	/* A recorded daemon that died on its own before (a postmaster refusing its
 	 * settings) is a zombie now, invisible in any namespace: it is waited for too, by
-	 * its PID and start time. */
+	 * its PID and start time (a reused PID only makes the wait longer). */
 	for (i = 0; i < n && nseen < LAB_MAX_PROCS; i++) {
 		unsigned long long start = 0;
 		pid_t pid = (pid_t)atoi(e[i].arg);
@@ -397,9 +405,10 @@ static int netns_destroy(const char *lab_dir)
 		    start && proc_start_time(pid) == start)
 			seen[nseen++] = pid;
 	}
-	/* Their parent is now PID 1, which reaps when it pleases (about once a second
-	 * here): wait, so that when `down` returns not even a zombie is left. */
-	wait_reaped(seen, nseen < LAB_MAX_PROCS ? nseen : LAB_MAX_PROCS, 3000);
+	/* Every one has ended: a zombie holds no namespace, memory, file or mount, only its
+	 * PID until its parent, PID 1 now, reaps it when it pleases (about once a second
+	 * here). `down` does not wait for that. */
+	wait_ended(seen, nseen < LAB_MAX_PROCS ? nseen : LAB_MAX_PROCS, 3000);
 
 	for (i = n; i-- > 0;) {
 		if (e[i].kind != STATE_MOUNT)
