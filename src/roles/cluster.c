@@ -12,6 +12,7 @@
 #include "roles/client.h"
 #include "roles/haproxy.h"
 #include "roles/pg.h"
+#include "roles/pg_template.h"
 #include "roles/postgres.h"
 #include "roles/repmgr.h"
 #include "roles/secrets.h"
@@ -99,15 +100,29 @@ static int phase_primary(struct run *r, const struct lab_host_rt *p)
 static int phase_standbys(struct run *r, const struct lab_host_rt *p, const struct lab_host_rt **sb,
                           size_t n)
 {
+	/* Until the primary takes its first write, every node's data is the template it was
+	 * copied from: a standby copied from it too streams from the primary's first WAL
+	 * record (wal_keep_size keeps it) instead of waiting for a base backup's checkpoint
+	 * and copy, 0.6 s of the 0.8 s this phase took. */
+	bool from_template = r->rt->lab->postgres.initdb_template && host_can_start(r->rt);
 	size_t i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		if (postgres_prepare_host(r->rt, sb[i], &r->secrets) < 0)
 			return -1;
-	if (repmgr_clone_standbys(r->rt, p, sb, n) < 0)
+		if (from_template && (pg_template_copy(r->rt, sb[i]) < 0 ||
+		                      repmgr_standby_from_copy(r->rt, p, sb[i]) < 0))
+			return -1;
+	}
+	if (!from_template && repmgr_clone_standbys(r->rt, p, sb, n) < 0)
 		return -1;
 	for (i = 0; i < n; i++)
-		if (postgres_write_config(r->rt, sb[i]) < 0 || postgres_start(r->rt, sb[i]) < 0 ||
+		if (postgres_write_config(r->rt, sb[i]) < 0)
+			return -1;
+	if (postgres_start_all(r->rt, sb, n) < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if ((from_template && postgres_wait_replayed(r->rt, sb[i], p, 30000) < 0) ||
 		    repmgr_standby_register(r->rt, sb[i]) < 0)
 			return -1;
 	return postgres_enable_sync(r->rt, p);

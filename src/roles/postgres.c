@@ -294,6 +294,40 @@ void postgres_config_free(struct pg_own_config *k)
 	memset(k, 0, sizeof(*k));
 }
 
+int postgres_wait_replayed(const struct lab_rt *rt, const struct lab_host_rt *h,
+                           const struct lab_host_rt *p, int timeout_ms)
+{
+	long long deadline = proc_now_ms() + timeout_ms;
+	PGconn *pc = pg_admin_connect(rt, p, "postgres", 5), *c = NULL;
+	char *lsn = NULL, *sql = NULL, *done = NULL;
+	int rc = -1;
+
+	if (!pc || pg_value(p, pc, "SELECT pg_current_wal_insert_lsn()::text", &lsn) < 0 || !lsn)
+		goto out;
+	sql = xasprintf("SELECT pg_last_wal_replay_lsn() >= '%s'::pg_lsn", lsn);
+	if (!(c = pg_admin_connect(rt, h, "postgres", 5)))
+		goto out;
+	while ((rc = pg_value(h, c, sql, &done)) == 0 && !(done && strcmp(done, "t") == 0) &&
+	       proc_now_ms() < deadline) {
+		free(done);
+		done = NULL;
+		usleep(10000);
+	}
+	if (rc == 0 && !(done && strcmp(done, "t") == 0))
+		rc = error_set("host %s: the standby did not replay the primary's WAL up to %s "
+		               "within %d s",
+		               h->def->name, lsn, timeout_ms / 1000);
+out:
+	if (pc)
+		PQfinish(pc);
+	if (c)
+		PQfinish(c);
+	free(lsn);
+	free(sql);
+	free(done);
+	return rc;
+}
+
 int postgres_enable_sync(const struct lab_rt *rt, const struct lab_host_rt *p)
 {
 	if (rt->lab->postgres.synchronous == SYNC_OFF)
@@ -385,34 +419,61 @@ cleanup:
 	return rc;
 }
 
-int postgres_start(struct lab_rt *rt, const struct lab_host_rt *h)
+static int spawn_postmaster(struct lab_rt *rt, const struct lab_host_rt *h, struct host_proc *pm)
 {
 	char *data = host_path(h, "data"), *env0 = postgres_pgpass_env(h);
 	char *argv[] = {"postgres", "-D", data, NULL};
 	char *env[] = {env0, NULL};
 	struct proc_spec spec = {.argv = argv, .user = "postgres", .env = env};
-	struct host_proc pm;
-	int rc = -1;
+	int rc = host_spawn(rt, h, &spec, "postgres", pm);
 
-	if (host_spawn(rt, h, &spec, "postgres", &pm) < 0)
-		goto cleanup;
-	if (pg_wait_ready(rt, h, &pm, 60000) < 0) {
-		char *tail = host_log_tail(rt, h, "postgres", 10);
-		char *why = xstrdup(error_last());
-
-		error_clear();
-		error_set("host %s, step 'start PostgreSQL': 'postgres -D %s' did not come up: "
-		          "%s\n%s",
-		          h->def->name, data, why, tail);
-		free(why);
-		free(tail);
-		goto cleanup;
-	}
-	rc = 0;
-cleanup:
 	free(data);
 	free(env0);
 	return rc;
+}
+
+static int wait_postmaster_ready(const struct lab_rt *rt, const struct lab_host_rt *h,
+                                 const struct host_proc *pm)
+{
+	char *tail, *data;
+
+	if (pg_wait_ready(rt, h, pm, 60000) == 0)
+		return 0;
+	tail = host_log_tail(rt, h, "postgres", 10);
+	data = host_path(h, "data");
+	error_prefix("host %s, step 'start PostgreSQL': 'postgres -D %s' did not come up: ",
+	             h->def->name, data);
+	free(data);
+	{
+		char *with = xasprintf("%s\n%s", error_last(), tail);
+
+		error_replace("%s", with);
+		free(with);
+	}
+	free(tail);
+	return -1;
+}
+
+int postgres_start_all(struct lab_rt *rt, const struct lab_host_rt *const *hosts, size_t n)
+{
+	struct host_proc *pm = xcalloc(n ? n : 1, sizeof(*pm));
+	size_t i, spawned = 0;
+	int rc = 0;
+
+	/* Every postmaster starts before the first is waited for: their start-ups overlap. */
+	for (i = 0; i < n && rc == 0; i++)
+		if ((rc = spawn_postmaster(rt, hosts[i], &pm[i])) == 0)
+			spawned++;
+	for (i = 0; i < spawned; i++)
+		if (wait_postmaster_ready(rt, hosts[i], &pm[i]) < 0 && rc == 0)
+			rc = -1;
+	free(pm);
+	return rc;
+}
+
+int postgres_start(struct lab_rt *rt, const struct lab_host_rt *h)
+{
+	return postgres_start_all(rt, &h, 1);
 }
 
 /* CREATE ROLE name LOGIN attrs [PASSWORD ...], or ALTER ROLE name attrs [PASSWORD ...]. */
@@ -443,7 +504,7 @@ static int create_db(const struct lab_host_rt *p, PGconn *c, const char *name, c
 {
 	char *a = PQescapeIdentifier(c, name, strlen(name));
 	char *b = PQescapeIdentifier(c, owner, strlen(owner));
-	char *sql = xasprintf("CREATE DATABASE %s OWNER %s", a, b);
+	char *sql = xasprintf("CREATE DATABASE %s OWNER %s STRATEGY FILE_COPY", a, b);
 	int rc = pg_exec(p, c, sql);
 
 	free(sql);

@@ -169,6 +169,7 @@ struct clone_job {
 int repmgr_clone_standbys(const struct lab_rt *rt, const struct lab_host_rt *primary,
                           const struct lab_host_rt *const *standbys, size_t n)
 {
+	const char *step = "repmgr standby clone";
 	struct clone_job *jobs = xcalloc(n ? n : 1, sizeof(*jobs));
 	size_t i;
 	int rc = 0;
@@ -210,12 +211,7 @@ int repmgr_clone_standbys(const struct lab_rt *rt, const struct lab_host_rt *pri
 			j->started = j->finished = true;
 		}
 		if (!j->started) {
-			char *why = xstrdup(error_last());
-
-			error_clear();
-			error_set("host %s, step 'repmgr standby clone': %s", h->def->name, why);
-			free(why);
-			rc = -1;
+			rc = error_prefix("host %s, step '%s': ", h->def->name, step);
 			break;
 		}
 	}
@@ -229,7 +225,7 @@ int repmgr_clone_standbys(const struct lab_rt *rt, const struct lab_host_rt *pri
 			else
 				proc_finish(&j->handle, &res);
 			if (res.status != 0 && rc == 0)
-				rc = step_fail(rt, standbys[i], "repmgr standby clone",
+				rc = step_fail(rt, standbys[i], step,
 				               argv_get(&j->argv), &res, NULL);
 			proc_result_free(&res);
 		}
@@ -238,6 +234,44 @@ int repmgr_clone_standbys(const struct lab_rt *rt, const struct lab_host_rt *pri
 		argv_free(&j->argv);
 	}
 	free(jobs);
+	return rc;
+}
+
+int repmgr_standby_from_copy(const struct lab_rt *rt, const struct lab_host_rt *primary,
+                             const struct lab_host_rt *h)
+{
+	char *conninfo = repmgr_conninfo(rt, primary), *slot = NULL, *sql = NULL;
+	struct strbuf sb = STRBUF_INIT;
+	int rc = -1;
+
+	if (repmgr_write_conf(rt, h) < 0)
+		goto out;
+	strbuf_puts(&sb, "# Written by pgdrill as 'repmgr standby clone' writes it.\n");
+	/* Names and addresses are checked identifiers and IPs: no quote to escape. */
+	strbuf_printf(&sb, "primary_conninfo = '%s application_name=%s'\n", conninfo,
+	              h->def->name);
+	if (rt->lab->repmgr.use_replication_slots) {
+		/* repmgr's own name, so that follow, rejoin and `repmgr node check` find it;
+		 * not reserved at once: the standby's first request sets where it starts */
+		slot = xasprintf("repmgr_slot_%d", h->index + 1);
+		strbuf_printf(&sb, "primary_slot_name = '%s'\n", slot);
+		sql = xasprintf("SELECT pg_create_physical_replication_slot('%s')", slot);
+		if (pg_run_once(rt, primary, sql) < 0) {
+			error_prefix("host %s, step 'create the slot %s for %s': ",
+			             primary->def->name, slot, h->def->name);
+			goto out;
+		}
+	}
+	if (host_put_string(rt, h, "data/postgresql.auto.conf", strbuf_str(&sb), 0600,
+	                    "postgres") < 0 ||
+	    host_put_string(rt, h, "data/standby.signal", "", 0600, "postgres") < 0)
+		goto out;
+	rc = 0;
+out:
+	strbuf_free(&sb);
+	free(conninfo);
+	free(slot);
+	free(sql);
 	return rc;
 }
 

@@ -2,8 +2,6 @@
 #ifndef PGDRILL_ROLES_REPMGR_H
 #define PGDRILL_ROLES_REPMGR_H
 
-#include <stdbool.h>
-
 #include "provider/provider.h"
 
 /* repmgr.conf for a PostgreSQL host. Owned. */
@@ -16,6 +14,12 @@ int repmgr_primary_register(const struct lab_rt *rt, const struct lab_host_rt *h
 /* Clones every standby from the primary at once (fast checkpoint). */
 int repmgr_clone_standbys(const struct lab_rt *rt, const struct lab_host_rt *primary,
                           const struct lab_host_rt *const *standbys, size_t n);
+/* Makes `h`, whose data directory already holds a copy of the primary's history (the
+ * template the primary started from, before its first write), a standby of `primary`
+ * as a clone would be: repmgr.conf, standby.signal, primary_conninfo with the node's
+ * application_name and, with slots, repmgr's slot for it on the primary. */
+int repmgr_standby_from_copy(const struct lab_rt *rt, const struct lab_host_rt *primary,
+                             const struct lab_host_rt *h);
 /* A node promoted behind repmgr's back (pg_ctl promote) registered as the primary: its
  * record becomes the primary's, the old primary's record is left to its rejoin. */
 int repmgr_primary_reregister(const struct lab_rt *rt, const struct lab_host_rt *h);
