@@ -93,13 +93,9 @@ struct section {
 static void judge_section(const struct lab_rt *rt, const char *host, const struct section *s,
                           struct audit *a)
 {
-	const struct lab_listener *l = NULL;
-	size_t i;
+	const struct lab_listener *l = lab_listener_by_name(rt->lab, s->name);
 	char *where;
 
-	for (i = 0; i < rt->lab->haproxy.listeners.count; i++)
-		if (strcmp(LAB_LISTENER(rt->lab, i)->name, s->name) == 0)
-			l = LAB_LISTENER(rt->lab, i);
 	if (!l || l->target != TARGET_PRIMARY)
 		return; /* not a write listener */
 	if (s->pgsql_check_line) {

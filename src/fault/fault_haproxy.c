@@ -63,16 +63,6 @@ const struct fault_kind fault_kind_haproxy_check = {
     .by_hand = check_by_hand,
 };
 
-static const struct lab_listener *listener_named(const struct lab *lab, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < lab->haproxy.listeners.count; i++)
-		if (strcmp(LAB_LISTENER(lab, i)->name, name) == 0)
-			return LAB_LISTENER(lab, i);
-	return NULL;
-}
-
 /* A server haproxy now holds UP although its check should have kept it out (a standby
  * in a write listener, the primary in a read listener), as seen in `show stat`; the
  * evidence waits for haproxy's first checks (bounded). */
@@ -121,7 +111,7 @@ static void routing_effect(struct fault_set *fs, const struct lab_host_rt *proxy
 int fault_haproxy_check(struct fault_set *fs, const char *listener, const char *style)
 {
 	const struct lab_host_rt *proxy = proxy_of(fs->rt);
-	const struct lab_listener *l = listener_named(fs->rt->lab, listener);
+	const struct lab_listener *l = lab_listener_by_name(fs->rt->lab, listener);
 	char how[192], *cfg;
 	struct fault *f;
 	int s, id;

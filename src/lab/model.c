@@ -395,6 +395,16 @@ const struct lab_host *lab_host_by_name(const struct lab *lab, const char *name)
 	return NULL;
 }
 
+const struct lab_listener *lab_listener_by_name(const struct lab *lab, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < lab->haproxy.listeners.count; i++)
+		if (LAB_LISTENER(lab, i)->name && strcmp(LAB_LISTENER(lab, i)->name, name) == 0)
+			return LAB_LISTENER(lab, i);
+	return NULL;
+}
+
 bool lab_host_is_postgres(const struct lab_host *h)
 {
 	return h->role == ROLE_PRIMARY || h->role == ROLE_STANDBY || h->role == ROLE_WITNESS;

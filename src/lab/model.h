@@ -226,6 +226,8 @@ extern const struct schema lab_accepted_risk_schema;
 const struct lab_host *lab_host_by_role(const struct lab *lab, enum host_role role);
 size_t lab_count_role(const struct lab *lab, enum host_role role);
 const struct lab_host *lab_host_by_name(const struct lab *lab, const char *name);
+/* haproxy's listener of that name, or NULL. */
+const struct lab_listener *lab_listener_by_name(const struct lab *lab, const char *name);
 bool lab_host_is_postgres(const struct lab_host *h);
 /* Whether a drill may inject `fault` (a name of lab_fault_names) on the host: always on
  * hosts pgdrill builds; on existing hosts as `allow_faults` says, or when it is left out,

@@ -261,13 +261,11 @@ static int c_lag(lua_State *L)
 static const struct lab_listener *listener_named(lua_State *L, struct lab_rt *rt, const char *name,
                                                  const char *fn)
 {
-	size_t i;
+	const struct lab_listener *l = lab_listener_by_name(rt->lab, name);
 
-	for (i = 0; i < rt->lab->haproxy.listeners.count; i++)
-		if (strcmp(LAB_LISTENER(rt->lab, i)->name, name) == 0)
-			return LAB_LISTENER(rt->lab, i);
-	luaL_error(L, "%s: lab '%s' has no haproxy listener '%s'", fn, rt->lab->name, name);
-	return NULL;
+	if (!l)
+		luaL_error(L, "%s: lab '%s' has no haproxy listener '%s'", fn, rt->lab->name, name);
+	return l;
 }
 
 /* One statement through a listener as the application; returns 0 or -1 with `err`. */

@@ -97,28 +97,23 @@ static int l_by_role(lua_State *L)
 static int l_listener(lua_State *L)
 {
 	struct lab_rt *rt = ctx_rt(L, "lab.listener");
-	const char *name = luaL_checkstring(L, 1);
-	size_t i;
+	const struct lab_listener *l = lab_listener_by_name(rt->lab, luaL_checkstring(L, 1));
 
-	for (i = 0; i < rt->lab->haproxy.listeners.count; i++) {
-		const struct lab_listener *l = LAB_LISTENER(rt->lab, i);
-
-		if (strcmp(l->name, name) != 0)
-			continue;
-		lua_createtable(L, 0, 5);
-		lua_pushstring(L, l->name);
-		lua_setfield(L, -2, "name");
-		lua_pushinteger(L, l->port);
-		lua_setfield(L, -2, "port");
-		lua_pushstring(L, check_style_names[l->check]);
-		lua_setfield(L, -2, "check");
-		lua_pushstring(L, listener_target_names[l->target]);
-		lua_setfield(L, -2, "target");
-		lua_pushinteger(L, rt->lab->haproxy.agent_port);
-		lua_setfield(L, -2, "agent_port");
+	if (!l) {
+		lua_pushnil(L);
 		return 1;
 	}
-	lua_pushnil(L);
+	lua_createtable(L, 0, 5);
+	lua_pushstring(L, l->name);
+	lua_setfield(L, -2, "name");
+	lua_pushinteger(L, l->port);
+	lua_setfield(L, -2, "port");
+	lua_pushstring(L, check_style_names[l->check]);
+	lua_setfield(L, -2, "check");
+	lua_pushstring(L, listener_target_names[l->target]);
+	lua_setfield(L, -2, "target");
+	lua_pushinteger(L, rt->lab->haproxy.agent_port);
+	lua_setfield(L, -2, "agent_port");
 	return 1;
 }
 
