@@ -185,14 +185,6 @@ static int phase_daemons(struct run *r)
 	return 0;
 }
 
-static int phase_haproxy(struct run *r, const struct lab_host_rt *proxy,
-                         const struct lab_host_rt *p)
-{
-	if (haproxy_start(r->rt, proxy) < 0)
-		return -1;
-	return haproxy_wait_converged(r->rt, proxy, p->def->name, 30000);
-}
-
 /* A real client in the lab writes through the first primary listener. */
 static int phase_write_check(struct run *r, const struct lab_host_rt *proxy)
 {
@@ -256,6 +248,13 @@ static int run_phases_with(struct run *r, const struct lab_host_rt *p,
 	                   : "primary (initdb, start, register)");
 	if (phase_end(r, phase_primary(r, p)) < 0)
 		return -1;
+	/* haproxy's checks run while the standbys come up: by the time they stream, each
+	 * server is already where its check puts it (or one fastinter from it). */
+	if (proxy) {
+		phase_begin(r, "haproxy (start)");
+		if (phase_end(r, haproxy_start(rt, proxy)) < 0)
+			return -1;
+	}
 	if (nstandby) {
 		phase_begin(r, "standbys (clone, start, register)");
 		if (phase_end(r, phase_standbys(r, p, standbys, nstandby)) < 0)
@@ -266,7 +265,7 @@ static int run_phases_with(struct run *r, const struct lab_host_rt *p,
 		return -1;
 	if (proxy) {
 		phase_begin(r, "haproxy (checks see the primary)");
-		if (phase_end(r, phase_haproxy(r, proxy, p)) < 0)
+		if (phase_end(r, haproxy_wait_converged(rt, proxy, p->def->name, 30000)) < 0)
 			return -1;
 		phase_begin(r, "a write through haproxy");
 		if (phase_end(r, phase_write_check(r, proxy)) < 0)

@@ -162,6 +162,22 @@ char *haproxy_cfg_checked(const struct lab_rt *rt, const struct lab_host_rt *pro
 
 /* haproxy binds its ports after the config check: a port it cannot have makes it exit
  * at once, which is better said now than as a routing timeout later. */
+/* Whether haproxy's answer shows every listener of the lab bound ("OPEN"). */
+static bool listeners_open(const struct lab_rt *rt, const char *csv)
+{
+	size_t i;
+
+	for (i = 0; i < rt->lab->haproxy.listeners.count; i++) {
+		char *st = haproxy_server_status(csv, LAB_LISTENER(rt->lab, i)->name, "FRONTEND");
+		bool open = st && strcmp(st, "OPEN") == 0;
+
+		free(st);
+		if (!open)
+			return false;
+	}
+	return true;
+}
+
 static int wait_started(const struct lab_rt *rt, const struct lab_host_rt *proxy,
                         const struct host_proc *hp, const char *cfg_path)
 {
@@ -171,12 +187,12 @@ static int wait_started(const struct lab_rt *rt, const struct lab_host_rt *proxy
 	while (proc_now_ms() < deadline) {
 		char *csv = NULL;
 
-		/* The stats socket exists before the listeners are bound: only an answer
-		 * from a still-running haproxy counts. */
+		/* Started: this haproxy (still running) answers, every listener open. */
 		if (host_proc_alive(rt, proxy, hp) && haproxy_stats(rt, proxy, &csv) == 0) {
+			bool open = listeners_open(rt, csv);
+
 			free(csv);
-			usleep(100000);
-			if (host_proc_alive(rt, proxy, hp)) {
+			if (open && host_proc_alive(rt, proxy, hp)) {
 				rc = 0;
 				break;
 			}
