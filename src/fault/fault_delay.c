@@ -224,7 +224,6 @@ static int start_delayer(struct fault_set *fs, const struct lab_host_rt *h, int 
 			if (host_proc_alive(fs->rt, h, out) &&
 			    host_signal(fs->rt, h, out, SIGKILL) == 0)
 				host_proc_wait_end(fs->rt, h, out, 3000);
-			error_clear();
 			error_set("host %s: the delayer did not serve queue %d%s", h->def->name,
 			          queue, tail);
 			free(tail);

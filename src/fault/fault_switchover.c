@@ -115,7 +115,6 @@ int fault_switchover(struct fault_set *fs, const struct lab_host_rt *to,
 		journal_event(fs->j, "warning", NULL, "switchover aborted, %s restarts as primary",
 		              from->def->name);
 		postgres_start(rt, from);
-		error_clear();
 		error_set("%s", why0);
 		free(why0);
 		goto resume;

@@ -506,7 +506,6 @@ int engine_run_file(struct engine *e, const char *path)
 	int rc;
 
 	if (fs_read_file(path, &code, &len) < 0) {
-		error_clear();
 		return error_set("cannot read scenario %s", path);
 	}
 	name = xasprintf("@%s", path);

@@ -219,7 +219,7 @@ static int phase_write_check(struct run *r, const struct lab_host_rt *proxy)
 	                      "INSERT INTO pgdrill_up DEFAULT VALUES",
 	                      30000);
 	if (!res)
-		error_replace("host %s, step 'write through haproxy': listener %s: %s (a "
+		error_set("host %s, step 'write through haproxy': listener %s: %s (a "
 		              "synchronous commit waiting for a standby that never confirms?)",
 		              proxy->def->name, l->name, error_last());
 	else if (PQresultStatus(res) == PGRES_COMMAND_OK)
@@ -345,7 +345,6 @@ int cluster_up(struct lab_rt *rt, const struct up_options *o, struct up_report *
 			fprintf(o->progress, "  removing what was built...\n");
 		state_close(&rt->state);
 		cluster_down(rt->lab_dir);
-		error_clear();
 		error_set("%s", why);
 		free(why);
 	}

@@ -209,7 +209,7 @@ static PGresult *run(const struct lab_host_rt *h, PGconn *c, const char *sql)
 	if (!r) {
 		char *shown = pg_sql_for_display(sql), *why = xstrdup(error_last());
 
-		error_replace("host %s: SQL failed: %s\n  SQL: %s", h->def->name, why, shown);
+		error_set("host %s: SQL failed: %s\n  SQL: %s", h->def->name, why, shown);
 		free(why);
 		free(shown);
 		return NULL;

@@ -447,7 +447,7 @@ static int wait_postmaster_ready(const struct lab_rt *rt, const struct lab_host_
 	{
 		char *with = xasprintf("%s\n%s", error_last(), tail);
 
-		error_replace("%s", with);
+		error_set("%s", with);
 		free(with);
 	}
 	free(tail);

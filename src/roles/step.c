@@ -56,11 +56,7 @@ int step_run(const struct lab_rt *rt, const struct lab_host_rt *h, const char *s
 	argv_add_all(&cmd, c->args);
 	spec.argv = argv_get(&cmd);
 	if (host_run(rt, h, &spec, &res) < 0) {
-		char *why = xstrdup(error_last());
-
-		error_clear();
-		error_set("host %s, step '%s': %s", h->def->name, step, why);
-		free(why);
+		error_prefix("host %s, step '%s': ", h->def->name, step);
 		argv_free(&cmd);
 		return -1;
 	}

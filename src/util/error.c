@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static _Thread_local char last_error[4096];
 static _Thread_local int has_error;
@@ -24,18 +25,6 @@ int error_set(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (has_error)
-		return PD_ERROR;
-	va_start(ap, fmt);
-	error_vformat(fmt, ap);
-	va_end(ap);
-	return PD_ERROR;
-}
-
-int error_replace(const char *fmt, ...)
-{
-	va_list ap;
-
 	va_start(ap, fmt);
 	error_vformat(fmt, ap);
 	va_end(ap);
@@ -45,15 +34,20 @@ int error_replace(const char *fmt, ...)
 int error_prefix(const char *fmt, ...)
 {
 	char prefix[1024], cause[sizeof(last_error)];
+	size_t len;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
-	if (!has_error)
-		return error_replace("%s", prefix);
+	if (!has_error) {
+		len = strlen(prefix);
+		if (len >= 2 && strcmp(prefix + len - 2, ": ") == 0)
+			prefix[len - 2] = '\0';
+		return error_set("%s", prefix);
+	}
 	snprintf(cause, sizeof(cause), "%s", last_error);
-	return error_replace("%s%s", prefix, cause);
+	return error_set("%s%s", prefix, cause);
 }
 
 const char *error_last(void)

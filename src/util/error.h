@@ -1,4 +1,5 @@
-/* Thread-local "last error", set once where a failure happens (libgit2 style). */
+/* Thread-local "last error" (libgit2 style): the last one set wins; callers on the way up
+ * put their context in front of it with error_prefix. */
 #ifndef PGDRILL_UTIL_ERROR_H
 #define PGDRILL_UTIL_ERROR_H
 
@@ -10,13 +11,12 @@ enum {
 	PD_EEXISTS = -4,
 };
 
-/* Sets the last error unless one is already set; returns PD_ERROR for `return error_set(...)`. */
+/* Sets the error, replacing any earlier one (the last error wins); returns PD_ERROR for
+ * `return error_set(...)`. A caller that adds what it knows to a callee's error uses
+ * error_prefix instead, so that the cause is kept. */
 int error_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Replaces any earlier error: for the rare caller that knows better than the callee. */
-int error_replace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Puts context before the pending error ("host x: " + "it failed"), or sets the context
- * alone when none is pending; returns PD_ERROR. The way a caller on the way up adds what
- * it knows without losing the cause. */
+/* Puts context before the pending error ("host x: " + "it failed"), or, when none is
+ * pending, sets the context alone (a trailing ": " dropped); returns PD_ERROR. */
 int error_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Borrowed; "unknown error" when none was set. */
 const char *error_last(void);

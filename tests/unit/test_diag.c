@@ -70,6 +70,26 @@ static void test_error_control_characters(void **state)
 	error_clear();
 }
 
+/* The last error set wins; error_prefix puts a caller's context before the cause. */
+static void test_error_last_wins(void **state)
+{
+	(void)state;
+	error_clear();
+	assert_false(error_pending());
+	assert_int_equal(error_set("first"), PD_ERROR);
+	assert_int_equal(error_set("second %d", 2), PD_ERROR);
+	assert_string_equal(error_last(), "second 2");
+	assert_int_equal(error_prefix("host %s, step '%s': ", "p1", "initdb"), PD_ERROR);
+	assert_string_equal(error_last(), "host p1, step 'initdb': second 2");
+	error_clear();
+	assert_string_equal(error_last(), "unknown error");
+	/* nothing pending: the context alone, without its dangling ": " */
+	error_prefix("host %s: ", "p2");
+	assert_true(error_pending());
+	assert_string_equal(error_last(), "host p2");
+	error_clear();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -77,6 +97,7 @@ int main(void)
 	    cmocka_unit_test(test_cap),
 	    cmocka_unit_test(test_suggest),
 	    cmocka_unit_test(test_error_control_characters),
+	    cmocka_unit_test(test_error_last_wins),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
