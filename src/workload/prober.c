@@ -3,8 +3,9 @@
  * The clients keep their schedule through an outage, and each of them blocks as long as
  * its attempt does: a connect that haproxy holds in its queue for `timeout connect`, a
  * commit waiting for a standby. The prober is one more writer that starts an attempt
- * every `probe_every` whether or not earlier ones have ended (up to PROBES at once), so
- * the end of an outage is seen within that period. It never blocks: connects, queries and
+ * every `probe_every` whether or not earlier ones have ended (up to PROBES at once), and
+ * at once (PROBE_GAP_US) after one that ended leaving none under way, so the end of an
+ * outage is seen within that period. It never blocks: connects, queries and
  * answers go through libpq's non-blocking calls and one poll(). Its attempts are real
  * writes with their own ids, recorded like any client's (client number = the writers'
  * count), so they count for lost writes too. A session that is still up after its
@@ -32,6 +33,11 @@
  * leave a new backend waiting every time (95 of them in 19 s were seen). It stays under way
  * until it is answered, its connection breaks, or the workload stops. */
 #define PROBES_SENT 4
+/* When no attempt is under way during an outage (the last one ended at once: haproxy
+ * closing with no server UP, a refusal), the next starts this soon, not a whole
+ * probe_every later: the outage is never unobserved for longer than this plus the
+ * scheduler's delay. */
+#define PROBE_GAP_US 1000
 
 enum probe_state { PROBE_FREE, PROBE_CONNECTING, PROBE_IDLE, PROBE_BUSY };
 
@@ -199,6 +205,15 @@ static void drain_wake(int fd)
 	}
 }
 
+static int under_way(const struct prober *pr)
+{
+	int i, n = 0;
+
+	for (i = 0; i < PROBES; i++)
+		n += pr->p[i].state == PROBE_CONNECTING || pr->p[i].state == PROBE_BUSY;
+	return n;
+}
+
 /* One round: wait for a socket, the wake-up, the next probe time or a deadline. */
 static void wait_and_advance(struct prober *pr, int64_t next_probe, bool probing)
 {
@@ -239,7 +254,7 @@ void *workload_prober_main(void *arg)
 {
 	struct workload *w = arg;
 	struct prober pr = {.w = w, .client = (uint16_t)w->o.clients};
-	int64_t every = w->o.probe_every_ms * 1000, next_probe = 0;
+	int64_t every = w->o.probe_every_ms * 1000, next_probe = 0, last_start = 0;
 	int i;
 
 	if (lab_client_enter(w->rt, NULL) < 0) {
@@ -252,8 +267,11 @@ void *workload_prober_main(void *arg)
 		bool probing = atomic_load(&w->outage);
 		int64_t now = workload_now_us();
 
+		if (probing && under_way(&pr) == 0 && last_start + PROBE_GAP_US < next_probe)
+			next_probe = last_start + PROBE_GAP_US;
 		if (probing && now >= next_probe) {
 			start_attempt(&pr, now);
+			last_start = now;
 			next_probe = now + every;
 		}
 		if (!probing) {
