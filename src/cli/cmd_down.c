@@ -3,7 +3,9 @@
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "roles/cluster.h"
+#include "train/record.h"
 #include "train/tmux.h"
+#include "util/error.h"
 #include "util/proc.h"
 
 static int down_run(const struct cli_args *args)
@@ -11,6 +13,7 @@ static int down_run(const struct cli_args *args)
 	struct lab_rt rt;
 	struct lab lab;
 	long long t0 = proc_now_ms();
+	struct train_record record;
 	enum lab_presence was;
 	int rc = 0;
 
@@ -44,8 +47,11 @@ static int down_run(const struct cli_args *args)
 	 * named with the command, and the lab is forgotten all the same. */
 	if (was != LAB_ABSENT && rt.ops->forget && rt.ops->forget(&rt, stdout) > 0)
 		printf("down: pgdrill's files stay on the hosts named above\n");
-	/* a trainee's tmux session of the lab ends with it */
-	train_tmux_close(lab.name);
+	/* a trainee's tmux session of the lab ends with it; there is none unless an exercise
+	 * was started (its record is written before the session opens) */
+	if (train_record_load(rt.lab_dir, &record, NULL) != PD_ENOTFOUND)
+		train_tmux_close(lab.name);
+	error_clear();
 	if (cluster_down(rt.lab_dir) < 0) {
 		cli_report_error("down");
 		rc = EXIT_HARNESS;
