@@ -58,9 +58,13 @@ bool train_tmux_available(void)
 /* What a pane runs: a shell on the host, as postgres on a PostgreSQL host (where psql,
  * pg_ctl and repmgr find their server), as root elsewhere. PGDRILL_TRAIN_PANE: the shell
  * is pgdrill's doing, not a command of the trainee's (its lines are). */
+/* bash --norc: a lab host's shell does not run this machine's ~/.bashrc (a pyenv or conda
+ * set-up there is not the lab's, and one killed half way by the end of the exercise left
+ * pyenv's rehash lock behind, hanging every later root login), and nothing there can undo
+ * the history settings exec gives the shell. */
 static char *pane_command(const char *self, const char *lab_file, const struct lab_host_rt *h)
 {
-	return xasprintf("PGDRILL_TRAIN_PANE=1 '%s' exec %s'%s' %s -- bash", self,
+	return xasprintf("PGDRILL_TRAIN_PANE=1 '%s' exec %s'%s' %s -- bash --norc", self,
 	                 lab_host_is_postgres(h->def) ? "" : "--user root ", lab_file, h->def->name);
 }
 
