@@ -194,12 +194,13 @@ char *host_log_tail(const struct lab_rt *rt, const struct lab_host_rt *h, const 
                     int lines)
 {
 	struct strbuf sb = STRBUF_INIT;
-	char *text = NULL, *tail, *path;
+	char *text = NULL, *tail, *path, *pending = error_save();
+	int rc = host_get_log(rt, h, what, &text);
 
-	if (host_get_log(rt, h, what, &text) < 0) {
-		error_clear();
+	/* a tail for a message about the pending error: that error stays as it was */
+	error_restore(pending);
+	if (rc < 0)
 		return xstrdup("");
-	}
 	tail = proc_tail(text, lines);
 	if (*tail) {
 		path = host_log_path(h, what);
@@ -227,13 +228,14 @@ int host_remove(const struct lab_rt *rt, const struct lab_host_rt *h, const char
 	return rt->ops->remove(h, rel);
 }
 
+/* The predicates below answer; they leave the caller's pending error as it was. */
 bool host_exists(const struct lab_rt *rt, const struct lab_host_rt *h, const char *rel)
 {
-	if (check_rel(h, rel) < 0) {
-		error_clear();
-		return false;
-	}
-	return rt->ops->exists(h, rel) == 1;
+	char *pending = error_save();
+	bool yes = check_rel(h, rel) == 0 && rt->ops->exists(h, rel) == 1;
+
+	error_restore(pending);
+	return yes;
 }
 
 int host_free_space(const struct lab_rt *rt, const struct lab_host_rt *h, const char *rel,
@@ -309,12 +311,12 @@ bool host_proc_alive(const struct lab_rt *rt, const struct lab_host_rt *h,
                      const struct host_proc *p)
 {
 	struct host_proc now;
+	char *pending = error_save();
+	bool alive = p->pid > 1 && rt->ops->proc_of_pid(h, p->pid, &now) == 0 &&
+	             now.start == p->start;
 
-	if (p->pid <= 1 || rt->ops->proc_of_pid(h, p->pid, &now) < 0) {
-		error_clear();
-		return false;
-	}
-	return now.start == p->start;
+	error_restore(pending);
+	return alive;
 }
 
 bool host_proc_wait_end(const struct lab_rt *rt, const struct lab_host_rt *h,

@@ -302,8 +302,12 @@ int postgres_wait_replayed(const struct lab_rt *rt, const struct lab_host_rt *h,
 	char *lsn = NULL, *sql = NULL, *done = NULL;
 	int rc = -1;
 
-	if (!pc || pg_value(p, pc, "SELECT pg_current_wal_insert_lsn()::text", &lsn) < 0 || !lsn)
+	if (!pc || pg_value(p, pc, "SELECT pg_current_wal_insert_lsn()::text", &lsn) < 0)
 		goto out;
+	if (!lsn) {
+		error_set("host %s: no WAL position from pg_current_wal_insert_lsn()", p->def->name);
+		goto out;
+	}
 	sql = xasprintf("SELECT pg_last_wal_replay_lsn() >= '%s'::pg_lsn", lsn);
 	if (!(c = pg_admin_connect(rt, h, "postgres", 5)))
 		goto out;
@@ -435,21 +439,17 @@ static int spawn_postmaster(struct lab_rt *rt, const struct lab_host_rt *h, stru
 static int wait_postmaster_ready(const struct lab_rt *rt, const struct lab_host_rt *h,
                                  const struct host_proc *pm)
 {
-	char *tail, *data;
+	char *why, *tail, *data;
 
 	if (pg_wait_ready(rt, h, pm, 60000) == 0)
 		return 0;
+	why = xstrdup(error_last());
 	tail = host_log_tail(rt, h, "postgres", 10);
 	data = host_path(h, "data");
-	error_prefix("host %s, step 'start PostgreSQL': 'postgres -D %s' did not come up: ",
-	             h->def->name, data);
+	error_set("host %s, step 'start PostgreSQL': 'postgres -D %s' did not come up: %s\n%s",
+	          h->def->name, data, why, tail);
+	free(why);
 	free(data);
-	{
-		char *with = xasprintf("%s\n%s", error_last(), tail);
-
-		error_set("%s", with);
-		free(with);
-	}
 	free(tail);
 	return -1;
 }
@@ -460,13 +460,13 @@ int postgres_start_all(struct lab_rt *rt, const struct lab_host_rt *const *hosts
 	size_t i, spawned = 0;
 	int rc = 0;
 
-	/* Every postmaster starts before the first is waited for: their start-ups overlap. */
+	/* Every postmaster starts before the first is waited for: their start-ups overlap.
+	 * After a failure nothing more is waited for: its error stays the one reported. */
 	for (i = 0; i < n && rc == 0; i++)
 		if ((rc = spawn_postmaster(rt, hosts[i], &pm[i])) == 0)
 			spawned++;
-	for (i = 0; i < spawned; i++)
-		if (wait_postmaster_ready(rt, hosts[i], &pm[i]) < 0 && rc == 0)
-			rc = -1;
+	for (i = 0; i < spawned && rc == 0; i++)
+		rc = wait_postmaster_ready(rt, hosts[i], &pm[i]);
 	free(pm);
 	return rc;
 }

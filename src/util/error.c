@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static _Thread_local char last_error[4096];
@@ -48,6 +49,26 @@ int error_prefix(const char *fmt, ...)
 	}
 	snprintf(cause, sizeof(cause), "%s", last_error);
 	return error_set("%s%s", prefix, cause);
+}
+
+char *error_save(void)
+{
+	size_t len = strlen(last_error) + 1;
+	char *copy;
+
+	if (!has_error || !(copy = malloc(len)))
+		return NULL;
+	memcpy(copy, last_error, len);
+	return copy;
+}
+
+void error_restore(char *saved)
+{
+	if (saved)
+		error_set("%s", saved);
+	else
+		error_clear();
+	free(saved);
 }
 
 const char *error_last(void)

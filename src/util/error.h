@@ -18,6 +18,11 @@ int error_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Puts context before the pending error ("host x: " + "it failed"), or, when none is
  * pending, sets the context alone (a trailing ": " dropped); returns PD_ERROR. */
 int error_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* For a best-effort step taken while an error is pending (reading a log tail for the
+ * message): error_save copies the pending error (NULL: none), error_restore puts it back
+ * as it was, whatever the step set or cleared, and frees the copy. */
+char *error_save(void);
+void error_restore(char *saved);
 /* Borrowed; "unknown error" when none was set. */
 const char *error_last(void);
 void error_clear(void);

@@ -83,6 +83,18 @@ static void test_error_last_wins(void **state)
 	assert_string_equal(error_last(), "host p1, step 'initdb': second 2");
 	error_clear();
 	assert_string_equal(error_last(), "unknown error");
+	/* a best-effort step in between leaves the pending error as it was */
+	error_set("cause");
+	{
+		char *saved = error_save();
+
+		error_set("the log could not be read");
+		error_restore(saved);
+	}
+	assert_string_equal(error_last(), "cause");
+	error_clear();
+	error_restore(error_save());
+	assert_false(error_pending());
 	/* nothing pending: the context alone, without its dangling ": " */
 	error_prefix("host %s: ", "p2");
 	assert_true(error_pending());
