@@ -220,8 +220,8 @@ static int phase_write_check(struct run *r, const struct lab_host_rt *proxy)
 	                      30000);
 	if (!res)
 		error_set("host %s, step 'write through haproxy': listener %s: %s (a "
-		              "synchronous commit waiting for a standby that never confirms?)",
-		              proxy->def->name, l->name, error_last());
+		          "synchronous commit waiting for a standby that never confirms?)",
+		          proxy->def->name, l->name, error_last());
 	else if (PQresultStatus(res) == PGRES_COMMAND_OK)
 		rc = 0;
 	else

@@ -13,9 +13,11 @@ static _Thread_local int has_error;
  * write to the terminal that reads them. Newlines and tabs stay. */
 static void error_vformat(const char *fmt, va_list ap)
 {
-	char *p;
+	char text[sizeof(last_error)], *p;
 
-	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	/* Into a buffer of its own first: an argument may be error_last() itself. */
+	vsnprintf(text, sizeof(text), fmt, ap);
+	memcpy(last_error, text, sizeof(text));
 	for (p = last_error; *p; p++)
 		if (((unsigned char)*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
 			*p = '?';

@@ -83,6 +83,10 @@ static void test_error_last_wins(void **state)
 	assert_string_equal(error_last(), "host p1, step 'initdb': second 2");
 	error_clear();
 	assert_string_equal(error_last(), "unknown error");
+	/* the pending error as an argument of the next one */
+	error_set("inner");
+	error_set("outer: %s (hint)", error_last());
+	assert_string_equal(error_last(), "outer: inner (hint)");
 	/* a best-effort step in between leaves the pending error as it was */
 	error_set("cause");
 	{
