@@ -6,6 +6,20 @@
 #include "roles/status.h"
 #include "util/error.h"
 
+/* While a fault is applied, and this long after, the workloads' probers keep a write
+ * attempt under way (workload_watch): an outage the fault starts is seen from its first
+ * moment. The first bounds the probing of a fault that takes long to apply. */
+#define WATCH_APPLYING_US 2000000
+#define WATCH_AFTER_US 250000
+
+static void watch_workloads(struct drill_ctx *c, int64_t for_us)
+{
+	int i;
+
+	for (i = 0; i < c->nworkloads; i++)
+		workload_watch(c->workloads[i], workload_now_us() + for_us);
+}
+
 static struct drill_ctx *ready(lua_State *L, const char *fn)
 {
 	struct drill_ctx *c = ctx_get(L);
@@ -23,6 +37,7 @@ static struct drill_ctx *ready(lua_State *L, const char *fn)
 		c->rt->commands->phase = "fault";
 	if (c->j)
 		c->faults.asked = journal_now(c->j);
+	watch_workloads(c, WATCH_APPLYING_US);
 	return c;
 }
 
@@ -50,6 +65,7 @@ static int done(lua_State *L, int id, const char *fn)
 	if (c->rt && c->rt->commands)
 		c->rt->commands->phase = NULL;
 	c->faults.asked = -1;
+	watch_workloads(c, WATCH_AFTER_US);
 	if (id < 0)
 		return luaL_error(L, "%s: %s", fn, error_last());
 	lua_pushinteger(L, id);

@@ -34,6 +34,9 @@ struct workload {
 	/* Writes are failing: set by the first failed write, cleared by the next ok one.
 	 * The prober runs while it is set; `wake` (an eventfd) tells it so at once. */
 	atomic_bool outage;
+	/* Monotonic µs until which the prober watches a fault (workload_watch) whether or
+	 * not writes fail. */
+	atomic_llong watch_until_us;
 	int wake;
 	struct client *clients;
 	size_t nclients;

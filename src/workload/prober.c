@@ -5,14 +5,16 @@
  * commit waiting for a standby. The prober is one more writer that starts an attempt
  * every `probe_every` whether or not earlier ones have ended (up to PROBES at once), and
  * at once (PROBE_GAP_US) after one that ended leaving none under way, so the end of an
- * outage is seen within that period. It never blocks: connects, queries and
+ * outage is seen within that period. While the drill injects a fault and shortly after
+ * (workload_watch), it keeps one attempt under way whether or not writes fail, so that
+ * the outage's first moment is seen too. It never blocks: connects, queries and
  * answers go through libpq's non-blocking calls and one poll(). Its attempts are real
  * writes with their own ids, recorded like any client's (client number = the writers'
  * count), so they count for lost writes too. A session that is still up after its
  * statement failed (a read-only standby, a refused write) is used again instead of
  * opening another: a refusing server does not get a backend per probe. A connect gives up
  * after the workload's timeout; a sent INSERT waits for its answer (PROBES_SENT). Outside
- * an outage it sleeps on the workload's eventfd. */
+ * an outage and a watch it sleeps on the workload's eventfd. */
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -217,6 +219,7 @@ static int under_way(const struct prober *pr)
 /* One round: wait for a socket, the wake-up, the next probe time or a deadline. */
 static void wait_and_advance(struct prober *pr, int64_t next_probe, bool probing)
 {
+	int64_t watch_until = atomic_load(&pr->w->watch_until_us);
 	struct workload *w = pr->w;
 	struct pollfd fds[PROBES + 1];
 	struct probe *owner[PROBES + 1];
@@ -238,6 +241,8 @@ static void wait_and_advance(struct prober *pr, int64_t next_probe, bool probing
 	}
 	if (probing && next_probe < wake_at)
 		wake_at = next_probe;
+	if (watch_until > now && watch_until < wake_at)
+		wake_at = watch_until;
 	timeout_ms = wake_at > now ? (int)((wake_at - now + 999) / 1000) : 0;
 	if (poll(fds, (nfds_t)n, timeout_ms) < 0 && errno != EINTR)
 		return;
@@ -264,10 +269,16 @@ void *workload_prober_main(void *arg)
 	workload_thread_priority();
 	workload_listener_params(w, OP_WRITE, &pr.lp);
 	while (!atomic_load(&w->stop)) {
-		bool probing = atomic_load(&w->outage);
 		int64_t now = workload_now_us();
+		bool outage = atomic_load(&w->outage);
+		bool watching = now < atomic_load(&w->watch_until_us);
+		bool probing = outage || watching;
 
-		if (probing && under_way(&pr) == 0 && last_start + PROBE_GAP_US < next_probe)
+		/* Watching a fault while writes still succeed: the next attempt starts as the
+		 * last one ends, so that one is under way at the moment the fault bites. */
+		if (watching && !outage && under_way(&pr) == 0)
+			next_probe = now;
+		else if (probing && under_way(&pr) == 0 && last_start + PROBE_GAP_US < next_probe)
 			next_probe = last_start + PROBE_GAP_US;
 		if (probing && now >= next_probe) {
 			start_attempt(&pr, now);

@@ -292,6 +292,17 @@ static bool run_op(struct client *cl, PGconn *c, struct op_record *r, char *msg,
 
 /* --- the threads ----------------------------------------------------------------------- */
 
+/* Tells the prober at once that something changed (an outage, a watch, the stop). */
+static void wake_prober(struct workload *w)
+{
+	uint64_t one = 1;
+
+	if (w->wake >= 0 && write(w->wake, &one, sizeof(one)) < 0) {
+		/* the prober looks at its flags every 50 ms on its own: a lost wake-up only
+		 * delays it */
+	}
+}
+
 void workload_record(struct workload *w, struct op_record *r, const char *msg)
 {
 	struct workload_stats *st = &w->st;
@@ -313,13 +324,17 @@ void workload_record(struct workload *w, struct op_record *r, const char *msg)
 	if (r->outcome == OP_OK) {
 		atomic_store(&w->last_acked_id, r->id);
 		atomic_store(&w->outage, false);
-	} else if (!atomic_exchange(&w->outage, true) && w->wake >= 0) {
-		uint64_t one = 1;
-
-		if (write(w->wake, &one, sizeof(one)) < 0) {
-			/* the prober polls on its own too: a lost wake-up only delays it */
-		}
+	} else if (!atomic_exchange(&w->outage, true)) {
+		wake_prober(w);
 	}
+}
+
+void workload_watch(struct workload *w, int64_t until_us)
+{
+	if (!w || !w->prober_started)
+		return;
+	atomic_store(&w->watch_until_us, until_us);
+	wake_prober(w);
 }
 
 void workload_thread_priority(void)
@@ -685,11 +700,7 @@ void workload_stop(struct workload *w)
 	if (w->command_started)
 		pthread_join(w->command, NULL);
 	if (w->prober_started) {
-		uint64_t one = 1;
-
-		if (write(w->wake, &one, sizeof(one)) < 0) {
-			/* the prober looks at the stop flag every 50 ms on its own */
-		}
+		wake_prober(w);
 		pthread_join(w->prober, NULL);
 	}
 	if (w->history)

@@ -61,6 +61,12 @@ const char *workload_write_listener(const struct workload *w);
 int workload_read_back(struct workload *w, int64_t **ids, size_t *n);
 void workload_free(struct workload *w);
 
+/* The drill is about to inject a fault (or has just injected one): until `until_us`
+ * (monotonic) the outage prober keeps one write attempt under way at all times, so that
+ * an outage that the fault starts is seen from its first moment, not from the clients'
+ * next slot. A later call replaces the window. */
+void workload_watch(struct workload *w, int64_t until_us);
+
 /* Microseconds of CLOCK_MONOTONIC. */
 int64_t workload_now_us(void);
 
