@@ -33,19 +33,77 @@ void history_write_header(FILE *f, int64_t run_id)
 	      f);
 }
 
-void history_write(FILE *f, const struct op_record *r, const char *message)
+/* A line being formatted: appends stop quietly at the end of the buffer. */
+struct line {
+	char *buf;
+	size_t len, cap;
+};
+
+static void put_char(struct line *l, char c)
 {
+	if (l->len < l->cap)
+		l->buf[l->len++] = c;
+}
+
+static void put_str(struct line *l, const char *s)
+{
+	while (*s)
+		put_char(l, *s++);
+}
+
+static void put_i64(struct line *l, int64_t v)
+{
+	char digits[24];
+	int n = 0;
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+	do
+		digits[n++] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		put_char(l, '-');
+	while (n > 0)
+		put_char(l, digits[--n]);
+}
+
+size_t history_format(char *buf, const struct op_record *r, const char *message)
+{
+	/* The newline always fits: the fields stop one byte short of the end. */
+	struct line l = {.buf = buf, .cap = HISTORY_LINE_MAX - 1};
 	char server[INET_ADDRSTRLEN];
 	const char *p;
 
-	fprintf(f, "%" PRId64 "\t%" PRId64 "\t%u\t%s\t%" PRId64 "\t%s\t%s\t%s\t%d\t%d\t",
-	        r->start_us, r->end_us, (unsigned)r->client, kind_names[r->kind & 1], r->id,
-	        op_outcome_name(r->outcome), r->error[0] ? r->error : "-",
-	        r->server ? op_server_string(r->server, server, sizeof(server)) : "-",
-	        (int)r->timeline, r->reconnect ? 1 : 0);
+	put_i64(&l, r->start_us);
+	put_char(&l, '\t');
+	put_i64(&l, r->end_us);
+	put_char(&l, '\t');
+	put_i64(&l, r->client);
+	put_char(&l, '\t');
+	put_str(&l, kind_names[r->kind & 1]);
+	put_char(&l, '\t');
+	put_i64(&l, r->id);
+	put_char(&l, '\t');
+	put_str(&l, op_outcome_name(r->outcome));
+	put_char(&l, '\t');
+	put_str(&l, r->error[0] ? r->error : "-");
+	put_char(&l, '\t');
+	put_str(&l, r->server ? op_server_string(r->server, server, sizeof(server)) : "-");
+	put_char(&l, '\t');
+	put_i64(&l, r->timeline);
+	put_char(&l, '\t');
+	put_char(&l, r->reconnect ? '1' : '0');
+	put_char(&l, '\t');
 	for (p = message; p && *p; p++)
-		fputc(*p == '\t' || *p == '\n' || *p == '\r' ? ' ' : *p, f);
-	fputc('\n', f);
+		put_char(&l, *p == '\t' || *p == '\n' || *p == '\r' ? ' ' : *p);
+	buf[l.len++] = '\n';
+	return l.len;
+}
+
+void history_write(FILE *f, const struct op_record *r, const char *message)
+{
+	char line[HISTORY_LINE_MAX];
+
+	fwrite(line, 1, history_format(line, r, message), f);
 }
 
 static void count_error(struct history *h, const char *code, const char *message)
@@ -141,9 +199,8 @@ static int parse_line(char *line, struct op_record *r, const char **message)
 	return 0;
 }
 
-/* The longest history line (a message is cut to well under this when written) and the
- * most operations a history may hold: 50 M, many hours of the fastest workload. */
-#define HISTORY_LINE_MAX 4096
+/* The most operations a history may hold: 50 M, many hours of the fastest workload. A
+ * line is at most HISTORY_LINE_MAX, as history_format writes it. */
 #define HISTORY_MAX_OPS 50000000UL
 
 int history_load(struct history *h, const char *path)

@@ -53,6 +53,12 @@ struct history {
  * of the books table, so that anyone can find this history's rows) and the columns. */
 void history_write_header(FILE *f, int64_t run_id);
 void history_write(FILE *f, const struct op_record *r, const char *message);
+/* The longest line history_format writes (a longer message is cut), with its newline. */
+#define HISTORY_LINE_MAX 512
+/* The line history_write writes, into buf (HISTORY_LINE_MAX bytes), not NUL-terminated;
+ * returns its length. No stdio formatting and no lock: a client thread formats its line
+ * before it takes the workload's lock to append it. */
+size_t history_format(char *buf, const struct op_record *r, const char *message);
 
 /* Appends a record (and counts its error under its code). */
 void history_add(struct history *h, const struct op_record *r, const char *message);

@@ -306,9 +306,13 @@ static void wake_prober(struct workload *w)
 void workload_record(struct workload *w, struct op_record *r, const char *msg)
 {
 	struct workload_stats *st = &w->st;
+	char line[HISTORY_LINE_MAX];
+	size_t len = history_format(line, r, msg[0] ? msg : NULL);
 
+	/* Under the lock only the append (into stdio's buffer: one write() per many lines)
+	 * and the counters. */
 	pthread_mutex_lock(&w->mu);
-	history_write(w->history, r, msg[0] ? msg : NULL);
+	fwrite(line, 1, len, w->history);
 	st->ops[r->kind][r->outcome]++;
 	st->reconnects += r->reconnect;
 	if (r->kind == OP_WRITE && r->outcome == OP_OK) {

@@ -410,6 +410,39 @@ static void test_file_round_trip(void **state)
 	history_free(&h);
 }
 
+/* history_format writes what the loader reads back, also at the edges: extreme and
+ * negative numbers, and a message too long for a line (cut, the line still ends). */
+static void test_format_edges(void **state)
+{
+	struct op_record r = {.start_us = INT64_MIN,
+	                      .end_us = INT64_MAX,
+	                      .client = 65535,
+	                      .kind = OP_READ,
+	                      .id = -1,
+	                      .outcome = OP_INDETERMINATE,
+	                      .server = 0x0AD5000B,
+	                      .timeline = -7,
+	                      .reconnect = true,
+	                      .error = "57P01"};
+	char line[HISTORY_LINE_MAX + 1], message[2000];
+	size_t len;
+
+	(void)state;
+	len = history_format(line, &r, "a\tb");
+	line[len] = '\0';
+	assert_string_equal(line, "-9223372036854775808\t9223372036854775807\t65535\tread\t-1\t"
+	                          "indeterminate\t57P01\t10.213.0.11\t-7\t1\ta b\n");
+	memset(message, 'x', sizeof(message) - 1);
+	message[sizeof(message) - 1] = '\0';
+	len = history_format(line, &r, message);
+	assert_int_equal(len, HISTORY_LINE_MAX);
+	assert_true(line[len - 1] == '\n' && line[len - 2] == 'x');
+	r = (struct op_record){.kind = OP_WRITE, .outcome = OP_OK};
+	len = history_format(line, &r, NULL);
+	line[len] = '\0';
+	assert_string_equal(line, "0\t0\t0\twrite\t0\tok\t-\t-\t0\t0\t\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -427,6 +460,7 @@ int main(void)
 	    cmocka_unit_test(test_writes_routed_to_a_standby),
 	    cmocka_unit_test(test_percentiles),
 	    cmocka_unit_test(test_file_round_trip),
+	    cmocka_unit_test(test_format_edges),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
