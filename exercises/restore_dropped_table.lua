@@ -56,7 +56,7 @@ train.breaks(function()
   train.remember("primary", p.name)
   train.remember("spare", one("spare").name)
   train.remember("barman", one("barman").name)
-  train.remember("server", "pg")
+  train.remember("server", lab.barman_server)
   -- The application's tables, written as the application writes them.
   kit.must(LISTENER, "DROP TABLE IF EXISTS invoices; CREATE TABLE invoices AS SELECT g AS id, g * 1.5 AS amount " ..
     "FROM generate_series(1, " .. ROWS .. ") g; " ..

@@ -135,6 +135,8 @@ int luaopen_pgdrill_lab(lua_State *L)
 	if (c && c->rt) {
 		lua_pushstring(L, c->rt->lab->name);
 		lua_setfield(L, -2, "name");
+		lua_pushstring(L, c->rt->lab->barman.server_name);
+		lua_setfield(L, -2, "barman_server");
 	}
 	return 1;
 }

@@ -279,12 +279,24 @@ static int stop_signal(pid_t pid)
 	return strcmp(comm, "postgres\n") == 0 ? SIGQUIT : SIGINT;
 }
 
-/* Signals every process inside one of the lab's namespaces: exactly the processes the
- * lab started (and their children), whatever re-parented or renamed them. SIG_STOP_LAB
- * picks each one's stop_signal. */
-#define SIG_STOP_LAB (-1)
+static int kill_signal(pid_t pid)
+{
+	(void)pid;
+	return SIGKILL;
+}
 
-static size_t signal_lab_processes(const struct ns_set *set, int sig, pid_t *hit, size_t cap)
+/* Signal 0: only whether the process is there. */
+static int no_signal(pid_t pid)
+{
+	(void)pid;
+	return 0;
+}
+
+/* Signals every process inside one of the lab's namespaces: exactly the processes the
+ * lab started (and their children), whatever re-parented or renamed them. Each gets the
+ * signal `choose` picks for it. */
+static size_t signal_lab_processes(const struct ns_set *set, int (*choose)(pid_t), pid_t *hit,
+                                   size_t cap)
 {
 	struct dirent *de;
 	size_t hits = 0, i;
@@ -304,7 +316,7 @@ static size_t signal_lab_processes(const struct ns_set *set, int sig, pid_t *hit
 			continue;
 		for (i = 0; i < set->count; i++) {
 			if (st.st_ino == set->inodes[i]) {
-				kill(pid, sig == SIG_STOP_LAB ? stop_signal(pid) : sig);
+				kill(pid, choose(pid));
 				if (hit && hits < cap)
 					hit[hits] = pid;
 				hits++;
@@ -380,15 +392,15 @@ static int netns_destroy(const char *lab_dir)
 			ns_set_add(&set, e[i].arg);
 
 	/* A quick stop first so that every daemon cleans up after itself, then no mercy. */
-	nseen = signal_lab_processes(&set, SIG_STOP_LAB, seen, LAB_MAX_PROCS);
+	nseen = signal_lab_processes(&set, stop_signal, seen, LAB_MAX_PROCS);
 	for (round = 0; round < 20; round++) {
 		usleep(50000);
-		if (signal_lab_processes(&set, 0, NULL, 0) == 0)
+		if (signal_lab_processes(&set, no_signal, NULL, 0) == 0)
 			break;
 	}
 	for (round = 0; round < 40; round++) {
 		pid_t hit[LAB_MAX_PROCS];
-		size_t nhit = signal_lab_processes(&set, SIGKILL, hit, LAB_MAX_PROCS);
+		size_t nhit = signal_lab_processes(&set, kill_signal, hit, LAB_MAX_PROCS);
 
 		if (nhit == 0)
 			break;

@@ -294,23 +294,33 @@ void postgres_config_free(struct pg_own_config *k)
 	memset(k, 0, sizeof(*k));
 }
 
+int postgres_written_lsn(const struct lab_rt *rt, const struct lab_host_rt *p, char **lsn)
+{
+	PGconn *c = pg_admin_connect(rt, p, "postgres", 5);
+	int rc;
+
+	*lsn = NULL;
+	if (!c)
+		return -1;
+	rc = pg_value(p, c, "SELECT pg_current_wal_insert_lsn()::text", lsn);
+	PQfinish(c);
+	if (rc == 0 && !*lsn)
+		rc = error_set("host %s: no WAL position from pg_current_wal_insert_lsn()",
+		               p->def->name);
+	return rc;
+}
+
 int postgres_wait_replayed(const struct lab_rt *rt, const struct lab_host_rt *h,
-                           const struct lab_host_rt *p, int timeout_ms)
+                           const char *lsn, int timeout_ms)
 {
 	long long deadline = proc_now_ms() + timeout_ms;
-	PGconn *pc = pg_admin_connect(rt, p, "postgres", 5), *c = NULL;
-	char *lsn = NULL, *sql = NULL, *done = NULL;
-	int rc = -1;
+	PGconn *c = pg_admin_connect(rt, h, "postgres", 5);
+	char *sql, *done = NULL;
+	int rc;
 
-	if (!pc || pg_value(p, pc, "SELECT pg_current_wal_insert_lsn()::text", &lsn) < 0)
-		goto out;
-	if (!lsn) {
-		error_set("host %s: no WAL position from pg_current_wal_insert_lsn()", p->def->name);
-		goto out;
-	}
+	if (!c)
+		return -1;
 	sql = xasprintf("SELECT pg_last_wal_replay_lsn() >= '%s'::pg_lsn", lsn);
-	if (!(c = pg_admin_connect(rt, h, "postgres", 5)))
-		goto out;
 	while ((rc = pg_value(h, c, sql, &done)) == 0 && !(done && strcmp(done, "t") == 0) &&
 	       proc_now_ms() < deadline) {
 		free(done);
@@ -321,12 +331,7 @@ int postgres_wait_replayed(const struct lab_rt *rt, const struct lab_host_rt *h,
 		rc = error_set("host %s: the standby did not replay the primary's WAL up to %s "
 		               "within %d s",
 		               h->def->name, lsn, timeout_ms / 1000);
-out:
-	if (pc)
-		PQfinish(pc);
-	if (c)
-		PQfinish(c);
-	free(lsn);
+	PQfinish(c);
 	free(sql);
 	free(done);
 	return rc;

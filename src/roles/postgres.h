@@ -52,11 +52,13 @@ int postgres_crash_recover(const struct lab_rt *rt, const struct lab_host_rt *h)
 int postgres_start(struct lab_rt *rt, const struct lab_host_rt *h);
 /* postgres_start for several hosts at once; -1 names the first that did not come up. */
 int postgres_start_all(struct lab_rt *rt, const struct lab_host_rt *const *hosts, size_t n);
-/* Waits until standby `h` has replayed everything primary `p` had written when asked:
- * what a clone holds when it starts, for a standby started from a copy of the primary's
- * first state (repmgr's register then finds its database there). */
+/* The WAL position primary `p` has written up to now (owned), for postgres_wait_replayed. */
+int postgres_written_lsn(const struct lab_rt *rt, const struct lab_host_rt *p, char **lsn);
+/* Waits until standby `h` has replayed WAL up to `lsn`: what a clone holds when it
+ * starts, for a standby started from a copy of the primary's first state (repmgr's
+ * register then finds its database there). */
 int postgres_wait_replayed(const struct lab_rt *rt, const struct lab_host_rt *h,
-                           const struct lab_host_rt *p, int timeout_ms);
+                           const char *lsn, int timeout_ms);
 /* Fast shutdown of a node's postmaster; waits up to 10 s for it to end. */
 void postgres_stop(const struct lab_rt *rt, const struct lab_host_rt *h);
 /* Roles and databases of the lab, on the primary. */

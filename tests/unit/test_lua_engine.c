@@ -252,7 +252,7 @@ static void test_misuse_with_a_lab(void **state)
 	             "bad argument #1 to 'lab.host' (lab 'it-drills' has no host 'postgres9')");
 	expect_error("lab.by_role('king')", "bad argument #1 to 'by_role' (invalid option 'king')");
 	expect_ok("assert(lab.name == 'it-drills') assert(#lab.hosts() == 6) "
-	          "assert(#lab.by_role('standby') == 2)");
+	          "assert(#lab.by_role('standby') == 2) assert(lab.barman_server == 'pg')");
 	/* host methods */
 	expect_error("local h = lab.host('postgres1') h:exec()",
 	             "bad argument #1 to 'exec' (string expected, got no value)");
