@@ -7,6 +7,8 @@
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "provider/provider.h"
+#include "provider/state.h"
+#include "roles/discover.h"
 #include "roles/render.h"
 #include "util/error.h"
 #include "util/fsutil.h"
@@ -60,6 +62,24 @@ static int write_configs(const struct lab *lab, const char *dir)
 	return rc;
 }
 
+/* Beside what the lab declares, what `up` found on hosts pgdrill did not build, as YAML
+ * comments (the output stays a lab file). */
+static void show_discovered(const struct lab *lab)
+{
+	char *dir, *facts = NULL;
+
+	if (lab->provider.kind != PROVIDER_EXISTING)
+		return;
+	dir = state_lab_dir(lab->provider.state_dir, lab->name);
+	if (state_load_discovered(dir, &facts) == 0) {
+		printf("# Discovered on the hosts at `up` (`pgdrill status` asks again):\n");
+		discover_print(stdout, "#   ", facts);
+	}
+	error_clear(); /* not up: nothing was discovered */
+	free(facts);
+	free(dir);
+}
+
 static int show_run(const struct cli_args *args)
 {
 	struct strbuf out = STRBUF_INIT;
@@ -79,6 +99,8 @@ static int show_run(const struct cli_args *args)
 	            cli_flag(args, "secrets"), &out);
 	fputs(strbuf_str(&out), stdout);
 	strbuf_free(&out);
+	if (!cli_flag(args, "json"))
+		show_discovered(&lab);
 	lab_free(&lab);
 	return 0;
 }

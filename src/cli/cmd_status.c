@@ -29,7 +29,7 @@ static int status_run(const struct cli_args *args)
 
 		/* Existing hosts: checked again as 'up' did, then the cluster as for any lab. */
 		printf("lab '%s': %zu existing hosts over SSH\n", lab.name, rt.nhosts);
-		if (doctor_check(&rt, stdout, &rep) < 0) {
+		if (doctor_check(&rt, stdout, NULL, &rep) < 0) {
 			cli_report_error("status");
 			goto cleanup;
 		}

@@ -40,6 +40,24 @@ int state_save_inventory(const char *lab_dir, const char *text)
 	return rc;
 }
 
+int state_save_discovered(const char *lab_dir, const char *facts)
+{
+	char *path = xasprintf("%s/discovered", lab_dir);
+	int rc = fs_write_string(path, facts, 0600, NULL);
+
+	free(path);
+	return rc;
+}
+
+int state_load_discovered(const char *lab_dir, char **facts)
+{
+	char *path = xasprintf("%s/discovered", lab_dir);
+	int rc = fs_read_file(path, facts, NULL);
+
+	free(path);
+	return rc;
+}
+
 int state_make_lab_dir(const char *lab_dir)
 {
 	char *marker;

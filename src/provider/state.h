@@ -49,6 +49,10 @@ int state_load_trusted(const char *lab_dir, struct state_entry **out, size_t *co
  * keys), even when the lab file was edited, moved or lost since. */
 char *state_inventory_path(const char *lab_dir);
 int state_save_inventory(const char *lab_dir, const char *text);
+/* What `up` discovered on hosts pgdrill did not build (roles/discover.h), kept for
+ * `pgdrill show`. Loading: PD_ENOTFOUND when there is none (error set). */
+int state_save_discovered(const char *lab_dir, const char *facts);
+int state_load_discovered(const char *lab_dir, char **facts);
 /* Makes the lab directory with pgdrill's marker in it (idempotent). */
 int state_make_lab_dir(const char *lab_dir);
 /* Takes the lab's lock (an exclusive flock on its directory) for the life of the

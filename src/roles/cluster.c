@@ -309,14 +309,21 @@ static int run_phases(struct run *r)
 static int check_hosts(struct run *r)
 {
 	struct doctor_report rep;
+	struct strbuf facts = STRBUF_INIT;
+	int rc;
 
 	/* How the hosts are reached, kept for down, status and run. */
 	if (r->rt->lab->source && state_save_inventory(r->rt->lab_dir, r->rt->lab->source) < 0)
 		return -1;
-	if (doctor_check(r->rt, r->o->progress, &rep) < 0)
-		return -1;
-	/* The passwords the lab file gives, kept with the lab as for every lab. */
+	/* The passwords the lab file gives, kept with the lab as for every lab (the checks
+	 * ask PostgreSQL with them). */
 	if (secrets_load_or_create(&r->secrets, r->rt) < 0)
+		return -1;
+	rc = doctor_check(r->rt, r->o->progress, &facts, &rep);
+	if (rc == 0)
+		rc = state_save_discovered(r->rt->lab_dir, strbuf_str(&facts));
+	strbuf_free(&facts);
+	if (rc < 0)
 		return -1;
 	if (r->o->progress && rep.warnings > 0)
 		fprintf(r->o->progress, "  %d warning%s: the drills named above cannot run\n",

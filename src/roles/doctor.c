@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "provider/host.h"
+#include "roles/discover.h"
 #include "util/error.h"
 #include "util/strbuf.h"
 
@@ -161,11 +162,14 @@ static int check_root(const struct lab_rt *rt, const struct lab_host_rt *h)
 	return rc;
 }
 
-/* 0 when the host answers, pgdrill is root there and its role's tools are present. */
+/* 0 when the host answers, pgdrill is root there, its role's tools are present and
+ * nothing its services say contradicts the lab. */
 static int check_host(const struct lab_rt *rt, const struct lab_host_rt *h, FILE *out,
-                      struct doctor_report *rep)
+                      struct strbuf *facts, struct doctor_report *rep)
 {
+	struct discover_counts found;
 	const char *said;
+	int rc;
 
 	if (host_reach(rt, h) < 0 || check_root(rt, h) < 0) {
 		rep->blocking++;
@@ -180,18 +184,24 @@ static int check_host(const struct lab_rt *rt, const struct lab_host_rt *h, FILE
 	if (out)
 		fprintf(out, "  %-12s %-9s reached, root, %s\n", h->def->name,
 		        host_role_names[h->def->role], said);
+	rc = discover_host(rt, h, out, facts, &found);
+	rep->blocking += found.blocking;
+	rep->warnings += found.warnings;
+	if (rc < 0)
+		return -1;
 	rep->hosts_ok++;
 	return 0;
 }
 
-int doctor_check(const struct lab_rt *rt, FILE *out, struct doctor_report *rep)
+int doctor_check(const struct lab_rt *rt, FILE *out, struct strbuf *facts,
+                 struct doctor_report *rep)
 {
 	char *first = NULL;
 	size_t i;
 
 	memset(rep, 0, sizeof(*rep));
 	for (i = 0; i < rt->nhosts; i++) {
-		if (check_host(rt, &rt->hosts[i], out, rep) < 0 && !first)
+		if (check_host(rt, &rt->hosts[i], out, facts, rep) < 0 && !first)
 			first = xstrdup(error_last());
 		error_clear();
 	}

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "provider/provider.h"
+#include "util/strbuf.h"
 
 struct doctor_report {
 	int hosts_ok;      /* reached, root, role tools present */
@@ -15,8 +16,10 @@ struct doctor_report {
 	int warnings;      /* problems that stop some drills (listed) */
 };
 
-/* Prints one line per host to `out` (NULL: quiet) and each problem under it. Returns 0
- * when nothing blocks; -1 with the error naming the first blocking problem. */
-int doctor_check(const struct lab_rt *rt, FILE *out, struct doctor_report *rep);
+/* Prints one line per host to `out` (NULL: quiet) and each problem under it, then what
+ * its services say about it (roles/discover.h), appended to `facts` when not NULL.
+ * Returns 0 when nothing blocks; -1 with the error naming the first blocking problem. */
+int doctor_check(const struct lab_rt *rt, FILE *out, struct strbuf *facts,
+                 struct doctor_report *rep);
 
 #endif

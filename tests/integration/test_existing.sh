@@ -9,7 +9,8 @@
 # sent), accepted with --accept-new-host-keys, pinned, wrongly pinned, changed. Logins:
 # a user with sudo NOPASSWD, root, a refused key, sudo that asks for a password. An
 # address where nothing listens (inside the lab's subnet: no packet leaves this machine),
-# a host where every command hangs, a host missing a tool its role needs.
+# a host where every command hangs, a host missing a tool its role needs, a root that
+# is another node's (PostgreSQL's own data directory, discovered, says so).
 # `down` forgets the existing lab and leaves its hosts running.
 # Usage: test_existing.sh PGDRILL REPO_DIR
 set -u
@@ -27,6 +28,7 @@ SUDOERS=/etc/sudoers.d/pgdrill-it
 work=$(mktemp -d /tmp/pgdrill-it-existing-XXXXXX)
 EX_DIR=$STATE_DIR/labs/it-ex
 declare -A SSHD_PID
+declare -A ROOT_OF # host -> the built host whose directory write_lab gives as its root
 SSHD_WRAP=(env)
 
 stop_sshd() { # host
@@ -108,7 +110,7 @@ write_lab() {
 				esac
 				extra="$extra, ${kv%%=*}: \"${kv#*=}\""
 			done
-			echo "  - {name: $name, role: $role, address: $NET.$n, root: $BUILT_DIR/hosts/$name, ssh: {port: 22$extra}}"
+			echo "  - {name: $name, role: $role, address: $NET.$n, root: $BUILT_DIR/hosts/${ROOT_OF[$name]:-$name}, ssh: {port: 22$extra}}"
 		done
 	} >"$work/lab.yaml"
 }
@@ -159,6 +161,19 @@ check "accepted: six keys recorded" test "$(wc -l <"$EX_DIR/known_hosts")" = 6
 check "accepted: the primary accepts connections" said "postgres1 .*PostgreSQL accepts connections"
 check "accepted: haproxy runs" said "haproxy .*haproxy runs"
 check "accepted: the state names the provider" grep -q "^lab it-ex .* existing$" "$EX_DIR/state"
+# What the hosts' services say, beside what the lab declares.
+check "discovered: postgres2's data directory, asked of PostgreSQL, is where the lab says" \
+	said "postgres2: data directory $BUILT_DIR/hosts/postgres2/data (SHOW data_directory): as declared"
+check "discovered: repmgr knows postgres3 as a standby" \
+	said "postgres3: repmgr node standby (repmgr.nodes): as declared"
+check "discovered: haproxy has the write listener" \
+	said "haproxy: listener write_tcp OPEN (haproxy show stat): as declared"
+check "discovered: barman has the lab's server" \
+	said "barman: barman server pg (barman list-server): as declared"
+"$PGDRILL" show "$work/lab.yaml" >"$work/show" 2>&1
+check "show: the discovered facts follow the declared lab, as comments" \
+	grep -Eq "^#   postgres1 +data directory +$BUILT_DIR/hosts/postgres1/data \(SHOW data_directory\): as declared" \
+	"$work/show"
 "$PGDRILL" status "$work/lab.yaml" >"$work/out" 2>&1
 check "status: exit 0 with the known keys" test $? = 0
 check "status: no key is accepted again" bash -c "! grep -q accepted '$work/out'"
@@ -303,6 +318,16 @@ up --accept-new-host-keys
 check "root login: exit 0" test $? = 0
 check "root login: the primary answers" said "postgres1 .*reached, root"
 "$PGDRILL" down "$work/lab.yaml" >/dev/null 2>&1
+
+# ---- a declared root that is not the node's: PostgreSQL says where its data is ----
+ROOT_OF[postgres2]=postgres3
+write_lab
+up --accept-new-host-keys
+check "another node's root: exit 2" test $? = 2
+check "another node's root: says where PostgreSQL's data directory is, and what was declared" \
+	said "postgres2: data directory $BUILT_DIR/hosts/postgres2/data (SHOW data_directory): not $BUILT_DIR/hosts/postgres3/data"
+check "another node's root: no lab directory is left" test ! -e "$EX_DIR"
+ROOT_OF=()
 
 # ---- an address where nothing listens (inside the lab's subnet) ----
 EXTRA_HOSTS="ghost:99:witness"

@@ -1,0 +1,245 @@
+#include "roles/discover.h"
+
+#include <libpq-fe.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "provider/host.h"
+#include "roles/barman.h"
+#include "roles/haproxy.h"
+#include "roles/pg.h"
+#include "util/error.h"
+
+/* One host's discovery under way. */
+struct facts {
+	const struct lab_host_rt *h;
+	FILE *out;
+	struct strbuf *kept;
+	struct discover_counts *counts;
+	int rc;
+};
+
+/* A value a server sent, made safe to print and to keep one per line: control
+ * characters (tabs and newlines too) become '?', and it is cut at 300 bytes. Owned. */
+static char *printable(const char *value)
+{
+	char *s = xstrdup(value ? value : "(none)"), *p;
+
+	if (strlen(s) > 300)
+		s[300] = '\0';
+	for (p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return s;
+}
+
+/* One fact: `differs` NULL when it is as the lab declares (or the layout assumes);
+ * otherwise what differs and what it stops. `blocks`: it stops every drill. */
+static void fact(struct facts *f, const char *name, const char *value, const char *source,
+                 const char *differs, bool blocks)
+{
+	char *v = printable(value);
+
+	if (f->out)
+		fprintf(f->out, "    %s: %s %s (%s): %s\n", f->h->def->name, name, v, source,
+		        differs ? differs : "as declared");
+	if (f->kept)
+		strbuf_printf(f->kept, "%s\t%s\t%s\t%s\t%s\n", f->h->def->name, name, v, source,
+		              differs ? differs : "as declared");
+	if (differs && blocks) {
+		f->counts->blocking++;
+		if (f->rc == 0)
+			f->rc = error_set("host %s: %s is %s (%s): %s", f->h->def->name, name, v, source,
+			                  differs);
+	} else if (differs) {
+		f->counts->warnings++;
+	}
+	free(v);
+}
+
+/* A file or directory PostgreSQL names (`SHOW what`) against where pgdrill's layout
+ * has it (`rel` under the host's root). */
+static void postgres_path(struct facts *f, PGconn *c, const char *name, const char *what,
+                          const char *rel, bool blocks, const char *stops)
+{
+	const struct lab_host_rt *h = f->h;
+	char *sql = xasprintf("SHOW %s", what), *source = xasprintf("SHOW %s", what);
+	char *value = NULL, *want = host_path(h, rel), *differs = NULL;
+
+	if (pg_value(h, c, sql, &value) < 0) {
+		differs = xasprintf("could not be asked (%s); %s", error_last(), stops);
+		error_clear();
+	} else if (!value || strcmp(value, want) != 0) {
+		differs = xasprintf("not %s, where pgdrill's layout of a node has it (the host's "
+		                    "root: %s); %s",
+		                    want, h->def->root, stops);
+	}
+	fact(f, name, value, source, differs, blocks);
+	free(sql);
+	free(source);
+	free(value);
+	free(want);
+	free(differs);
+}
+
+/* repmgr's node table knows the host by its name in the lab: the verdicts that compare
+ * repmgr's view with the lab's (`repmgr cluster show`, the promoted node) need it. */
+static void repmgr_node(struct facts *f, const struct lab_rt *rt)
+{
+	const struct lab_host_rt *h = f->h;
+	PGconn *c = pg_admin_connect(rt, h, "repmgr", 5);
+	char *sql = NULL, *names = NULL, *mine = NULL, *lit, *differs = NULL;
+
+	if (!c) {
+		differs = xasprintf("its database could not be read (%s): the verdicts that "
+		                    "compare repmgr's view with the lab's cannot run",
+		                    error_last());
+		error_clear();
+		fact(f, "repmgr node", "?", "repmgr.nodes", differs, false);
+		free(differs);
+		return;
+	}
+	lit = PQescapeLiteral(c, h->def->name, strlen(h->def->name));
+	sql = xasprintf("SELECT type FROM repmgr.nodes WHERE node_name = %s", lit ? lit : "''");
+	if (pg_value(h, c, sql, &mine) < 0 ||
+	    pg_value(h, c,
+	             "SELECT string_agg(node_name, ', ' ORDER BY node_id) FROM repmgr.nodes",
+	             &names) < 0) {
+		differs = xasprintf("could not be read (%s)", error_last());
+		error_clear();
+	} else if (!mine) {
+		differs = xasprintf("repmgr has no node named %s (its nodes: %s): the verdicts "
+		                    "that compare repmgr's view with the lab's will not match; name "
+		                    "the lab's hosts as repmgr does",
+		                    h->def->name, names ? names : "none");
+	}
+	fact(f, "repmgr node", mine ? mine : names, "repmgr.nodes", differs, false);
+	if (lit)
+		PQfreemem(lit);
+	PQfinish(c);
+	free(sql);
+	free(names);
+	free(mine);
+	free(differs);
+}
+
+static void postgres_facts(struct facts *f, const struct lab_rt *rt)
+{
+	PGconn *c = pg_admin_connect(rt, f->h, "postgres", 5);
+
+	if (!c) {
+		/* the doctor's line already says PostgreSQL does not answer */
+		if (f->out)
+			fprintf(f->out, "    %s: nothing discovered: %s\n", f->h->def->name,
+			        error_last());
+		error_clear();
+		return;
+	}
+	postgres_path(f, c, "data directory", "data_directory", "data", true,
+	              "this version drills only that layout (docs/existing-hosts.md)");
+	postgres_path(f, c, "pg_hba.conf", "hba_file", "data/pg_hba.conf", false,
+	              "stops break_pg_hba");
+	postgres_path(f, c, "postgresql.conf", "config_file", "data/postgresql.conf", false,
+	              "stops the heals that rebuild the node (its settings are put back there)");
+	PQfinish(c);
+	repmgr_node(f, rt);
+}
+
+/* Each listener of the lab in haproxy's own stats. */
+static void proxy_facts(struct facts *f, const struct lab_rt *rt)
+{
+	const struct lab *lab = rt->lab;
+	char *csv = NULL;
+	size_t i;
+
+	if (haproxy_stats(rt, f->h, &csv) < 0) {
+		char *differs = xasprintf("its stats socket did not answer (%s): the drills cannot "
+		                          "see where haproxy routes",
+		                          error_last());
+
+		error_clear();
+		fact(f, "haproxy stats", "?", "run/haproxy.sock", differs, false);
+		free(differs);
+		return;
+	}
+	for (i = 0; i < lab->haproxy.listeners.count; i++) {
+		const struct lab_listener *l = LAB_LISTENER(lab, i);
+		char *status = haproxy_server_status(csv, l->name, "FRONTEND");
+		char *name = xasprintf("listener %s", l->name), *differs = NULL;
+
+		if (!status)
+			differs = xasprintf("haproxy has no listener %s: the drills through it cannot "
+			                    "run",
+			                    l->name);
+		fact(f, name, status ? status : "absent", "haproxy show stat", differs, false);
+		free(status);
+		free(name);
+		free(differs);
+	}
+	free(csv);
+}
+
+/* The lab's server among those barman knows. */
+static void barman_facts(struct facts *f, const struct lab_rt *rt)
+{
+	const char *server = rt->lab->barman.server_name;
+	char *args[] = {"list-server", "--minimal", NULL};
+	char *out = NULL, *line, *save = NULL, *differs = NULL;
+	bool listed = false;
+
+	if (barman_query(rt, f->h, "barman list-server", args, &out) < 0) {
+		differs = xasprintf("barman could not be asked (%s)", error_last());
+		error_clear();
+	} else {
+		for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			listed = listed || strcmp(line, server) == 0;
+		if (!listed)
+			differs = xasprintf("barman has no server %s (barman.server_name): stops "
+			                    "barman_restore and the backup checks",
+			                    server);
+	}
+	fact(f, "barman server", server, "barman list-server", differs, false);
+	free(out);
+	free(differs);
+}
+
+int discover_host(const struct lab_rt *rt, const struct lab_host_rt *h, FILE *out,
+                  struct strbuf *facts, struct discover_counts *counts)
+{
+	struct facts f = {.h = h, .out = out, .kept = facts, .counts = counts};
+
+	memset(counts, 0, sizeof(*counts));
+	if (lab_host_is_postgres(h->def))
+		postgres_facts(&f, rt);
+	else if (h->def->role == ROLE_PROXY)
+		proxy_facts(&f, rt);
+	else if (h->def->role == ROLE_BARMAN)
+		barman_facts(&f, rt);
+	return f.rc;
+}
+
+void discover_print(FILE *out, const char *prefix, const char *facts)
+{
+	char *copy = xstrdup(facts), *line, *save = NULL;
+
+	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *field[5], *p = line;
+		int n;
+
+		for (n = 0; n < 5 && p; n++) {
+			field[n] = p;
+			p = strchr(p, '\t');
+			if (p)
+				*p++ = '\0';
+		}
+		if (n < 5 || p)
+			continue;
+		for (n = 0; n < 5; n++)
+			field[n] = printable(field[n]);
+		fprintf(out, "%s%-12s %-16s %s (%s): %s\n", prefix, field[0], field[1], field[2],
+		        field[3], field[4]);
+		for (n = 0; n < 5; n++)
+			free(field[n]);
+	}
+	free(copy);
+}
