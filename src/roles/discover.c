@@ -57,6 +57,16 @@ static void fact(struct facts *f, const char *name, const char *value, const cha
 	free(v);
 }
 
+/* A fact that could not be asked (the pending error says why), and what that stops. */
+static void not_asked(struct facts *f, const char *name, const char *source, const char *stops)
+{
+	char *differs = xasprintf("could not be asked (%s): %s", error_last(), stops);
+
+	error_clear();
+	fact(f, name, "?", source, differs, false);
+	free(differs);
+}
+
 /* A file or directory PostgreSQL names (`SHOW what`) against where pgdrill's layout
  * has it (`rel` under the host's root). */
 static void postgres_path(struct facts *f, PGconn *c, const char *name, const char *what,
@@ -91,12 +101,8 @@ static void repmgr_node(struct facts *f, const struct lab_rt *rt)
 	char *sql = NULL, *names = NULL, *mine = NULL, *lit, *differs = NULL;
 
 	if (!c) {
-		differs = xasprintf("its database could not be read (%s): the verdicts that "
-		                    "compare repmgr's view with the lab's cannot run",
-		                    error_last());
-		error_clear();
-		fact(f, "repmgr node", "?", "repmgr.nodes", differs, false);
-		free(differs);
+		not_asked(f, "repmgr node", "repmgr.nodes",
+		          "the verdicts that compare repmgr's view with the lab's cannot run");
 		return;
 	}
 	lit = PQescapeLiteral(c, h->def->name, strlen(h->def->name));
@@ -153,13 +159,8 @@ static void proxy_facts(struct facts *f, const struct lab_rt *rt)
 	size_t i;
 
 	if (haproxy_stats(rt, f->h, &csv) < 0) {
-		char *differs = xasprintf("its stats socket did not answer (%s): the drills cannot "
-		                          "see where haproxy routes",
-		                          error_last());
-
-		error_clear();
-		fact(f, "haproxy stats", "?", "run/haproxy.sock", differs, false);
-		free(differs);
+		not_asked(f, "haproxy stats", "run/haproxy.sock",
+		          "the drills cannot see where haproxy routes");
 		return;
 	}
 	for (i = 0; i < lab->haproxy.listeners.count; i++) {
