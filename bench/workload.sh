@@ -15,6 +15,7 @@
 #      the default rate, sampled every 10 s.
 # Usage: bench/workload.sh [LAB] [CLIENTS] [SECONDS] [ROUNDS]   (root; run scripts/build.sh)
 # ROUNDS=0 skips part 1; KILL_RUNS (default 10) kill_primary runs for part 2, each printed;
+# PROFILE=1 profiles part 1's first round of each side (see profiled below);
 # PGDRILL= a copied binary (so that a rebuild during the bench does not change it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,25 +59,72 @@ SQL
 chmod 755 "$work"
 chmod 644 "$work/insert.sql"
 
+# With PROFILE=1 the first round of each side is profiled (perf, from linux-perf): the
+# client process's CPU time and context switches per operation over the middle third of
+# the round (perf stat), and for pgdrill where that CPU time goes (perf record, by
+# library and by function).
+profiled() { # label ops_file command...: runs the command, profiled when asked
+	local label=$1 ops=$2 pid third=$((seconds / 3))
+	shift 2
+	if [ "$profile" != 1 ] || [ "$third" -lt 1 ]; then
+		"$@" >"$ops" 2>"$ops.err"
+		return
+	fi
+	"$@" >"$ops" 2>"$ops.err" &
+	pid=$!
+	sleep "$third"
+	perf stat -e task-clock,context-switches -x, -p "$pid" -o "$work/$label.stat" \
+		-- sleep "$third" 2>/dev/null || true
+	[ "$label" = pgdrill ] && perf record -q -F 2999 -p "$pid" -o "$work/$label.perf" \
+		-- sleep "$third" >/dev/null 2>&1
+	wait "$pid"
+	profile_of "$label" "$ops" "$third"
+}
+profile_of() { # label ops_file seconds: prints what the profile says, per operation
+	python3 - "$work/$1.stat" "$(sed -n 's/.*THROUGHPUT \([0-9.]*\).*/\1/p; s/^tps = \([0-9.]*\) (without.*/\1/p' "$2")" "$3" "$1" <<'PY' >&2
+import sys
+stat, rate, secs, label = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+v = {l.split(",")[2]: float(l.split(",")[0]) for l in open(stat) if l.count(",") >= 3}
+ops = rate * secs
+print(f"  profile {label}: {v['task-clock'] * 1000 / ops:.1f} us of CPU and "
+      f"{v['context-switches'] / ops:.2f} context switches per operation "
+      f"({v['task-clock'] / secs / 10:.1f}% of one core)")
+PY
+	if [ -e "$work/$1.perf" ]; then
+		perf report -i "$work/$1.perf" --no-children --sort dso -q 2>/dev/null | head -5 |
+			sed 's/^/    /' >&2
+		perf report -i "$work/$1.perf" --no-children --sort sym -q 2>/dev/null |
+			grep -v '\[k\]' | head -8 | sed 's/^/    /' >&2
+	fi
+}
 pgdrill_round() {
-	$bin run --keep --runs-dir "$work/runs" "$lab" "$work/flat_out.lua" |
-		sed -n 's/.*THROUGHPUT \([0-9.]*\).*/\1/p'
+	profiled pgdrill "$work/pgdrill.out" \
+		$bin run --keep --runs-dir "$work/runs" "$lab" "$work/flat_out.lua" ||
+		{ cat "$work/pgdrill.out.err" >&2; return 1; }
+	sed -n 's/.*THROUGHPUT \([0-9.]*\).*/\1/p' "$work/pgdrill.out"
 }
 pgbench_round() {
 	# At the nice value of pgdrill's client threads (WORKLOAD_NICE in
 	# src/workload/internal.h): both sides get the same share of the two cores.
-	ip netns exec "pgd-$name.client" nice -n -10 env PGPASSWORD="$password" \
+	profiled pgbench "$work/pgbench.out" \
+		ip netns exec "pgd-$name.client" nice -n -10 env PGPASSWORD="$password" \
 		/usr/lib/postgresql/15/bin/pgbench -h "$proxy" -p "$port" -U books -n -M prepared \
-		-c "$clients" -j "$clients" -T "$seconds" -f "$work/insert.sql" books 2>/dev/null |
-		sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p'
+		-c "$clients" -j "$clients" -T "$seconds" -f "$work/insert.sql" books
+	sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$work/pgbench.out"
 }
 
 if [ "$rounds" -gt 0 ]; then
 echo "write throughput through haproxy ($clients clients, $seconds s a round, $rounds rounds):"
+profile=0
 pgdrill_round >/dev/null # creates the schema pgbench's INSERT needs
+profile=${PROFILE:-0}
+if [ "$profile" = 1 ] && ! command -v perf >/dev/null; then
+	apt-get install -y -q linux-perf >/dev/null
+fi
 for r in $(seq "$rounds"); do
 	a=$(pgdrill_round)
 	b=$(pgbench_round)
+	profile=0
 	echo "$a $b" >>"$work/throughput"
 	printf "  round %d: pgdrill %8.1f writes/s   pgbench %8.1f tps   ratio %.2f\n" "$r" "$a" "$b" \
 		"$(echo "$a / $b" | bc -l)"
