@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/common.h"
@@ -11,8 +12,10 @@
 #include "util/error.h"
 #include "util/strbuf.h"
 
-/* A command on a host reached over SSH ends within this. */
+/* A command on a host reached over SSH ends within this; a session at a terminal (a
+ * shell, psql) within a working day. */
 #define EXEC_REMOTE_TIMEOUT_MS (30 * 60 * 1000)
+#define EXEC_TERMINAL_TIMEOUT_MS (8 * 60 * 60 * 1000)
 
 static const struct cli_option exec_options[] = {
     {"user", 'u', "USER", "run as this user (default: postgres)"},
@@ -85,11 +88,13 @@ static int exec_run(const struct cli_args *args)
 	if (user && strcmp(user, "root") == 0)
 		spec.user = NULL;
 	spec.env = env;
-	/* Over SSH the command's output comes back whole when it ends (no terminal, no
-	 * input), within a deadline like every command pgdrill runs there. */
-	spec.inherit_stdio = rt.ops->builds_hosts;
+	/* The command is attached to this terminal (over SSH too: input passed on, output
+	 * as it comes, a terminal there when this is one), within a deadline over SSH like
+	 * every command pgdrill runs there. */
+	spec.inherit_stdio = true;
 	if (!rt.ops->builds_hosts)
-		spec.timeout_ms = EXEC_REMOTE_TIMEOUT_MS;
+		spec.timeout_ms = isatty(STDIN_FILENO) ? EXEC_TERMINAL_TIMEOUT_MS
+		                                       : EXEC_REMOTE_TIMEOUT_MS;
 	/* During an exercise, what the trainee ran goes into its debrief. */
 	if (!getenv("PGDRILL_TRAIN_PANE"))
 		train_log_command(rt.lab_dir, h->def->name, spec.user ? spec.user : "root",
@@ -104,10 +109,6 @@ static int exec_run(const struct cli_args *args)
 	if (host_run(&rt, h, &spec, &res) < 0) {
 		cli_report_error("exec");
 		goto cleanup;
-	}
-	if (!spec.inherit_stdio) {
-		fputs(res.out, stdout);
-		fputs(res.err, stderr);
 	}
 	rc = res.status;
 	proc_result_free(&res);
@@ -130,9 +131,10 @@ const struct cli_command cmd_exec = {
                "HAPROXY_CFG and HAPROXY_SOCK (its config and admin socket); on barman's host BARMAN_CONF "
                "('barman -c \"$BARMAN_CONF\"'); on a spare host PGDATA, PGHOST and BARMAN_CONF, for a "
                "server restored there. The exit code is the "
-               "command's. On hosts reached over SSH (existing labs) a command is required; "
-               "its output is printed when it ends, it gets no input, and it ends within 30 "
-               "minutes (for a shell there, use ssh).",
+               "command's. On hosts reached over SSH (existing labs) it is the same: input is "
+               "passed on and output comes as it is written, with a terminal there when "
+               "this is one (so '-- bash' or '-- psql' is interactive); a command ends "
+               "within 30 minutes, a session at a terminal within 8 hours.",
     .options = exec_options,
     .min_args = 2,
     .max_args = 2,

@@ -175,6 +175,29 @@ int existing_exec(const struct lab_host_rt *h, const char *user, const char *scr
 	return rc;
 }
 
+/* `script` as `user`, attached to pgdrill's own standard streams (pgdrill exec): its
+ * output is not captured, res holds only the exit status. */
+static int existing_attached(const struct lab_host_rt *h, const char *user, const char *script,
+                             int timeout_ms, struct proc_result *res)
+{
+	struct remote_host *r = h->remote;
+	char *cmd = privileged(r, user, script);
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	res->out = xstrdup("");
+	res->err = xstrdup("");
+	pthread_mutex_lock(&r->lock);
+	rc = connect_locked(h);
+	if (rc == 0)
+		rc = ssh_link_attached(r->link, cmd,
+		                       timeout_ms > 0 ? timeout_ms : EXISTING_DEFAULT_TIMEOUT_MS,
+		                       &res->status);
+	pthread_mutex_unlock(&r->lock);
+	free(cmd);
+	return rc;
+}
+
 char *existing_quoted_path(const struct lab_host_rt *h, const char *rel)
 {
 	char *path = host_path(h, rel), *q = ssh_shell_quote(path);
@@ -297,13 +320,12 @@ static int existing_run(const struct lab_rt *rt, const struct lab_host_rt *h,
 		spec->netns = rt->client_netns_path;
 		return proc_run(spec, res);
 	}
-	if (spec->inherit_stdio)
-		return error_set("host %s: an interactive command is not available over SSH yet",
-		                 h->def->name);
 	if (check_env(h, spec) < 0)
 		return -1;
 	cmd = remote_command(h, spec);
-	rc = existing_exec(h, spec->user, cmd, spec->input, spec->timeout_ms, res);
+	rc = spec->inherit_stdio ? existing_attached(h, spec->user, cmd, spec->timeout_ms, res)
+	                         : existing_exec(h, spec->user, cmd, spec->input, spec->timeout_ms,
+	                                         res);
 	free(cmd);
 	return rc;
 }

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "remote/ssh_link.h"
 #include "util/error.h"
 #include "util/strbuf.h"
 
@@ -18,11 +19,6 @@
  * psql answers, not bulk data. */
 #define SSH_OUTPUT_MAX (64u << 20)
 
-struct ssh_link {
-	ssh_session s;
-	sftp_session sftp; /* opened on first use */
-	char *where;       /* "host NAME (user@addr:port)" for messages */
-};
 
 char *ssh_shell_quote(const char *s)
 {
@@ -39,8 +35,7 @@ char *ssh_shell_quote(const char *s)
 	return strbuf_detach(&sb);
 }
 
-/* libssh's blocking calls wait at most this long: the deadline of the step in hand. */
-static void set_timeout(struct ssh_link *l, int timeout_ms)
+void ssh_link_set_timeout(struct ssh_link *l, int timeout_ms)
 {
 	long sec = timeout_ms > 0 ? timeout_ms / 1000 : 0;
 	long usec = timeout_ms > 0 ? (timeout_ms % 1000) * 1000L : 1000;
@@ -200,7 +195,7 @@ int ssh_link_open(struct ssh_link **out, const struct ssh_target *t)
 	ssh_options_set(l->s, SSH_OPTIONS_PROCESS_CONFIG, &no);
 	ssh_options_set(l->s, SSH_OPTIONS_KNOWNHOSTS, t->known_hosts);
 	ssh_options_set(l->s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null");
-	set_timeout(l, t->connect_timeout_ms > 0 ? t->connect_timeout_ms : 10000);
+	ssh_link_set_timeout(l, t->connect_timeout_ms > 0 ? t->connect_timeout_ms : 10000);
 	if (ssh_connect(l->s) != SSH_OK) {
 		error_set("%s: cannot connect: %s", l->where, ssh_get_error(l->s));
 		goto fail;
@@ -230,6 +225,16 @@ void ssh_link_free(struct ssh_link *l)
 	free(l);
 }
 
+char *ssh_link_guarded(const char *command, int timeout_ms, bool foreground)
+{
+	char *quoted = ssh_shell_quote(command);
+	char *wrapped = xasprintf("timeout %s-k 5 %d sh -c %s", foreground ? "--foreground " : "",
+	                          timeout_ms / 1000 + 6, quoted);
+
+	free(quoted);
+	return wrapped;
+}
+
 static long long now_ms(void)
 {
 	return proc_now_ms();
@@ -254,17 +259,13 @@ int ssh_link_exec(struct ssh_link *l, const char *command, const char *input, in
 {
 	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
 	long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 60000);
-	int secs = (timeout_ms > 0 ? timeout_ms : 60000) / 1000 + 1;
-	char *quoted = ssh_shell_quote(command);
-	/* The remote guard: even if this side dies, the command ends a little later. */
-	char *wrapped = xasprintf("timeout -k 5 %d sh -c %s", secs + 5, quoted);
+	char *wrapped = ssh_link_guarded(command, timeout_ms > 0 ? timeout_ms : 60000, false);
 	ssh_channel ch = ssh_channel_new(l->s);
 	int rc = -1, status;
 
 	memset(res, 0, sizeof(*res));
 	res->status = -1;
-	free(quoted);
-	set_timeout(l, timeout_ms > 0 ? timeout_ms : 60000);
+	ssh_link_set_timeout(l, timeout_ms > 0 ? timeout_ms : 60000);
 	if (!ch || ssh_channel_open_session(ch) != SSH_OK ||
 	    ssh_channel_request_exec(ch, wrapped) != SSH_OK) {
 		error_set("%s: cannot start '%s': %s", l->where, command, ssh_get_error(l->s));
@@ -310,7 +311,7 @@ int ssh_link_exec(struct ssh_link *l, const char *command, const char *input, in
 	}
 	drain(ch, 0, &out);
 	drain(ch, 1, &err);
-	set_timeout(l, (int)(deadline - now_ms() > 1000 ? deadline - now_ms() : 1000));
+	ssh_link_set_timeout(l, (int)(deadline - now_ms() > 1000 ? deadline - now_ms() : 1000));
 	status = ssh_channel_get_exit_status(ch);
 	res->out = strbuf_detach(&out);
 	res->err = strbuf_detach(&err);
@@ -364,7 +365,7 @@ int ssh_link_put(struct ssh_link *l, const char *path, const char *data, size_t 
 	size_t done = 0;
 	int rc = -1;
 
-	set_timeout(l, timeout_ms);
+	ssh_link_set_timeout(l, timeout_ms);
 	if (open_sftp(l) < 0)
 		goto cleanup;
 	f = sftp_open(l->sftp, tmp, O_WRONLY | O_CREAT | O_EXCL, (mode_t)mode);
@@ -413,7 +414,7 @@ int ssh_link_get(struct ssh_link *l, const char *path, size_t max, int timeout_m
 	char buf[32768];
 	ssize_t n;
 
-	set_timeout(l, timeout_ms);
+	ssh_link_set_timeout(l, timeout_ms);
 	if (open_sftp(l) < 0)
 		return -1;
 	st = sftp_lstat(l->sftp, path);

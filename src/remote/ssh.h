@@ -41,6 +41,16 @@ void ssh_link_free(struct ssh_link *l);
 int ssh_link_exec(struct ssh_link *l, const char *command, const char *input, int timeout_ms,
                   struct proc_result *res);
 
+/* Runs `command` attached to this process's standard streams, as a command started in
+ * a terminal would be: input forwarded as it comes, output written as it comes. When
+ * standard input is a terminal the command gets one too (a pseudo-terminal of the same
+ * size, following its resizes; this terminal in raw mode meanwhile), so that a shell or
+ * psql there is interactive. The remote side ends it after `timeout_ms` as a second
+ * guard; the link's keepalives notice a dead peer. 0 with *status the command's exit
+ * status; -1 with the error set when it could not start, the deadline passed or no exit
+ * status came. */
+int ssh_link_attached(struct ssh_link *l, const char *command, int timeout_ms, int *status);
+
 /* Writes a file whole: SFTP to a fresh name beside it (created exclusively, with
  * `mode`), then renamed over `path` on the host, so that readers never see half of it. */
 int ssh_link_put(struct ssh_link *l, const char *path, const char *data, size_t len, int mode,

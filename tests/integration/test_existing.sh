@@ -188,6 +188,18 @@ check "exec: the command's exit status comes back (3)" test $? = 3
 # (sshd may say first that the login user has no home directory.)
 check "exec: its stdout and stderr come back apart, as root" \
 	bash -c "test \"\$(cat '$work/out')\" = 0 && test \"\$(tail -1 '$work/err')\" = err"
+echo "SELECT 40 + 2" | "$PGDRILL" exec "$work/lab.yaml" postgres1 -- psql -X -At >"$work/out" 2>&1
+check "exec: piped input reaches psql over SSH" said "^42"
+# At a terminal (script(1) gives pgdrill one): a terminal on the host too, what is typed
+# runs there, and the shell's exit status comes back.
+script -qec "'$PGDRILL' exec '$work/lab.yaml' postgres1 -- sh -c 'test -t 0 && echo has-a-terminal'" \
+	/dev/null </dev/null >"$work/out" 2>&1
+check "exec at a terminal: the command has a terminal on the host" said "has-a-terminal"
+script -qec "'$PGDRILL' exec '$work/lab.yaml' postgres1 -- bash --norc -i" /dev/null \
+	<<<$'echo answer-$((6 * 7))\nexit 7\n' >"$work/out" 2>&1
+rc=$?
+check "exec at a terminal: an interactive shell over SSH runs what is typed" said "answer-42"
+check "exec at a terminal: the shell's exit status comes back (exit $rc)" test "$rc" = 7
 
 # ---- the standard drills, purely over SSH ----
 check "the guard hides the hosts' files" bash -c \
