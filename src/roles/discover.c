@@ -12,6 +12,7 @@
 
 /* One host's discovery under way. */
 struct facts {
+	const struct lab_rt *rt;
 	const struct lab_host_rt *h;
 	FILE *out;
 	struct strbuf *kept;
@@ -67,25 +68,59 @@ static void not_asked(struct facts *f, const char *name, const char *source, con
 	free(differs);
 }
 
+/* The path without repeated or trailing slashes (owned). */
+static char *tidy_path(const char *path)
+{
+	char *s = xstrdup(path), *r, *w;
+
+	for (r = w = s; *r; r++)
+		if (!(*r == '/' && w > s && w[-1] == '/'))
+			*w++ = *r;
+	if (w - s > 1 && w[-1] == '/')
+		w--;
+	*w = '\0';
+	return s;
+}
+
+/* Two paths name the same file on the host: the same text once tidied, or the same
+ * device and inode there (a root reached through a symbolic link). */
+static bool same_file(struct facts *f, const char *a, const char *b)
+{
+	char *ta = tidy_path(a), *tb = tidy_path(b), *nl;
+	char *argv[] = {"stat", "-L", "-c", "%d:%i", "--", ta, tb, NULL};
+	struct proc_spec spec = {.argv = argv, .timeout_ms = 20000};
+	struct proc_result res = {0};
+	bool same = strcmp(ta, tb) == 0;
+
+	if (!same && host_run(f->rt, f->h, &spec, &res) == 0 && res.status == 0 &&
+	    (nl = strchr(res.out, '\n')))
+		same = strncmp(res.out, nl + 1, (size_t)(nl - res.out + 1)) == 0 &&
+		       nl[nl - res.out + 1] == '\n';
+	error_clear(); /* not the same, as far as can be told */
+	proc_result_free(&res);
+	free(ta);
+	free(tb);
+	return same;
+}
+
 /* A file or directory PostgreSQL names (`SHOW what`) against where pgdrill's layout
  * has it (`rel` under the host's root). */
 static void postgres_path(struct facts *f, PGconn *c, const char *name, const char *what,
                           const char *rel, bool blocks, const char *stops)
 {
 	const struct lab_host_rt *h = f->h;
-	char *sql = xasprintf("SHOW %s", what), *source = xasprintf("SHOW %s", what);
+	char *source = xasprintf("SHOW %s", what);
 	char *value = NULL, *want = host_path(h, rel), *differs = NULL;
 
-	if (pg_value(h, c, sql, &value) < 0) {
+	if (pg_value(h, c, source, &value) < 0) {
 		differs = xasprintf("could not be asked (%s); %s", error_last(), stops);
 		error_clear();
-	} else if (!value || strcmp(value, want) != 0) {
+	} else if (!value || !same_file(f, value, want)) {
 		differs = xasprintf("not %s, where pgdrill's layout of a node has it (the host's "
 		                    "root: %s); %s",
 		                    want, h->def->root, stops);
 	}
 	fact(f, name, value, source, differs, blocks);
-	free(sql);
 	free(source);
 	free(value);
 	free(want);
@@ -207,7 +242,7 @@ static void barman_facts(struct facts *f, const struct lab_rt *rt)
 int discover_host(const struct lab_rt *rt, const struct lab_host_rt *h, FILE *out,
                   struct strbuf *facts, struct discover_counts *counts)
 {
-	struct facts f = {.h = h, .out = out, .kept = facts, .counts = counts};
+	struct facts f = {.rt = rt, .h = h, .out = out, .kept = facts, .counts = counts};
 
 	memset(counts, 0, sizeof(*counts));
 	if (lab_host_is_postgres(h->def))
