@@ -28,7 +28,7 @@ SUDOERS=/etc/sudoers.d/pgdrill-it
 work=$(mktemp -d /tmp/pgdrill-it-existing-XXXXXX)
 EX_DIR=$STATE_DIR/labs/it-ex
 declare -A SSHD_PID
-declare -A ROOT_OF # host -> the built host whose directory write_lab gives as its root
+declare -A ROOT_OF # host -> the built host whose directory write_lab gives as its root (or a path)
 SSHD_WRAP=(env)
 
 stop_sshd() { # host
@@ -92,7 +92,7 @@ proc_state() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1; }
 # The existing lab: every host reached as $LOGIN with sudo, unless the arguments say
 # otherwise: KEY=VALUE pairs put in each host's ssh section (HOST.KEY=VALUE: that host's).
 write_lab() {
-	local h name n role extra kv
+	local h name n role extra kv root
 	{
 		echo "name: it-ex"
 		echo "environment: test"
@@ -110,7 +110,9 @@ write_lab() {
 				esac
 				extra="$extra, ${kv%%=*}: \"${kv#*=}\""
 			done
-			echo "  - {name: $name, role: $role, address: $NET.$n, root: $BUILT_DIR/hosts/${ROOT_OF[$name]:-$name}, ssh: {port: 22$extra}}"
+			root=${ROOT_OF[$name]:-$name}
+			[[ $root == /* ]] || root=$BUILT_DIR/hosts/$root
+			echo "  - {name: $name, role: $role, address: $NET.$n, root: $root, ssh: {port: 22$extra}}"
 		done
 	} >"$work/lab.yaml"
 }
@@ -330,6 +332,17 @@ up --accept-new-host-keys
 check "root login: exit 0" test $? = 0
 check "root login: the primary answers" said "postgres1 .*reached, root"
 "$PGDRILL" down "$work/lab.yaml" >/dev/null 2>&1
+
+# ---- a root reached through a symbolic link is the node's own ----
+ln -s "$BUILT_DIR/hosts/postgres2" "$work/postgres2-link"
+ROOT_OF[postgres2]=$work/postgres2-link/
+write_lab
+up --accept-new-host-keys
+check "a root through a symbolic link: exit 0" test $? = 0
+check "a root through a symbolic link: the data directory is the declared one" \
+	said "postgres2: data directory $BUILT_DIR/hosts/postgres2/data (SHOW data_directory): as declared"
+"$PGDRILL" down "$work/lab.yaml" >/dev/null 2>&1
+ROOT_OF=()
 
 # ---- a declared root that is not the node's: PostgreSQL says where its data is ----
 ROOT_OF[postgres2]=postgres3
