@@ -40,9 +40,14 @@ int state_save_inventory(const char *lab_dir, const char *text)
 	return rc;
 }
 
+static char *discovered_path(const char *lab_dir)
+{
+	return xasprintf("%s/discovered", lab_dir);
+}
+
 int state_save_discovered(const char *lab_dir, const char *facts)
 {
-	char *path = xasprintf("%s/discovered", lab_dir);
+	char *path = discovered_path(lab_dir);
 	int rc = fs_write_string(path, facts, 0600, NULL);
 
 	free(path);
@@ -51,7 +56,7 @@ int state_save_discovered(const char *lab_dir, const char *facts)
 
 int state_load_discovered(const char *lab_dir, char **facts)
 {
-	char *path = xasprintf("%s/discovered", lab_dir);
+	char *path = discovered_path(lab_dir);
 	int rc = fs_read_file(path, facts, NULL);
 
 	free(path);
