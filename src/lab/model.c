@@ -85,6 +85,45 @@ const struct schema lab_ssh_schema =
            "existing: how pgdrill reaches one host over SSH. Every host key is verified "
            "against the lab's own known_hosts file.");
 
+static const struct field paths_fields[] = {
+    FIELD(struct lab_paths, data, FT_STRING,
+          .doc = "The data directory (`SHOW data_directory` must agree). Left out: "
+                 "`ROOT/data`."),
+    FIELD(struct lab_paths, config, FT_STRING,
+          .doc = "postgresql.conf. Left out: what `SHOW config_file` says."),
+    FIELD(struct lab_paths, hba, FT_STRING,
+          .doc = "pg_hba.conf. Left out: what `SHOW hba_file` says."),
+    FIELD(struct lab_paths, repmgr_conf, FT_STRING,
+          .doc = "repmgr.conf. Left out: `ROOT/conf/repmgr.conf`."),
+    FIELD(struct lab_paths, pgpass, FT_STRING,
+          .doc = "The postgres user's password file, for repmgr and pg_rewind. Left out: "
+                 "`ROOT/conf/pgpass`."),
+    FIELD(struct lab_paths, bin, FT_STRING,
+          .doc = "PostgreSQL's programs, first in the PATH of every command. Left out: "
+                 "`/usr/lib/postgresql/15/bin`."),
+};
+
+const struct schema lab_paths_schema =
+    SCHEMA("paths", struct lab_paths, paths_fields,
+           "existing: where a node keeps its files when not as pgdrill lays them out under "
+           "`root`, e.g. Debian's `/var/lib/postgresql/15/main` and `/etc/postgresql/15/main`. "
+           "Absolute paths; declared beats discovered beats pgdrill's own layout.");
+
+static const struct field service_fields[] = {
+    FIELD(struct lab_service, start, FT_STRING,
+          .doc = "Shell command, run as root, that starts the node's PostgreSQL, e.g. "
+                 "`pg_ctlcluster 15 main start`. Left out: pgdrill starts `postgres -D` "
+                 "itself."),
+    FIELD(struct lab_service, stop, FT_STRING,
+          .doc = "Shell command, run as root, that stops it (a fast shutdown), e.g. "
+                 "`pg_ctlcluster 15 main stop -m fast`. Left out: `pg_ctl stop -m fast`."),
+};
+
+const struct schema lab_service_schema =
+    SCHEMA("service", struct lab_service, service_fields,
+           "existing: how the node's own PostgreSQL service is started and stopped by the "
+           "heals and the faults that restart it.");
+
 static const struct field host_fields[] = {
     FIELD(struct lab_host, name, FT_STRING, .flags = FIELD_REQUIRED,
           .doc = "Host name: lower-case letters, digits and `-`, at most 32 characters."),
@@ -114,6 +153,11 @@ static const struct field host_fields[] = {
                  "lays it out (`data/`, `conf/repmgr.conf`, `conf/pgpass`, `run/` for "
                  "sockets), e.g. a host of a lab pgdrill built. Left out: "
                  "`/var/lib/pgdrill-remote/LAB`."),
+    FIELD(struct lab_host, paths, FT_RECORD, .sub = &lab_paths_schema,
+          .doc = "existing: where the node's files are when not under `root`. See `paths` "
+                 "below."),
+    FIELD(struct lab_host, service, FT_RECORD, .sub = &lab_service_schema,
+          .doc = "existing: the node's own start and stop commands. See `service` below."),
     FIELD(struct lab_host, allow_faults, FT_STRING,
           .doc = "existing: the faults drills may inject on this host, comma-separated "
                  "(`kill, pause, fill_disk`), `all` or `none`. Left out: `all` when the lab's "

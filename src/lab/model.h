@@ -52,6 +52,26 @@ struct lab_ssh {
 	char *password_env;   /* environment variable holding the password, or NULL */
 };
 
+/* Where an existing host keeps what pgdrill's layout has under the host's root; each left
+ * out is discovered (config, hba) or under the root as pgdrill lays it out. */
+struct lab_paths {
+	struct record_meta meta;
+	char *data;        /* the data directory */
+	char *config;      /* postgresql.conf */
+	char *hba;         /* pg_hba.conf */
+	char *repmgr_conf; /* repmgr.conf */
+	char *pgpass;      /* the password file of the postgres user */
+	char *bin;         /* PostgreSQL's programs (pg_ctl, pg_rewind...) */
+};
+
+/* How an existing host's PostgreSQL is started and stopped, when not by pgdrill's own
+ * `postgres -D` and a fast shutdown. Shell commands run as root on the host. */
+struct lab_service {
+	struct record_meta meta;
+	char *start;
+	char *stop;
+};
+
 struct lab_host {
 	struct record_meta meta;
 	char *name;
@@ -64,6 +84,8 @@ struct lab_host {
 	struct kvlist settings;
 	struct lab_ssh ssh;
 	char *root;         /* existing: where pgdrill's layout (data/, conf/, run/) is */
+	struct lab_paths paths;     /* existing: declared places outside that layout */
+	struct lab_service service; /* existing: the node's own start and stop */
 	char *allow_faults; /* NULL: by the lab's environment */
 };
 
@@ -207,6 +229,8 @@ extern const struct schema lab_listener_schema;
 extern const struct schema lab_hba_rule_schema;
 extern const struct schema lab_provider_schema;
 extern const struct schema lab_ssh_schema;
+extern const struct schema lab_paths_schema;
+extern const struct schema lab_service_schema;
 extern const struct schema lab_postgres_schema;
 extern const struct schema lab_repmgr_schema;
 extern const struct schema lab_barman_schema;
@@ -229,6 +253,10 @@ const struct lab_host *lab_host_by_name(const struct lab *lab, const char *name)
 /* haproxy's listener of that name, or NULL. */
 const struct lab_listener *lab_listener_by_name(const struct lab *lab, const char *name);
 bool lab_host_is_postgres(const struct lab_host *h);
+/* A place on a host (paths.*, or one its server reports): absolute, below '/', at most
+ * 256 bytes, every component a name (no '.', '..' or empty one) and no control
+ * character, so that what pgdrill writes there is where it was told. */
+bool lab_valid_place(const char *path);
 /* Whether a drill may inject `fault` (a name of lab_fault_names) on the host: always on
  * hosts pgdrill builds; on existing hosts as `allow_faults` says, or when it is left out,
  * only in a lab whose environment is `test`. */

@@ -103,6 +103,22 @@ static bool is_number_like(const struct field *f)
 
 /* ---- YAML ---- */
 
+/* A record of scalars none of which has a value (nor a default): one line says so. */
+static bool record_is_empty(const struct schema *s, const void *rec)
+{
+	char buf[64];
+	size_t i;
+
+	for (i = 0; i < s->nfields; i++) {
+		const struct field *f = &s->fields[i];
+
+		if (f->type == FT_RECORD || f->type == FT_LIST || f->type == FT_MAP ||
+		    scalar_text(f, (const char *)rec + f->offset, buf, sizeof(buf)))
+			return false;
+	}
+	return true;
+}
+
 static void yaml_record(const struct schema *s, const void *rec, bool secrets, int depth,
                         bool first_inline, struct strbuf *out);
 
@@ -115,6 +131,10 @@ static void yaml_field(const struct field *f, const void *slot, bool secrets, in
 
 	switch (f->type) {
 	case FT_RECORD:
+		if (record_is_empty(f->sub, slot)) {
+			strbuf_printf(out, "# %s: (not set)\n", f->key);
+			return;
+		}
 		strbuf_printf(out, "%s:\n", f->key);
 		yaml_record(f->sub, slot, secrets, depth + 1, false, out);
 		return;

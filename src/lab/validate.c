@@ -523,11 +523,62 @@ static size_t check_key_file(const struct src_loc at, const char *what, const ch
 	return 1;
 }
 
+bool lab_valid_place(const char *path)
+{
+	const char *p;
+
+	if (!path || path[0] != '/' || strlen(path) > 256 || strcmp(path, "/") == 0)
+		return false;
+	for (p = path; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return false;
+	for (p = path + 1;; p += strcspn(p, "/") + 1) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return false;
+		if (!p[n])
+			return true;
+	}
+}
+
+static size_t check_paths(const struct lab_host *h, struct diag_list *dl)
+{
+	static const char *const keys[] = {"data", "config", "hba", "repmgr_conf", "pgpass",
+	                                   "bin"};
+	const struct lab_paths *p = &h->paths;
+	const char *const values[] = {p->data, p->config, p->hba, p->repmgr_conf, p->pgpass,
+	                              p->bin};
+	size_t i, errors = 0;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (!values[i] || lab_valid_place(values[i]))
+			continue;
+		diag_add(dl, schema_field_loc(&lab_paths_schema, p, keys[i]),
+		         "paths.%s of host '%s' must be an absolute path below '/' whose every "
+		         "component is a name (no '.', '..' or '//'), at most 256 bytes; found '%s'",
+		         keys[i], NM(h->name), values[i]);
+		errors++;
+	}
+	if ((p->data || p->config || p->hba || p->repmgr_conf || p->pgpass || h->service.start ||
+	     h->service.stop) &&
+	    !lab_host_is_postgres(h)) {
+		diag_add(dl, host_loc(h, p->data || p->config || p->hba || p->repmgr_conf || p->pgpass
+		                             ? "paths"
+		                             : "service"),
+		         "host '%s' runs no PostgreSQL node: only 'paths.bin' applies to it", NM(h->name));
+		errors++;
+	}
+	return errors;
+}
+
 static size_t check_existing_host(const struct lab_host *h, struct diag_list *dl)
 {
 	const struct lab_ssh *s = &h->ssh;
 	size_t errors = 0;
 	char bad[64];
+
+	errors += check_paths(h, dl);
 
 	errors += check_key_file(schema_field_loc(&lab_ssh_schema, s, "key"), "ssh.key", s->key,
 	                         dl);
@@ -580,7 +631,13 @@ static size_t check_existing(const struct lab *lab, struct diag_list *dl)
 		for (i = 0; i < lab->hosts.count; i++) {
 			const struct lab_host *h = LAB_HOST(lab, i);
 			/* `ssh` is not refused: `pgdrill show` prints its defaults for every lab. */
-			const char *key = h->allow_faults ? "allow_faults" : h->root ? "root" : NULL;
+			const struct lab_paths *pa = &h->paths;
+			const char *key = h->allow_faults                           ? "allow_faults"
+			                  : h->root                                 ? "root"
+			                  : (pa->data || pa->config || pa->hba || pa->repmgr_conf ||
+			                     pa->pgpass || pa->bin)                 ? "paths"
+			                  : (h->service.start || h->service.stop) ? "service"
+			                                                            : NULL;
 
 			if (key) {
 				diag_add(dl, host_loc(h, key),

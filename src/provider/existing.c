@@ -68,6 +68,7 @@ static int existing_rt_init(struct lab_rt *rt)
 		h->log_dir = xasprintf("/var/lib/pgdrill-remote/%s/logs/%s", rt->lab->name,
 		                       h->def->name);
 	}
+	host_places_init(rt);
 	return 0;
 }
 
@@ -225,21 +226,24 @@ static int check_env(const struct lab_host_rt *h, const struct proc_spec *spec)
 	return 0;
 }
 
-/* A command line for the host's shell: cd, environment, PostgreSQL's binaries first in
- * the PATH, every argument quoted. */
+/* A command line for the host's shell: cd, environment, PostgreSQL's programs (paths.bin)
+ * first in the PATH, every argument quoted. */
 static char *remote_command(const struct lab_host_rt *h, const struct proc_spec *spec)
 {
 	struct strbuf sb = STRBUF_INIT;
 	char *q;
 	size_t i;
 
-	(void)h;
 	if (spec->cwd) {
 		q = ssh_shell_quote(spec->cwd);
 		strbuf_printf(&sb, "cd %s && ", q);
 		free(q);
 	}
-	strbuf_puts(&sb, "PATH=/usr/lib/postgresql/15/bin:$PATH exec env");
+	/* The directory is a checked place (lab_valid_place): no quoting is needed, but it
+	 * gets it all the same. */
+	q = ssh_shell_quote(h->def->paths.bin ? h->def->paths.bin : "/usr/lib/postgresql/15/bin");
+	strbuf_printf(&sb, "PATH=%s:$PATH exec env", q);
+	free(q);
 	for (i = 0; spec->env && spec->env[i]; i++) {
 		q = ssh_shell_quote(spec->env[i]);
 		strbuf_printf(&sb, " %s", q);

@@ -280,18 +280,25 @@ int existing_allocate(const struct lab_host_rt *h, const char *rel, unsigned lon
 /* A shell function `mine PID`: true for a process of the node, the only ones pgdrill may
  * see and signal on a host it did not build (a host runs much else: sshd, init, other
  * clusters). A process is the node's when its working directory is under the host's
- * root (every PostgreSQL process works in its data directory) or its command line names
- * a path there (repmgrd -f, haproxy -f, barman -c, pg_receivewal). */
+ * root or the node's data directory (every PostgreSQL process works in its data
+ * directory), or its command line names a path there or the node's repmgr.conf (repmgrd
+ * -f, haproxy -f, barman -c, pg_receivewal). */
 static char *scope_prelude(const struct lab_host_rt *h)
 {
-	char *root = xasprintf("%s/", h->host_root), *q = ssh_shell_quote(root), *text;
+	char *root = xasprintf("%s/", h->host_root), *q = ssh_shell_quote(root);
+	char *data = xasprintf("%s/", h->places.data ? h->places.data : h->host_root);
+	char *qd = ssh_shell_quote(data), *text;
+	char *qc = ssh_shell_quote(h->places.repmgr_conf ? h->places.repmgr_conf : root);
 
-	text = xasprintf("r=%s; mine() { case \"$(readlink /proc/$1/cwd 2>/dev/null)/\" in "
-	                 "\"$r\"*) return 0;; esac; tr '\\0' ' ' < /proc/$1/cmdline 2>/dev/null "
-	                 "| grep -qF -- \"$r\"; }; ",
-	                 q);
+	text = xasprintf("r=%s; d=%s; c=%s; mine() { case \"$(readlink /proc/$1/cwd "
+	                 "2>/dev/null)/\" in \"$r\"*|\"$d\"*) return 0;; esac; tr '\\0' ' ' < "
+	                 "/proc/$1/cmdline 2>/dev/null | grep -qF -e \"$r\" -e \"$d\" -e \"$c\"; }; ",
+	                 q, qd, qc);
+	free(qc);
 	free(root);
 	free(q);
+	free(data);
+	free(qd);
 	return text;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "provider/state.h"
 #include "util/error.h"
 #include "util/proc.h"
 #include "util/strbuf.h"
@@ -99,7 +100,125 @@ int host_spawn(struct lab_rt *rt, const struct lab_host_rt *h, struct proc_spec 
 
 char *host_path(const struct lab_host_rt *h, const char *rel)
 {
+	const struct host_places *p = &h->places;
+	size_t n = strlen("data");
+
+	if (p->hba && strcmp(rel, "data/pg_hba.conf") == 0)
+		return xstrdup(p->hba);
+	if (p->config && strcmp(rel, "data/postgresql.conf") == 0)
+		return xstrdup(p->config);
+	if (p->repmgr_conf && strcmp(rel, "conf/repmgr.conf") == 0)
+		return xstrdup(p->repmgr_conf);
+	if (p->pgpass && strcmp(rel, "conf/pgpass") == 0)
+		return xstrdup(p->pgpass);
+	if (p->data && strncmp(rel, "data", n) == 0 && (rel[n] == '\0' || rel[n] == '/'))
+		return xasprintf("%s%s", p->data, rel + n);
 	return xasprintf("%s/%s", h->host_root, rel);
+}
+
+/* The place of the host called `key` ("config", "hba"): the slot that holds it, and the
+ * lab file's declaration of it. */
+static char **place_slot(struct lab_host_rt *h, const char *key, const char **declared)
+{
+	struct host_places *p = &h->places;
+	const struct lab_paths *d = &h->def->paths;
+
+	if (strcmp(key, "config") == 0) {
+		*declared = d->config;
+		return &p->config;
+	}
+	if (strcmp(key, "hba") == 0) {
+		*declared = d->hba;
+		return &p->hba;
+	}
+	return NULL;
+}
+
+int host_place_adopt(struct lab_host_rt *h, const char *key, const char *path)
+{
+	const char *declared = NULL;
+	char **slot = place_slot(h, key, &declared);
+
+	if (!slot || declared)
+		return 0; /* declared beats discovered */
+	if (!lab_valid_place(path))
+		return error_set("host %s: refused the %s path '%.100s' it reported: not an "
+		                 "absolute path of names",
+		                 h->def->name, key, path);
+	free(*slot);
+	*slot = xstrdup(path);
+	return 0;
+}
+
+/* The places `up` recorded: each line "HOST\tPLACE\tPATH", read as hostile text. */
+static void adopt_recorded(struct lab_rt *rt, char *text)
+{
+	char *line, *save = NULL;
+
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *key = strchr(line, '\t'), *path = key ? strchr(key + 1, '\t') : NULL;
+		struct lab_host_rt *h;
+
+		if (!path)
+			continue;
+		*key++ = '\0';
+		*path++ = '\0';
+		h = (struct lab_host_rt *)lab_rt_host(rt, line);
+		if (h && host_place_adopt(h, key, path) < 0)
+			error_clear(); /* not used: the lab's own layout stands */
+	}
+}
+
+void host_places_init(struct lab_rt *rt)
+{
+	char *text = NULL;
+	size_t i;
+
+	for (i = 0; i < rt->nhosts; i++) {
+		struct lab_host_rt *h = &rt->hosts[i];
+		const struct lab_paths *d = &h->def->paths;
+		struct host_places *p = &h->places;
+
+		host_places_free(p);
+		p->data = d->data ? xstrdup(d->data) : NULL;
+		p->config = d->config ? xstrdup(d->config) : NULL;
+		p->hba = d->hba ? xstrdup(d->hba) : NULL;
+		p->repmgr_conf = d->repmgr_conf ? xstrdup(d->repmgr_conf) : NULL;
+		p->pgpass = d->pgpass ? xstrdup(d->pgpass) : NULL;
+	}
+	if (state_load_places(rt->lab_dir, &text) == 0)
+		adopt_recorded(rt, text);
+	error_clear(); /* none recorded: not up yet, or nothing found elsewhere */
+	free(text);
+}
+
+int host_places_record(const struct lab_rt *rt)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < rt->nhosts; i++) {
+		const struct lab_host_rt *h = &rt->hosts[i];
+
+		if (h->places.config && !h->def->paths.config)
+			strbuf_printf(&sb, "%s\tconfig\t%s\n", h->def->name, h->places.config);
+		if (h->places.hba && !h->def->paths.hba)
+			strbuf_printf(&sb, "%s\thba\t%s\n", h->def->name, h->places.hba);
+	}
+	rc = state_save_places(rt->lab_dir, strbuf_str(&sb));
+	strbuf_free(&sb);
+	return rc;
+}
+
+void host_places_free(struct host_places *p)
+{
+	free(p->data);
+	free(p->config);
+	free(p->hba);
+	free(p->repmgr_conf);
+	free(p->pgpass);
+	memset(p, 0, sizeof(*p));
 }
 
 char *host_log_path(const struct lab_host_rt *h, const char *what)

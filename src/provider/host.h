@@ -45,8 +45,20 @@ int host_spawn(struct lab_rt *rt, const struct lab_host_rt *h, struct proc_spec 
                const char *what, struct host_proc *out);
 
 /* The path as the host's own processes see it, for configuration text and command
- * arguments (owned). Not for opening locally: use the calls below. */
+ * arguments (owned). Not for opening locally: use the calls below. A place the host keeps
+ * elsewhere (h->places) is mapped: "data/base" is under places.data when declared. */
 char *host_path(const struct lab_host_rt *h, const char *rel);
+/* The hosts' places as the lab file declares them, then those `up` discovered and
+ * recorded where the lab file is silent (existing labs). */
+void host_places_init(struct lab_rt *rt);
+/* A place the host's own server reports (`key`: "config" or "hba"), used unless the lab
+ * file declares it; refused (error set) unless it is an absolute path of names. */
+int host_place_adopt(struct lab_host_rt *h, const char *key, const char *path);
+/* Records the places discovered (not declared) in the lab's directory, for the commands
+ * after `up`. */
+int host_places_record(const struct lab_rt *rt);
+/* Frees what the places hold and empties them. */
+void host_places_free(struct host_places *p);
 /* The host-side path of a log file of the host, `what`.log (owned). */
 char *host_log_path(const struct lab_host_rt *h, const char *what);
 

@@ -1,5 +1,7 @@
 #include "provider/provider.h"
 
+#include "provider/host.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,6 +98,7 @@ void lab_rt_free(struct lab_rt *rt)
 		free(rt->hosts[i].netns_path);
 		free(rt->hosts[i].host_root);
 		free(rt->hosts[i].log_dir);
+		host_places_free(&rt->hosts[i].places);
 	}
 	free(rt->hosts);
 	free(rt->lab_dir);

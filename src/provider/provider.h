@@ -22,6 +22,16 @@ struct lab_host_rt {
 	char *netns_path; /* /run/netns/... */
 	char *host_root;  /* the host's root as its processes see it (netns: its own disk) */
 	char *log_dir;    /* process logs, outside the disk so a full disk still logs */
+	/* Where the host keeps what pgdrill's layout has under host_root, when elsewhere
+	 * (existing hosts: declared in the lab file, or discovered); NULL: under host_root.
+	 * host_path() maps onto them. */
+	struct host_places {
+		char *data;        /* "data" */
+		char *config;      /* "data/postgresql.conf" */
+		char *hba;         /* "data/pg_hba.conf" */
+		char *repmgr_conf; /* "conf/repmgr.conf" */
+		char *pgpass;      /* "conf/pgpass" */
+	} places;
 	char addr[16];
 	int index; /* position in the lab file */
 };

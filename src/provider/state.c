@@ -40,27 +40,43 @@ int state_save_inventory(const char *lab_dir, const char *text)
 	return rc;
 }
 
-static char *discovered_path(const char *lab_dir)
+/* A file of the lab directory, written by `up` and read back as the lab's record. */
+static int save_record(const char *lab_dir, const char *name, const char *text)
 {
-	return xasprintf("%s/discovered", lab_dir);
+	char *path = xasprintf("%s/%s", lab_dir, name);
+	int rc = fs_write_string(path, text, 0600, NULL);
+
+	free(path);
+	return rc;
+}
+
+static int load_record(const char *lab_dir, const char *name, char **text)
+{
+	char *path = xasprintf("%s/%s", lab_dir, name);
+	int rc = fs_read_file(path, text, NULL);
+
+	free(path);
+	return rc;
 }
 
 int state_save_discovered(const char *lab_dir, const char *facts)
 {
-	char *path = discovered_path(lab_dir);
-	int rc = fs_write_string(path, facts, 0600, NULL);
-
-	free(path);
-	return rc;
+	return save_record(lab_dir, "discovered", facts);
 }
 
 int state_load_discovered(const char *lab_dir, char **facts)
 {
-	char *path = discovered_path(lab_dir);
-	int rc = fs_read_file(path, facts, NULL);
+	return load_record(lab_dir, "discovered", facts);
+}
 
-	free(path);
-	return rc;
+int state_save_places(const char *lab_dir, const char *places)
+{
+	return save_record(lab_dir, "places", places);
+}
+
+int state_load_places(const char *lab_dir, char **places)
+{
+	return load_record(lab_dir, "places", places);
 }
 
 int state_make_lab_dir(const char *lab_dir)

@@ -53,6 +53,10 @@ int state_save_inventory(const char *lab_dir, const char *text);
  * `pgdrill show`. Loading: PD_ENOTFOUND when there is none (error set). */
 int state_save_discovered(const char *lab_dir, const char *facts);
 int state_load_discovered(const char *lab_dir, char **facts);
+/* Where `up` found the files of nodes pgdrill did not build, when the lab file does not
+ * say ("HOST\tPLACE\tPATH" lines: host_places_init reads them back, as hostile text). */
+int state_save_places(const char *lab_dir, const char *places);
+int state_load_places(const char *lab_dir, char **places);
 /* Makes the lab directory with pgdrill's marker in it (idempotent). */
 int state_make_lab_dir(const char *lab_dir);
 /* Takes the lab's lock (an exclusive flock on its directory) for the life of the

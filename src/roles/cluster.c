@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "provider/host.h"
 #include "provider/state.h"
 #include "roles/barman.h"
 #include "roles/client.h"
@@ -322,6 +323,8 @@ static int check_hosts(struct run *r)
 	rc = doctor_check(r->rt, r->o->progress, &facts, &rep);
 	if (rc == 0)
 		rc = state_save_discovered(r->rt->lab_dir, strbuf_str(&facts));
+	if (rc == 0)
+		rc = host_places_record(r->rt);
 	strbuf_free(&facts);
 	if (rc < 0)
 		return -1;

@@ -13,7 +13,7 @@
 /* One host's discovery under way. */
 struct facts {
 	const struct lab_rt *rt;
-	const struct lab_host_rt *h;
+	struct lab_host_rt *h;
 	FILE *out;
 	struct strbuf *kept;
 	struct discover_counts *counts;
@@ -34,19 +34,20 @@ static char *printable(const char *value)
 	return s;
 }
 
-/* One fact: `differs` NULL when it is as the lab declares (or the layout assumes);
- * otherwise what differs and what it stops. `blocks`: it stops every drill. */
-static void fact(struct facts *f, const char *name, const char *value, const char *source,
-                 const char *differs, bool blocks)
+/* One fact: `differs` NULL when it is as the lab declares (or the layout assumes), or
+ * as `agrees` says; otherwise what differs and what it stops. `blocks`: it stops every
+ * drill. */
+static void fact_as(struct facts *f, const char *name, const char *value, const char *source,
+                    const char *agrees, const char *differs, bool blocks)
 {
 	char *v = printable(value);
+	const char *verdict = differs ? differs : agrees;
 
 	if (f->out)
-		fprintf(f->out, "    %s: %s %s (%s): %s\n", f->h->def->name, name, v, source,
-		        differs ? differs : "as declared");
+		fprintf(f->out, "    %s: %s %s (%s): %s\n", f->h->def->name, name, v, source, verdict);
 	if (f->kept)
 		strbuf_printf(f->kept, "%s\t%s\t%s\t%s\t%s\n", f->h->def->name, name, v, source,
-		              differs ? differs : "as declared");
+		              verdict);
 	if (differs && blocks) {
 		f->counts->blocking++;
 		if (f->rc == 0)
@@ -56,6 +57,12 @@ static void fact(struct facts *f, const char *name, const char *value, const cha
 		f->counts->warnings++;
 	}
 	free(v);
+}
+
+static void fact(struct facts *f, const char *name, const char *value, const char *source,
+                 const char *differs, bool blocks)
+{
+	fact_as(f, name, value, source, "as declared", differs, blocks);
 }
 
 /* A fact that could not be asked (the pending error says why), and what that stops. */
@@ -103,24 +110,39 @@ static bool same_file(struct facts *f, const char *a, const char *b)
 	return same;
 }
 
-/* A file or directory PostgreSQL names (`SHOW what`) against where pgdrill's layout
- * has it (`rel` under the host's root). */
+/* A file or directory PostgreSQL names (`SHOW what`) against where the lab has it: the
+ * lab file's paths.KEY when declared, else pgdrill's layout (`rel` under the host's root).
+ * `key` NULL: the server's answer must agree. Otherwise, when the lab file is silent, the
+ * server's answer is used (declared beats discovered beats pgdrill's layout). */
 static void postgres_path(struct facts *f, PGconn *c, const char *name, const char *what,
-                          const char *rel, bool blocks, const char *stops)
+                          const char *rel, const char *key, const char *declared,
+                          const char *stops)
 {
-	const struct lab_host_rt *h = f->h;
+	struct lab_host_rt *h = f->h;
 	char *source = xasprintf("SHOW %s", what);
 	char *value = NULL, *want = host_path(h, rel), *differs = NULL;
+	const char *agrees = "as declared";
 
 	if (pg_value(h, c, source, &value) < 0) {
 		differs = xasprintf("could not be asked (%s); %s", error_last(), stops);
 		error_clear();
-	} else if (!value || !same_file(f, value, want)) {
+	} else if (value && same_file(f, value, want)) {
+		/* as the lab has it */
+	} else if (value && key && !declared && host_place_adopt(h, key, value) == 0) {
+		agrees = "used from here on (the lab file does not say; declare it as paths.hba "
+		         "or paths.config to pin it)";
+	} else if (declared) {
+		differs = xasprintf("not %s, as the lab's paths.%s says; %s", want,
+		                    key ? key : "data", stops);
+	} else {
+		if (value)
+			error_clear(); /* a reported path that is no place: said below */
 		differs = xasprintf("not %s, where pgdrill's layout of a node has it (the host's "
-		                    "root: %s); %s",
-		                    want, h->def->root, stops);
+		                    "root: %s); declare it as paths.%s if that is right; %s",
+		                    want, h->def->root ? h->def->root : "not declared",
+		                    key ? key : "data", stops);
 	}
-	fact(f, name, value, source, differs, blocks);
+	fact_as(f, name, value, source, agrees, differs, !key);
 	free(source);
 	free(value);
 	free(want);
@@ -167,6 +189,7 @@ static void repmgr_node(struct facts *f, const struct lab_rt *rt)
 static void postgres_facts(struct facts *f, const struct lab_rt *rt)
 {
 	PGconn *c = pg_admin_connect(rt, f->h, "postgres", 5);
+	const struct lab_paths *d = &f->h->def->paths;
 
 	if (!c) {
 		/* the doctor's line already says PostgreSQL does not answer */
@@ -176,11 +199,12 @@ static void postgres_facts(struct facts *f, const struct lab_rt *rt)
 		error_clear();
 		return;
 	}
-	postgres_path(f, c, "data directory", "data_directory", "data", true,
-	              "this version drills only that layout (docs/existing-hosts.md)");
-	postgres_path(f, c, "pg_hba.conf", "hba_file", "data/pg_hba.conf", false,
+	postgres_path(f, c, "data directory", "data_directory", "data", NULL, d->data,
+	              "every drill needs the node's own data directory (docs/existing-hosts.md)");
+	postgres_path(f, c, "pg_hba.conf", "hba_file", "data/pg_hba.conf", "hba", d->hba,
 	              "stops break_pg_hba");
-	postgres_path(f, c, "postgresql.conf", "config_file", "data/postgresql.conf", false,
+	postgres_path(f, c, "postgresql.conf", "config_file", "data/postgresql.conf", "config",
+	              d->config,
 	              "stops the heals that rebuild the node (its settings are put back there)");
 	PQfinish(c);
 	repmgr_node(f, rt);
@@ -239,7 +263,7 @@ static void barman_facts(struct facts *f, const struct lab_rt *rt)
 	free(differs);
 }
 
-int discover_host(const struct lab_rt *rt, const struct lab_host_rt *h, FILE *out,
+int discover_host(const struct lab_rt *rt, struct lab_host_rt *h, FILE *out,
                   struct strbuf *facts, struct discover_counts *counts)
 {
 	struct facts f = {.rt = rt, .h = h, .out = out, .kept = facts, .counts = counts};

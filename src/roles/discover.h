@@ -17,10 +17,11 @@ struct discover_counts {
 };
 
 /* Asks the host's services, prints one line per fact under the host to `out` (NULL:
- * quiet) and appends each fact to `facts` (NULL: not kept) as a line
+ * quiet), takes the node's postgresql.conf and pg_hba.conf from where its server says they
+ * are unless the lab file declares them (host_place_adopt), and appends each fact to `facts` (NULL: not kept) as a line
  * "HOST\tFACT\tVALUE\tSOURCE\tVERDICT\n", VERDICT being "as declared", or what differs.
  * -1 with the error set when a fact blocks every drill (the first such). */
-int discover_host(const struct lab_rt *rt, const struct lab_host_rt *h, FILE *out,
+int discover_host(const struct lab_rt *rt, struct lab_host_rt *h, FILE *out,
                   struct strbuf *facts, struct discover_counts *counts);
 
 /* Prints facts kept by discover_host (read back from the lab's state directory), one

@@ -164,7 +164,7 @@ static int check_root(const struct lab_rt *rt, const struct lab_host_rt *h)
 
 /* 0 when the host answers, pgdrill is root there, its role's tools are present and
  * nothing its services say contradicts the lab. */
-static int check_host(const struct lab_rt *rt, const struct lab_host_rt *h, FILE *out,
+static int check_host(const struct lab_rt *rt, struct lab_host_rt *h, FILE *out,
                       struct strbuf *facts, struct doctor_report *rep)
 {
 	struct discover_counts found;
@@ -193,7 +193,7 @@ static int check_host(const struct lab_rt *rt, const struct lab_host_rt *h, FILE
 	return 0;
 }
 
-int doctor_check(const struct lab_rt *rt, FILE *out, struct strbuf *facts,
+int doctor_check(struct lab_rt *rt, FILE *out, struct strbuf *facts,
                  struct doctor_report *rep)
 {
 	char *first = NULL;

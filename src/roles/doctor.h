@@ -17,9 +17,10 @@ struct doctor_report {
 };
 
 /* Prints one line per host to `out` (NULL: quiet) and each problem under it, then what
- * its services say about it (roles/discover.h), appended to `facts` when not NULL.
+ * its services say about it (roles/discover.h), appended to `facts` when not NULL; a
+ * node's files found elsewhere than the lab says are used from then on (h->places).
  * Returns 0 when nothing blocks; -1 with the error naming the first blocking problem. */
-int doctor_check(const struct lab_rt *rt, FILE *out, struct strbuf *facts,
+int doctor_check(struct lab_rt *rt, FILE *out, struct strbuf *facts,
                  struct doctor_report *rep);
 
 #endif

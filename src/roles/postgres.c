@@ -10,6 +10,7 @@
 #include "roles/pg_template.h"
 #include "roles/procs.h"
 #include "roles/step.h"
+#include "util/argv.h"
 #include "util/error.h"
 #include "util/strbuf.h"
 
@@ -371,17 +372,36 @@ static bool shut_down_cleanly(const struct lab_rt *rt, const struct lab_host_rt 
 	return clean;
 }
 
+/* The server's own arguments: its data directory and, when the node keeps its
+ * postgresql.conf elsewhere (a packaged layout), that file. */
+static void server_args(const struct lab_host_rt *h, struct argv *a)
+{
+	char *data = host_path(h, "data");
+
+	argv_add(a, "-D");
+	argv_addf(a, "%s", data);
+	if (h->places.config)
+		argv_addf(a, "--config-file=%s", h->places.config);
+	free(data);
+}
+
 int postgres_crash_recover(const struct lab_rt *rt, const struct lab_host_rt *h)
 {
 	char *data = host_path(h, "data");
-	char *argv[] = {"postgres", "--single", "-F", "-D", data, "template1", NULL};
-	struct step_cmd cmd = {.user = "postgres", .argv = argv, .timeout_ms = 120000};
+	struct argv a = ARGV_INIT;
 	int rc = 0;
 
+	argv_add_all(&a, (char *const[]){"postgres", "--single", "-F", NULL});
+	server_args(h, &a);
+	argv_add(&a, "template1");
 	/* A standby stopped cleanly needs none, and single-user mode refuses its
 	 * standby.signal ("standby mode is not supported by single-user servers"). */
-	if (!shut_down_cleanly(rt, h, data))
+	if (!shut_down_cleanly(rt, h, data)) {
+		struct step_cmd cmd = {.user = "postgres", .argv = argv_get(&a), .timeout_ms = 120000};
+
 		rc = step_run(rt, h, "crash recovery (postgres --single)", &cmd, NULL);
+	}
+	argv_free(&a);
 	free(data);
 	return rc;
 }
@@ -428,15 +448,34 @@ cleanup:
 	return rc;
 }
 
+/* The node's own start command (service.start), as root; the server is then waited for
+ * as any other. */
+static int service_start(const struct lab_rt *rt, const struct lab_host_rt *h)
+{
+	char *argv[] = {"sh", "-c", h->def->service.start, NULL};
+	struct step_cmd cmd = {.argv = argv, .timeout_ms = 120000};
+
+	return step_run(rt, h, "start PostgreSQL (service.start)", &cmd, NULL);
+}
+
 static int spawn_postmaster(struct lab_rt *rt, const struct lab_host_rt *h, struct host_proc *pm)
 {
-	char *data = host_path(h, "data"), *env0 = postgres_pgpass_env(h);
-	char *argv[] = {"postgres", "-D", data, NULL};
+	char *env0 = postgres_pgpass_env(h);
 	char *env[] = {env0, NULL};
-	struct proc_spec spec = {.argv = argv, .user = "postgres", .env = env};
-	int rc = host_spawn(rt, h, &spec, "postgres", pm);
+	struct argv a = ARGV_INIT;
+	struct proc_spec spec = {.user = "postgres", .env = env};
+	int rc;
 
-	free(data);
+	if (h->def->service.start) {
+		memset(pm, 0, sizeof(*pm));
+		free(env0);
+		return service_start(rt, h);
+	}
+	argv_add(&a, "postgres");
+	server_args(h, &a);
+	spec.argv = argv_get(&a);
+	rc = host_spawn(rt, h, &spec, "postgres", pm);
+	argv_free(&a);
 	free(env0);
 	return rc;
 }
@@ -444,17 +483,20 @@ static int spawn_postmaster(struct lab_rt *rt, const struct lab_host_rt *h, stru
 static int wait_postmaster_ready(const struct lab_rt *rt, const struct lab_host_rt *h,
                                  const struct host_proc *pm)
 {
-	char *why, *tail, *data;
+	char *why, *tail, *data, *how;
 
-	if (pg_wait_ready(rt, h, pm, 60000) == 0)
+	if (pg_wait_ready(rt, h, pm->pid ? pm : NULL, 60000) == 0)
 		return 0;
 	why = xstrdup(error_last());
 	tail = host_log_tail(rt, h, "postgres", 10);
 	data = host_path(h, "data");
-	error_set("host %s, step 'start PostgreSQL': 'postgres -D %s' did not come up: %s\n%s",
-	          h->def->name, data, why, tail);
+	how = h->def->service.start ? xstrdup(h->def->service.start)
+	                            : xasprintf("postgres -D %s", data);
+	error_set("host %s, step 'start PostgreSQL': '%s' did not come up: %s\n%s", h->def->name,
+	          how, why, tail);
 	free(why);
 	free(data);
+	free(how);
 	free(tail);
 	return -1;
 }
@@ -557,6 +599,17 @@ void postgres_stop(const struct lab_rt *rt, const struct lab_host_rt *h)
 
 	if (!procs_find(rt, h, "postgres", &pm))
 		return;
+	if (h->def->service.stop) {
+		/* The node's own stop command first; a server it left running is stopped as
+		 * below. */
+		char *argv[] = {"sh", "-c", h->def->service.stop, NULL};
+		struct step_cmd cmd = {.argv = argv, .timeout_ms = 60000};
+
+		if (step_run(rt, h, "stop PostgreSQL (service.stop)", &cmd, NULL) == 0 &&
+		    host_proc_wait_end(rt, h, &pm, 10000))
+			return;
+		error_clear();
+	}
 	/* Fast shutdown: a clean stop lets pg_rewind work at once. It can hang (the shutdown
 	 * checkpoint's WAL waits for a walsender); then immediate shutdown, as a DBA would:
 	 * the rejoin runs crash recovery first. A server still running would hold its lock

@@ -97,6 +97,51 @@ static void test_round_trip(void **state)
 	free(path);
 }
 
+/* A node's files kept elsewhere (a packaged layout): host_path maps pgdrill's layout onto
+ * them, and everything else stays under the host's root. */
+static void test_places_map(void **state)
+{
+	struct lab_host def = {.name = "h1"};
+	struct lab_host_rt h = {.def = &def, .host_root = "/srv/root"};
+	static const char *const cases[][2] = {
+	    {"data", "/var/lib/postgresql/15/main"},
+	    {"data/pg_wal", "/var/lib/postgresql/15/main/pg_wal"},
+	    {"data/pg_hba.conf", "/etc/postgresql/15/main/pg_hba.conf"},
+	    {"data/postgresql.conf", "/var/lib/postgresql/15/main/postgresql.conf"},
+	    {"database", "/srv/root/database"},
+	    {"conf/repmgr.conf", "/etc/repmgr.conf"},
+	    {"conf/pgpass", "/srv/root/conf/pgpass"},
+	    {"run", "/srv/root/run"},
+	};
+	size_t i;
+
+	(void)state;
+	h.places.data = xstrdup("/var/lib/postgresql/15/main");
+	h.places.hba = xstrdup("/etc/postgresql/15/main/pg_hba.conf");
+	h.places.repmgr_conf = xstrdup("/etc/repmgr.conf");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *path = host_path(&h, cases[i][0]);
+
+		assert_string_equal(path, cases[i][1]);
+		free(path);
+	}
+	/* What a server reports is used only when it is a place of names. */
+	def.paths.config = "/etc/declared.conf";
+	assert_int_equal(host_place_adopt(&h, "config", "/etc/reported.conf"), 0);
+	assert_null(h.places.config); /* declared beats discovered */
+	def.paths.config = NULL;
+	assert_int_equal(host_place_adopt(&h, "config", "/etc/../root/x.conf"), -1);
+	error_clear();
+	assert_int_equal(host_place_adopt(&h, "config", "/etc/a\nb.conf"), -1);
+	error_clear();
+	assert_null(h.places.config);
+	assert_int_equal(host_place_adopt(&h, "config", "/etc/postgresql/15/main/postgresql.conf"),
+	                 0);
+	assert_string_equal(h.places.config, "/etc/postgresql/15/main/postgresql.conf");
+	host_places_free(&h.places);
+	assert_null(h.places.data);
+}
+
 static void test_paths_outside_refused(void **state)
 {
 	static const char *const bad[] = {"/etc/passwd",
@@ -332,6 +377,7 @@ static void test_log_from_an_offset(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_places_map),
 	    cmocka_unit_test(test_round_trip),
 	    cmocka_unit_test(test_paths_outside_refused),
 	    cmocka_unit_test(test_planted_links),

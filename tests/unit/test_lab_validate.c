@@ -4,10 +4,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lab/lab.h"
 #include "lab/risks.h"
+#include "util/strbuf.h"
 
 static int load_text(struct lab *lab, const char *text, struct diag_list *dl)
 {
@@ -168,6 +170,50 @@ static void test_existing_inventory(void **state)
 	           "  - {name: p1, role: primary, allow_faults: all}\n",
 	           4,
 	           "for hosts of an existing lab");
+	expect_one("name: a\nrepmgr: {failover: manual}\nhosts:\n"
+	           "  - {name: p1, role: primary, paths: {data: /srv/pg}}\n",
+	           4, "'paths' is for hosts of an existing lab");
+	expect_one("name: a\nrepmgr: {failover: manual}\nhosts:\n"
+	           "  - {name: p1, role: primary, service: {start: true}}\n",
+	           4, "'service' is for hosts of an existing lab");
+}
+
+/* A node's declared places: absolute paths of names, and only where a node runs. */
+static void test_existing_paths(void **state)
+{
+	static const char *const bad[] = {"relative/data", "/", "/srv/../etc", "/srv/./pg",
+	                                  "/srv//pg", "/srv/pg/"};
+	struct diag_list dl;
+	struct lab lab;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(
+	    load_text(&lab,
+	              EXISTING "  - {name: p1, role: primary, paths: {data: "
+	                       "/var/lib/postgresql/15/main, config: "
+	                       "/etc/postgresql/15/main/postgresql.conf, repmgr_conf: "
+	                       "/etc/repmgr.conf, bin: /usr/lib/postgresql/15/bin}, service: {start: "
+	                       "\"pg_ctlcluster 15 main start\"}}\n",
+	              &dl),
+	    0);
+	assert_string_equal(LAB_HOST(&lab, 0)->paths.data, "/var/lib/postgresql/15/main");
+	assert_string_equal(LAB_HOST(&lab, 0)->service.start, "pg_ctlcluster 15 main start");
+	assert_null(LAB_HOST(&lab, 0)->paths.hba);
+	lab_free(&lab);
+	diag_list_free(&dl);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *text = xasprintf(EXISTING "  - {name: p1, role: primary, paths: {hba: %s}}\n",
+		                       bad[i]);
+
+		expect_one(text, 6, "paths.hba of host 'p1' must be an absolute path");
+		free(text);
+	}
+	expect_one(EXISTING "  - {name: p1, role: primary}\n"
+	                    "  - {name: hp, role: proxy, service: {stop: x}}\n",
+	           7, "runs no PostgreSQL node");
+	expect_one(EXISTING "  - {name: p1, role: primary, service: {stop: \"a\\nb\"}}\n", 6,
+	           "control characters");
 }
 
 static void test_existing_allowed_faults(void **state)
@@ -288,6 +334,7 @@ int main(void)
 	    cmocka_unit_test(test_manual_failover_single_node),
 	    cmocka_unit_test(test_existing_inventory),
 	    cmocka_unit_test(test_existing_allowed_faults),
+	    cmocka_unit_test(test_existing_paths),
 	    cmocka_unit_test(test_consensus_window_risk),
 	    cmocka_unit_test(test_disk_budget_risk),
 	};
