@@ -121,7 +121,7 @@ static void postgres_path(struct facts *f, PGconn *c, const char *name, const ch
 	struct lab_host_rt *h = f->h;
 	char *source = xasprintf("SHOW %s", what);
 	char *value = NULL, *want = host_path(h, rel), *differs = NULL;
-	const char *agrees = "as declared";
+	char *agrees = xstrdup("as declared");
 
 	if (pg_value(h, c, source, &value) < 0) {
 		differs = xasprintf("could not be asked (%s); %s", error_last(), stops);
@@ -129,8 +129,8 @@ static void postgres_path(struct facts *f, PGconn *c, const char *name, const ch
 	} else if (value && same_file(f, value, want)) {
 		/* as the lab has it */
 	} else if (value && key && !declared && host_place_adopt(h, key, value) == 0) {
-		agrees = "used from here on (the lab file does not say; declare it as paths.hba "
-		         "or paths.config to pin it)";
+		free(agrees);
+		agrees = xasprintf("used from here on (the lab file has no paths.%s)", key);
 	} else if (declared) {
 		differs = xasprintf("not %s, as the lab's paths.%s says; %s", want,
 		                    key ? key : "data", stops);
@@ -143,6 +143,7 @@ static void postgres_path(struct facts *f, PGconn *c, const char *name, const ch
 		                    key ? key : "data", stops);
 	}
 	fact_as(f, name, value, source, agrees, differs, !key);
+	free(agrees);
 	free(source);
 	free(value);
 	free(want);

@@ -30,13 +30,14 @@ static void step(struct steps *s, const struct lab_host_rt *h, const char *user,
 static void rejoin_steps(struct steps *s, const struct lab_host_rt *h, const struct lab_host_rt *p)
 {
 	char *conf = host_path(h, "conf/repmgr.conf"), *data = host_path(h, "data");
-	char *rejoin = xasprintf("repmgr -f %s node rejoin -d \"host=%s user=repmgr dbname=repmgr\" "
-	                         "--force-rewind",
-	                         conf, p->addr);
+	long port = s->rt->lab->postgres.port;
+	char *rejoin = xasprintf("repmgr -f %s node rejoin -d \"host=%s port=%ld user=repmgr "
+	                         "dbname=repmgr\" --force-rewind",
+	                         conf, p->addr, port);
 	char *clone = xasprintf("pg_ctl -D %s stop -m fast; mv %s %s.broken && repmgr -f %s "
-	                        "standby clone -h %s -U repmgr -d repmgr && pg_ctl -D %s start "
-	                        "&& repmgr -f %s standby register --force",
-	                        data, data, data, conf, p->addr, data, conf);
+	                        "standby clone -h %s -p %ld -U repmgr -d repmgr && pg_ctl -D %s "
+	                        "start && repmgr -f %s standby register --force",
+	                        data, data, data, conf, p->addr, port, data, conf);
 	char *what = xasprintf("%s: make it a standby of %s again (pg_rewind)", h->def->name,
 	                       p->def->name);
 

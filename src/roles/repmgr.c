@@ -188,6 +188,7 @@ int repmgr_clone_standbys(const struct lab_rt *rt, const struct lab_host_rt *pri
 		argv_add(&j->argv, "repmgr");
 		argv_add(&j->argv, "-h");
 		argv_add(&j->argv, primary->addr);
+		argv_addf(&j->argv, "--port=%ld", rt->lab->postgres.port);
 		argv_add(&j->argv, "-U");
 		argv_add(&j->argv, "repmgr");
 		argv_add(&j->argv, "-d");
@@ -346,14 +347,15 @@ static int replication_conf(const struct lab_rt *rt, const struct lab_host_rt *h
                             const struct lab_host_rt *p)
 {
 	char *conf = host_path(h, "conf/repmgr.conf"), *env0 = postgres_pgpass_env(h);
-	char *argv[] = {"repmgr", "-h",      (char *)p->addr, "-U",
-	                "repmgr", "-d",      "repmgr",        "-f",
-	                conf,     "standby", "clone",         "--replication-conf-only",
-	                NULL};
+	char *port = xasprintf("--port=%ld", rt->lab->postgres.port);
+	char *argv[] = {"repmgr", "-h",    (char *)p->addr, port,    "-U",
+	                "repmgr", "-d",    "repmgr",        "-f",    conf,
+	                "standby", "clone", "--replication-conf-only", NULL};
 	char *env[] = {env0, NULL};
 	struct step_cmd cmd = {.user = "postgres", .argv = argv, .env = env, .timeout_ms = 60000};
 	int rc = step_run(rt, h, "repmgr standby clone --replication-conf-only", &cmd, NULL);
 
+	free(port);
 	free(conf);
 	free(env0);
 	return rc;

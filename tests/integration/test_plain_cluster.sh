@@ -1,0 +1,127 @@
+#!/bin/bash
+# A cluster pgdrill did not build, drilled as an existing lab: tests/plain_cluster.sh
+# builds PostgreSQL 15 with repmgr and haproxy by hand (initdb, repmgr register and clone,
+# repmgrd, an haproxy external check), in its own layout: settings files apart from the
+# data directory, repmgr.conf beside them, port 5433, pg_ctl started from the settings
+# directory. The lab file declares that layout (paths, service); postgresql.conf and
+# pg_hba.conf are discovered. pgdrill reaches the hosts only over SSH, from a mount and
+# PID namespace where the cluster's directory is an empty tmpfs: kill_primary and a
+# pg_hba.conf break (tests/lua/plain_break_hba.lua) pass, and an observer of its own
+# (each node's socket, `repmgr cluster show`) agrees. `down` leaves the cluster running.
+# About 2 minutes.
+# Usage: test_plain_cluster.sh PGDRILL REPO_DIR
+set -u
+PGDRILL=$(realpath "$1")
+cd "$2" || exit 2
+. tests/integration/lib.sh
+
+W=$(mktemp -d /tmp/pgdrill-it-plain-XXXXXX)
+work=$(mktemp -d /tmp/pgdrill-it-plainw-XXXXXX)
+PORT=5433
+
+cleanup() {
+	"$PGDRILL" down "$work/lab.yaml" >/dev/null 2>&1
+	bash tests/plain_cluster.sh down "$W"
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# pgdrill where the cluster's directory is hidden and its processes invisible: whatever
+# it does to the hosts goes over SSH.
+guarded() {
+	unshare --mount --pid --fork --kill-child --mount-proc sh -c \
+		'mount -t tmpfs pgdrill-guard "$0" && exec "$@"' "$W" "$@"
+}
+# Asked of node N over its own socket, as its own postgres user: not through pgdrill.
+node() { # n sql
+	ip netns exec "pgp-n$1" setpriv --reuid=postgres --regid=postgres --init-groups -- \
+		psql -X -qtA -h "$W/postgres$1/run" -p $PORT -U postgres -d postgres -c "$2" 2>/dev/null
+}
+primaries() {
+	local n out=""
+	for n in 1 2 3; do [ "$(node "$n" 'SELECT pg_is_in_recovery()')" = f ] && out="$out postgres$n"; done
+	echo "${out# }"
+}
+streaming() { # n count: node N's walsenders streaming
+	[ "$(node "$1" "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")" = "$2" ]
+}
+postmaster() { head -1 "$W/postgres$1/main/postmaster.pid" 2>/dev/null; }
+cluster_show() {
+	ip netns exec pgp-n2 setpriv --reuid=postgres --regid=postgres --init-groups -- \
+		env PGPASSFILE="$W/postgres2/pgpass" repmgr -f "$W/postgres2/etc/repmgr.conf" \
+		cluster show 2>&1
+}
+
+bash tests/plain_cluster.sh up "$W" >"$work/lab.yaml" 2>"$work/build.err"
+rc=$?
+check "the cluster is built by hand (exit $rc)" test "$rc" = 0 || {
+	cat "$work/build.err"
+	finish
+	exit 1
+}
+check "built by hand: one primary, postgres1" test "$(primaries)" = postgres1
+check "built by hand: both standbys stream" wait_until 30 streaming 1 2
+check "built by hand: no settings file in a data directory" \
+	test ! -e "$W/postgres1/main/postgresql.conf" -a ! -e "$W/postgres2/main/pg_hba.conf"
+# The client key outside the cluster's directory, which the guard hides.
+cp "$W/client" "$work/client"
+sed -i "s|ssh_key: $W/client|ssh_key: $work/client|" "$work/lab.yaml"
+for n in 2 3; do md5sum <"$W/postgres$n/etc/pg_hba.conf" >"$work/hba.postgres$n"; done
+
+# ---- up: declared paths, discovered settings files ----
+guarded "$PGDRILL" up --accept-new-host-keys "$work/lab.yaml" >"$work/out" 2>&1
+rc=$?
+check "up on the plain cluster: exit 0 (exit $rc)" test "$rc" = 0 || cat "$work/out"
+check "up: the declared data directory is the server's" \
+	grep -q "postgres2: data directory $W/postgres2/main (SHOW data_directory): as declared" "$work/out"
+check "up: pg_hba.conf is found where the server keeps it, and used" \
+	grep -q "postgres1: pg_hba.conf $W/postgres1/etc/pg_hba.conf (SHOW hba_file): used from here on" "$work/out"
+check "up: postgresql.conf too" \
+	grep -q "postgres3: postgresql.conf $W/postgres3/etc/postgresql.conf (SHOW config_file): used" "$work/out"
+"$PGDRILL" show "$work/lab.yaml" >"$work/show" 2>&1
+check "show: the discovered places are printed after the lab" \
+	grep -q "postgres1 .*pg_hba.conf .*$W/postgres1/etc/pg_hba.conf" "$work/show"
+
+# ---- the drills, purely over SSH ----
+old_pm=$(postmaster 1)
+guarded "$PGDRILL" run --runs-dir "$work/runs" "$work/lab.yaml" scenarios/kill_primary.lua \
+	tests/lua/plain_break_hba.lua >"$work/drills.out" 2>&1
+rc=$?
+check "drills on the plain cluster: exit 0 (exit $rc)" test "$rc" = 0 || tail -60 "$work/drills.out"
+for d in kill_primary plain_break_hba; do
+	check "drills on the plain cluster: $d passed" grep -Eq "^  $d +passed" "$work/drills.out"
+done
+# The independent observer.
+check "kill_primary bit: postgres1's postmaster is another process now" \
+	test -n "$(postmaster 1)" -a "$(postmaster 1)" != "$old_pm"
+p=$(primaries)
+check "after the drills: exactly one primary, and not postgres1 ($p)" \
+	test "$p" = postgres2 -o "$p" = postgres3
+check "after the drills: postgres1 is a standby again" test "$(node 1 'SELECT pg_is_in_recovery()')" = t
+check "after the drills: both standbys stream from the primary" wait_until 30 streaming "${p#postgres}" 2
+cluster_show >"$work/cluster_show"
+check "repmgr cluster show: one running primary, two running standbys" bash -c \
+	"[ \$(grep -c '| primary .*| \* running' '$work/cluster_show') = 1 ] &&
+	 [ \$(grep -c '| standby .*|   running' '$work/cluster_show') = 2 ]" || cat "$work/cluster_show"
+check "the settings files stayed where the cluster keeps them" \
+	test ! -e "$W/postgres1/main/postgresql.conf" -a -s "$W/postgres1/etc/postgresql.conf"
+# The hba fault went to the primary of the time, postgres2 or postgres3, in its etc/.
+hp=$(sed -n 's/.*fault .*#1 break_hba on \(postgres[23]\) .*/\1/p' "$work/drills.out" | head -1)
+check "the pg_hba fault bit on the new primary ($hp)" grep -q "break_hba on $hp took effect" "$work/drills.out"
+check "the pg_hba fault: its pg_hba.conf in etc/ is its own again" \
+	test -n "$hp" -a "$(md5sum <"$W/$hp/etc/pg_hba.conf" 2>/dev/null)" = "$(cat "$work/hba.$hp" 2>/dev/null)"
+
+# ---- down leaves the cluster running ----
+guarded "$PGDRILL" down "$work/lab.yaml" >"$work/out" 2>&1
+rc=$?
+check "down: exit 0 (exit $rc)" test "$rc" = 0 || cat "$work/out"
+check "down: every node still answers" bash -c \
+	"$(declare -f node); W=$W PORT=$PORT; for n in 1 2 3; do [ -n \"\$(node \$n 'SELECT 1')\" ] || exit 1; done"
+check "down: pgdrill's own directory on the hosts is gone" test ! -e /var/lib/pgdrill-remote/plain
+
+# ---- the builder takes it all away ----
+bash tests/plain_cluster.sh down "$W"
+check "the cluster's namespaces are gone" bash -c "! ip netns list | grep -q '^pgp-'"
+check "no process works in the cluster's directory" bash -c \
+	"! ls -l /proc/[0-9]*/cwd 2>/dev/null | grep -qF '$W'"
+finish
