@@ -290,9 +290,11 @@ static char *scope_prelude(const struct lab_host_rt *h)
 	char *qd = ssh_shell_quote(data), *text;
 	char *qc = ssh_shell_quote(h->places.repmgr_conf ? h->places.repmgr_conf : root);
 
-	text = xasprintf("r=%s; d=%s; c=%s; mine() { case \"$(readlink /proc/$1/cwd "
-	                 "2>/dev/null)/\" in \"$r\"*|\"$d\"*) return 0;; esac; tr '\\0' ' ' < "
-	                 "/proc/$1/cmdline 2>/dev/null | grep -qF -e \"$r\" -e \"$d\" -e \"$c\"; }; ",
+	/* Names of their own: the scripts after it have variables of theirs (c, d, a...). */
+	text = xasprintf("pgd_root=%s; pgd_data=%s; pgd_conf=%s; mine() { case \"$(readlink "
+	                 "/proc/$1/cwd 2>/dev/null)/\" in \"$pgd_root\"*|\"$pgd_data\"*) return 0;; "
+	                 "esac; tr '\\0' ' ' < /proc/$1/cmdline 2>/dev/null | grep -qF -e "
+	                 "\"$pgd_root\" -e \"$pgd_data\" -e \"$pgd_conf\"; }; ",
 	                 q, qd, qc);
 	free(qc);
 	free(root);

@@ -111,6 +111,10 @@ check "the pg_hba fault bit on the new primary ($hp)" grep -q "break_hba on $hp 
 check "the pg_hba fault: its pg_hba.conf in etc/ is its own again" \
 	test -n "$hp" -a "$(md5sum <"$W/$hp/etc/pg_hba.conf" 2>/dev/null)" = "$(cat "$work/hba.$hp" 2>/dev/null)"
 
+check "the heal restarted postgres1's repmgrd, logging on the host" \
+	test -s /var/lib/pgdrill-remote/plain/logs/postgres1/repmgrd.log
+check "that repmgrd is the only one of postgres1" test "$(pgrep -c -f "repmgrd -f $W/postgres1/")" = 1
+
 # ---- down leaves the cluster running ----
 guarded "$PGDRILL" down "$work/lab.yaml" >"$work/out" 2>&1
 rc=$?
@@ -124,4 +128,5 @@ bash tests/plain_cluster.sh down "$W"
 check "the cluster's namespaces are gone" bash -c "! ip netns list | grep -q '^pgp-'"
 check "no process works in the cluster's directory" bash -c \
 	"! ls -l /proc/[0-9]*/cwd 2>/dev/null | grep -qF '$W'"
+check "no process names the cluster's directory" test -z "$(pgrep -f "$W/")"
 finish
