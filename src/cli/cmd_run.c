@@ -39,6 +39,10 @@ static const struct cli_option run_options[] = {
     {"audit", 0, NULL, "end each round with the readiness audit of the lab (pgdrill audit): "
                        "its findings go into the journal and the report"},
     {"keep-runs", 0, "N", "after each round, keep only this lab's newest N run directories"},
+    {"dry-run", 0, NULL,
+     "on a lab that is up, print every action each fault (and its revert) would take on "
+     "which host, and change nothing: what only reads runs, SQL in read-only transactions, "
+     "no check is evaluated, no client writes, no run directory is written"},
     {"matrix", 0, "KEY=V1,V2,...",
      "run the drills once per value of one lab setting (e.g. "
      "repmgr.reconnect_attempts=1,2,3), each on a lab built fresh with it and taken down "
@@ -434,6 +438,80 @@ static int run_matrix(const struct cli_args *args, const struct run_counts *n,
 	return interrupted ? EXIT_HARNESS : rc;
 }
 
+/* One scenario in a dry run: its faults and their reverts printed, not done; no heal
+ * (nothing changed). 0 when the script ran to its end. */
+static int dry_one(struct lab_rt *rt, struct journal *j, const char *path)
+{
+	struct engine_limits lim = ENGINE_DEFAULT_LIMITS;
+	struct drill_ctx ctx = {.rt = rt, .j = j, .interrupted = &interrupted};
+	char *name = scenario_name(path), *actions;
+	unsigned before = rt->dry->actions;
+	struct engine *e;
+	int rc = 0;
+
+	journal_begin_scenario(j, name, path);
+	fault_set_init(&ctx.faults, rt, j);
+	e = engine_new(&ctx, &lim, cli_lua_dir());
+	if (!e || engine_run_file(e, path) < 0) {
+		printf("  the dry run of %s stopped: %s\n", name, e ? error_last() : "cannot start Lua");
+		error_clear();
+		rc = -1;
+	}
+	fault_revert_all(&ctx.faults);
+	actions = xasprintf("%u action%s on the hosts printed, none taken",
+	                    rt->dry->actions - before, rt->dry->actions - before == 1 ? "" : "s");
+	journal_end_scenario(j, rc == 0 ? "dry run" : "dry run stopped", actions);
+	free(actions);
+	engine_free(e);
+	ctx_free_workloads(&ctx);
+	fault_set_free(&ctx.faults);
+	free(ctx.name);
+	free(name);
+	return rc;
+}
+
+/* --dry-run: the scenarios on a lab that is up, nothing changed on its hosts. */
+static int run_dry(const struct cli_args *args)
+{
+	struct dry_run dry = {.out = stdout};
+	struct journal j;
+	struct lab_rt rt;
+	struct lab lab;
+	int i, errors = 0;
+
+	if (cli_flag(args, "keep") || cli_flag(args, "audit") || cli_opt(args, "repeat") ||
+	    cli_opt(args, "matrix") || cli_opt(args, "keep-runs")) {
+		fprintf(stderr, "pgdrill run: --dry-run goes with no other option than --runs-dir "
+		                "(it writes nothing)\n");
+		return EXIT_HARNESS;
+	}
+	if (check_scenarios(args) < 0 || cli_open_up_lab("run", &lab, &rt, args->pos[0]) < 0)
+		return EXIT_HARNESS;
+	if (cli_lock_lab("run", &rt, false) < 0) {
+		lab_rt_free(&rt);
+		lab_free(&lab);
+		return EXIT_HARNESS;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	rt.dry = &dry;
+	rt.state.frozen = true; /* no fault is recorded: none is applied */
+	printf("dry run on lab '%s': every action on a host is printed, none is taken\n",
+	       lab.name);
+	journal_open(&j, "(a dry run writes no run directory)", lab.name, stdout);
+	for (i = 1; i < args->npos && !interrupted; i++)
+		errors += dry_one(&rt, &j, args->pos[i]) < 0;
+	printf("dry run: %u action%s in all, none taken%s\n", dry.actions,
+	       dry.actions == 1 ? "" : "s",
+	       errors ? "; a scenario stopped early (above): what it needed from a real fault "
+	                "is not there in a dry run"
+	              : "");
+	journal_free(&j);
+	lab_rt_free(&rt);
+	lab_free(&lab);
+	return errors || interrupted ? EXIT_HARNESS : 0;
+}
+
 static int run_run(const struct cli_args *args)
 {
 	const char *spec = cli_opt(args, "matrix");
@@ -452,6 +530,8 @@ static int run_run(const struct cli_args *args)
 		                "it does not go with --keep\n");
 		return EXIT_HARNESS;
 	}
+	if (cli_flag(args, "dry-run"))
+		return run_dry(args);
 	if (cli_require_root("run") < 0 || check_scenarios(args) < 0)
 		return EXIT_HARNESS;
 	return spec ? run_matrix(args, &n, spec) : run_lab(args, &n, NULL, NULL);

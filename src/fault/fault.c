@@ -70,6 +70,8 @@ static void drop_last(struct fault_set *fs)
 
 static int record(struct fault_set *fs, const struct fault *f)
 {
+	if (fs->rt->state.frozen)
+		return 0; /* a dry run: the fault is not applied */
 	if (fs->rt->state.fd < 0)
 		return error_set("the lab's state file is not open: a fault that is not recorded "
 		                 "could outlive pgdrill");
@@ -129,8 +131,8 @@ static void announce(struct fault_set *fs, const struct fault *f, const char *ho
 	if (fs->asked >= 0)
 		json_object_object_add(d, "applying_s",
 		                       json_object_new_double(journal_now(fs->j) - fs->asked));
-	journal_event(fs->j, "fault", d, "#%d %s on %s (%s): %s", f->id, f->kind, f->host,
-	              f->target, how);
+	journal_event(fs->j, "fault", d, "#%d %s on %s (%s): %s%s", f->id, f->kind, f->host,
+	              f->target, how, fs->rt->dry ? " [dry run: not applied]" : "");
 }
 
 int fault_applied(struct fault_set *fs, struct fault *f, const char *target, const char *how)
@@ -170,8 +172,16 @@ static int undo(struct lab_rt *rt, const struct fault_kind *type, const struct l
 	void *state = xcalloc(1, type->state_size);
 	int rc = fault_parse_state(type, text, state);
 
-	if (rc == 0)
+	if (rc == 0 && rt->dry && type->by_hand) {
+		/* Nothing was applied for the revert to find: what it would do, as a DBA
+		 * would type it. */
+		char *cmd = type->by_hand(h, state);
+
+		host_dry_say(rt, h, "revert %s: %s", type->name, cmd);
+		free(cmd);
+	} else if (rc == 0) {
 		rc = type->revert(rt, h, state);
+	}
 	free(state);
 	return rc;
 }
@@ -230,6 +240,9 @@ static int revert(struct fault_set *fs, struct fault *f)
 		journal_event(fs->j, "revert", d, "#%d %s on %s FAILED: %s", f->id, f->kind,
 		              f->host, error_last());
 		error_clear();
+	} else if (fs->rt->dry) {
+		journal_event(fs->j, "revert", d, "#%d %s on %s: its revert printed [dry run]", f->id,
+		              f->kind, f->host);
 	} else {
 		journal_event(fs->j, "revert", d, "#%d %s on %s reverted after %.2f s", f->id,
 		              f->kind, f->host, f->end - f->start);

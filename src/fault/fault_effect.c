@@ -16,6 +16,8 @@ static const char *const logs[] = FAULT_LOGS;
 
 void fault_effect(struct fault_set *fs, int id, const char *what, int bit, const char *seen)
 {
+	if (fs->rt->dry)
+		return; /* nothing was done: nothing to see */
 	struct fault *f;
 	json_object *d;
 	char name[192], *detail;
@@ -105,6 +107,8 @@ char *fault_logs_since(struct fault_set *fs, const struct fault *f, const char *
 
 void fault_effect_before_revert(struct fault_set *fs, struct fault *f)
 {
+	if (fs->rt->dry)
+		return; /* nothing was done: nothing to see */
 	struct strbuf seen = STRBUF_INIT;
 	void *state;
 	int bit;

@@ -69,6 +69,8 @@ const struct fault_kind fault_kind_haproxy_check = {
 static void routing_effect(struct fault_set *fs, const struct lab_host_rt *proxy,
                            const struct lab_listener *l, int id)
 {
+	if (fs->rt->dry)
+		return; /* nothing was done: nothing to see */
 	const struct lab_rt *rt = fs->rt;
 	const struct lab_host_rt *primary = lab_rt_by_role(rt, ROLE_PRIMARY);
 	long long deadline = proc_now_ms() + 10000;

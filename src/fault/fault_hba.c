@@ -86,6 +86,8 @@ const struct fault_kind fault_kind_break_hba = {
  * does, is refused by a pg_hba.conf line (tried again until the reload has been read). */
 static void refused_effect(struct fault_set *fs, const struct lab_host_rt *h, int id)
 {
+	if (fs->rt->dry)
+		return; /* nothing was done: nothing to see */
 	const struct lab *lab = fs->rt->lab;
 	const char *user = lab->credentials.app_user;
 	long port = lab->postgres.port;
@@ -122,6 +124,8 @@ static void refused_effect(struct fault_set *fs, const struct lab_host_rt *h, in
 /* "syntax": PostgreSQL read the new file, refused it and said so in its log. */
 static void not_reloaded_effect(struct fault_set *fs, const struct fault *f, int id)
 {
+	if (fs->rt->dry)
+		return; /* nothing was done: nothing to see */
 	long long deadline = proc_now_ms() + 5000;
 	char *line;
 

@@ -36,6 +36,8 @@ static int target(const struct lab_rt *rt, const struct lab_host_rt *h, const ch
 static void stopped_effect(struct fault_set *fs, const struct lab_host_rt *h,
                            const struct host_proc *p, int id)
 {
+	if (fs->rt->dry)
+		return; /* nothing was done: nothing to see */
 	struct host_proc now;
 	long long deadline = proc_now_ms() + EFFECT_WAIT_MS;
 	char seen[160];
@@ -61,6 +63,8 @@ static void stopped_effect(struct fault_set *fs, const struct lab_host_rt *h,
 static void ended_effect(struct fault_set *fs, const struct lab_host_rt *h, const char *process,
                          const struct host_proc *p, int sig, int id)
 {
+	if (fs->rt->dry)
+		return; /* nothing was done: nothing to see */
 	long long t0 = proc_now_ms();
 	bool ended = host_proc_wait_end(fs->rt, h, p, EFFECT_WAIT_MS);
 	struct host_proc next;

@@ -40,7 +40,8 @@ static int shutdown_checkpoint(const struct lab_rt *rt, const struct lab_host_rt
 {
 	char *data = host_path(h, "data"), *out = NULL, *p;
 	char *argv[] = {"pg_controldata", "-D", data, NULL};
-	struct step_cmd cmd = {.user = "postgres", .argv = argv, .timeout_ms = 10000};
+	struct step_cmd cmd = {
+	    .user = "postgres", .argv = argv, .timeout_ms = 10000, .reads_only = true};
 	int rc = step_run(rt, h, "pg_controldata", &cmd, &out);
 
 	free(data);

@@ -31,6 +31,8 @@ struct drill_ctx {
 };
 
 struct drill_ctx *ctx_get(lua_State *L);
+/* True in a dry run (`pgdrill run --dry-run`). */
+bool ctx_dry(lua_State *L);
 /* Raises a Lua error when Ctrl-C or SIGTERM arrived; call it in every long C wait. */
 void ctx_check_interrupt(lua_State *L);
 /* Raises unless the drill runs on a lab. */
@@ -53,6 +55,9 @@ int luaopen_pgdrill_fault(lua_State *L);
 int luaopen_pgdrill_check(lua_State *L);
 int luaopen_pgdrill_workload(lua_State *L);
 int luaopen_pgdrill_train(lua_State *L);
+/* A dry run (ctx->rt->dry): the check functions say they are not evaluated and answer
+ * nothing, workload.start starts no client (lua_dry.c). */
+void lua_dry_run_install(lua_State *L);
 /* The history checks (rto, lost_writes, split_brain, continuity) into the check table on
  * the top of the stack. */
 void lua_check_workload_register(lua_State *L);

@@ -39,6 +39,13 @@ struct drill_ctx *ctx_get(lua_State *L)
 	return c;
 }
 
+bool ctx_dry(lua_State *L)
+{
+	struct drill_ctx *c = ctx_get(L);
+
+	return c && c->rt && c->rt->dry;
+}
+
 static struct engine *engine_of(lua_State *L);
 static void trip(lua_State *L, struct engine *e, const char *why);
 
@@ -70,6 +77,8 @@ void ctx_sleep_ms(lua_State *L, int64_t ms)
 {
 	long long end = proc_now_ms() + ms;
 
+	if (ctx_dry(L))
+		return; /* nothing happened that could be waited on */
 	for (;;) {
 		long long left = end - proc_now_ms();
 
@@ -405,6 +414,8 @@ static void open_sandbox(lua_State *L)
 	luaL_requiref(L, "workload", luaopen_pgdrill_workload, 1);
 	luaL_requiref(L, "train", luaopen_pgdrill_train, 1);
 	lua_pop(L, 6);
+	if (ctx_dry(L))
+		lua_dry_run_install(L);
 	/* From here on, unknown globals are errors, for reading and for writing. */
 	lua_pushglobaltable(L);
 	lua_newtable(L);

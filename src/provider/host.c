@@ -3,6 +3,8 @@
 #include "provider/host.h"
 
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,6 +46,58 @@ static int check_rel(const struct lab_host_rt *h, const char *rel)
 	                 h->def->name, rel ? rel : "", why);
 }
 
+bool host_dry_say(const struct lab_rt *rt, const struct lab_host_rt *h, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!rt->dry)
+		return false;
+	fprintf(rt->dry->out, "  would, on %s: ", h ? h->def->name : "pgdrill's client network");
+	va_start(ap, fmt);
+	vfprintf(rt->dry->out, fmt, ap);
+	va_end(ap);
+	fputc('\n', rt->dry->out);
+	fflush(rt->dry->out);
+	rt->dry->actions++;
+	return true;
+}
+
+/* A dry-run command's standard input (an nftables ruleset...), indented under it; at most
+ * 60 lines, control characters shown as '?'. */
+static void dry_input(const struct lab_rt *rt, const char *input)
+{
+	const char *p = input;
+	int lines = 0;
+
+	while (*p && lines < 60) {
+		size_t n = strcspn(p, "\n"), i;
+
+		fputs("      | ", rt->dry->out);
+		for (i = 0; i < n; i++)
+			fputc((unsigned char)p[i] < 0x20 || p[i] == 0x7f ? '?' : p[i], rt->dry->out);
+		fputc('\n', rt->dry->out);
+		p += n + (p[n] == '\n');
+		lines++;
+	}
+	if (*p)
+		fputs("      | ...\n", rt->dry->out);
+}
+
+/* The same for a file of the host. */
+static bool would_file(const struct lab_rt *rt, const struct lab_host_rt *h, const char *what,
+                       const char *rel)
+{
+	char *path;
+	bool dry;
+
+	if (!rt->dry)
+		return false;
+	path = host_path(h, rel);
+	dry = host_dry_say(rt, h, "%s %s", what, path);
+	free(path);
+	return dry;
+}
+
 int host_reach(const struct lab_rt *rt, const struct lab_host_rt *h)
 {
 	return rt->ops->reach ? rt->ops->reach(rt, h) : 0;
@@ -54,7 +108,21 @@ int host_run(const struct lab_rt *rt, const struct lab_host_rt *h, struct proc_s
 {
 	const struct command_recorder *c = rt->commands;
 	long long t0 = proc_now_ms();
-	int rc = rt->ops->run(rt, h, spec, res);
+	int rc;
+
+	if (!spec->reads_only && rt->dry) {
+		char *cmd = proc_argv_string(spec->argv);
+
+		host_dry_say(rt, h, "run as %s: %s", spec->user ? spec->user : "root", cmd);
+		free(cmd);
+		if (spec->input)
+			dry_input(rt, spec->input);
+		res->status = 0;
+		res->out = xstrdup("");
+		res->err = xstrdup("");
+		return 0;
+	}
+	rc = rt->ops->run(rt, h, spec, res);
 
 	if (rc == 0 && c && c->record && c->phase)
 		c->record(c->ud, c->phase, h, spec, res, (double)(proc_now_ms() - t0) / 1000.0);
@@ -88,8 +156,19 @@ int host_start(const struct lab_rt *rt, const struct lab_host_rt *h, struct proc
 int host_spawn(struct lab_rt *rt, const struct lab_host_rt *h, struct proc_spec *spec,
                const char *what, struct host_proc *out)
 {
-	char *log = host_log_path(h, what);
-	int rc = rt->ops->spawn(rt, h, spec, log, out);
+	char *log, *cmd;
+	int rc;
+
+	if (rt->dry) {
+		cmd = proc_argv_string(spec->argv);
+		host_dry_say(rt, h, "start as %s, in the background: %s", spec->user ? spec->user : "root",
+		      cmd);
+		free(cmd);
+		memset(out, 0, sizeof(*out));
+		return 0;
+	}
+	log = host_log_path(h, what);
+	rc = rt->ops->spawn(rt, h, spec, log, out);
 
 	free(log);
 	if (rc < 0)
@@ -231,6 +310,8 @@ int host_put_file(const struct lab_rt *rt, const struct lab_host_rt *h, const ch
 {
 	if (check_rel(h, rel) < 0)
 		return -1;
+	if (would_file(rt, h, "replace the file", rel))
+		return 0;
 	return rt->ops->put_file(h, rel, data, len, mode, owner);
 }
 
@@ -267,6 +348,8 @@ int host_put_log(const struct lab_rt *rt, const struct lab_host_rt *h, const cha
 {
 	if (check_log(h, what) < 0)
 		return -1;
+	if (rt->dry)
+		return 0; /* pgdrill's own report, of something not done */
 	return rt->ops->put_log(h, what, text);
 }
 
@@ -337,6 +420,8 @@ int host_mkdir(const struct lab_rt *rt, const struct lab_host_rt *h, const char 
 {
 	if (check_rel(h, rel) < 0)
 		return -1;
+	if (would_file(rt, h, "make the directory", rel))
+		return 0;
 	return rt->ops->make_dir(h, rel, mode, owner);
 }
 
@@ -344,6 +429,8 @@ int host_remove(const struct lab_rt *rt, const struct lab_host_rt *h, const char
 {
 	if (check_rel(h, rel) < 0)
 		return -1;
+	if (would_file(rt, h, "remove", rel))
+		return 0;
 	return rt->ops->remove(h, rel);
 }
 
@@ -370,6 +457,13 @@ int host_allocate(const struct lab_rt *rt, const struct lab_host_rt *h, const ch
 {
 	if (check_rel(h, rel) < 0)
 		return -1;
+	if (rt->dry) {
+		char *path = host_path(h, rel);
+
+		host_dry_say(rt, h, "allocate %llu bytes in the new file %s", size, path);
+		free(path);
+		return 0;
+	}
 	return rt->ops->allocate(h, rel, size);
 }
 
@@ -378,6 +472,15 @@ int host_unix_request(const struct lab_rt *rt, const struct lab_host_rt *h, cons
 {
 	if (check_rel(h, rel) < 0)
 		return -1;
+	/* haproxy's "show ..." only reads. */
+	if (strncmp(request, "show ", 5) != 0 && rt->dry) {
+		char *path = host_path(h, rel);
+
+		host_dry_say(rt, h, "send '%.*s' to %s", (int)strcspn(request, "\n"), request, path);
+		free(path);
+		*out = xstrdup("");
+		return 0;
+	}
 	return rt->ops->unix_request(h, rel, request, timeout_ms, HOST_FILE_MAX, out);
 }
 
@@ -387,6 +490,8 @@ void host_release_pg_shm(const struct lab_rt *rt, const struct lab_host_rt *h, c
 		error_clear();
 		return;
 	}
+	if (would_file(rt, h, "remove the shared memory left by the server of", rel))
+		return;
 	rt->ops->release_pg_shm(h, rel);
 }
 
@@ -423,6 +528,8 @@ int host_signal(const struct lab_rt *rt, const struct lab_host_rt *h, const stru
 		error_set("host %s: no process to signal", h->def->name);
 		return PD_ENOTFOUND;
 	}
+	if (host_dry_say(rt, h, "send signal %d (%s) to process %d", sig, strsignal(sig), (int)p->pid))
+		return 0;
 	return rt->ops->signal(h, p, sig);
 }
 
@@ -443,6 +550,8 @@ bool host_proc_wait_end(const struct lab_rt *rt, const struct lab_host_rt *h,
 {
 	long long deadline = proc_now_ms() + timeout_ms;
 
+	if (rt->dry)
+		return true; /* as if the signal it waits on had been sent */
 	while (host_proc_alive(rt, h, p)) {
 		if (proc_now_ms() >= deadline)
 			return false;

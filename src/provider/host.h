@@ -31,7 +31,13 @@ struct host_proc {
 /* 0 when the host answers: for a host reached over SSH, connected with its host key
  * verified and logged in (error set, naming the host, otherwise). */
 int host_reach(const struct lab_rt *rt, const struct lab_host_rt *h);
-/* Runs a command on a host to completion. */
+/* In a dry run (rt->dry), prints what would be done on the host (NULL: pgdrill's client
+ * network) and returns true: the caller then does nothing. False otherwise. The calls
+ * below that change a host do this themselves; what only reads runs. */
+bool host_dry_say(const struct lab_rt *rt, const struct lab_host_rt *h, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Runs a command on a host to completion (unless spec->reads_only, only printed in a dry
+ * run). */
 int host_run(const struct lab_rt *rt, const struct lab_host_rt *h, struct proc_spec *spec,
              struct proc_result *res);
 /* True when host_start works (the provider's hosts run local processes). */

@@ -137,6 +137,14 @@ struct lab_rt {
 	bool accept_new_host_keys; /* existing: record unknown host keys (printed to `say`) */
 	FILE *say;                 /* where such news goes; NULL: stderr */
 	struct command_recorder *commands; /* NULL: none */
+	struct dry_run *dry;               /* NULL: the real thing */
+};
+
+/* A dry run (`pgdrill run --dry-run`): whatever would change a host is printed to `out`
+ * instead of done (provider/host.c); what only reads is done. */
+struct dry_run {
+	FILE *out;
+	unsigned actions; /* printed so far */
 };
 
 extern const struct provider_ops provider_netns;

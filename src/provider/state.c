@@ -151,6 +151,8 @@ int state_append(struct state_file *st, enum state_kind kind, const char *fmt, .
 	va_list ap;
 	int rc = 0;
 
+	if (st->frozen)
+		return 0;
 	va_start(ap, fmt);
 	vsnprintf(body, sizeof(body), fmt, ap);
 	va_end(ap);

@@ -29,6 +29,7 @@ struct state_file {
 	char *lab_dir; /* STATE_DIR/labs/NAME: everything of the lab lives under it */
 	char *path;    /* LAB_DIR/state */
 	int fd;
+	bool frozen; /* a dry run: nothing is appended (and nothing needs reverting) */
 };
 
 char *state_lab_dir(const char *state_dir, const char *lab_name);

@@ -76,7 +76,10 @@ static int run_barman(const struct lab_rt *rt, const struct lab_host_rt *b, cons
 	                       .env = env,
 	                       .log = "barman",
 	                       .timeout_ms = 180000,
-	                       .status = status};
+	                       .status = status,
+	                       /* the queries (list-server, list-backups, check) are the
+	                        * calls that are not quiet */
+	                       .reads_only = !quiet};
 	int rc = step_run(rt, b, step, &cmd, out);
 	free(conf);
 	free(env0);

@@ -95,7 +95,7 @@ static bool same_file(struct facts *f, const char *a, const char *b)
 {
 	char *ta = tidy_path(a), *tb = tidy_path(b), *nl;
 	char *argv[] = {"stat", "-L", "-c", "%d:%i", "--", ta, tb, NULL};
-	struct proc_spec spec = {.argv = argv, .timeout_ms = 20000};
+	struct proc_spec spec = {.argv = argv, .timeout_ms = 20000, .reads_only = true};
 	struct proc_result res = {0};
 	bool same = strcmp(ta, tb) == 0;
 

@@ -62,7 +62,7 @@ static int ask(const struct lab_rt *rt, const struct lab_host_rt *h, const char 
                struct proc_result *res)
 {
 	char *argv[] = {"sh", "-c", (char *)script, NULL};
-	struct proc_spec spec = {.argv = argv, .timeout_ms = DOCTOR_TIMEOUT_MS};
+	struct proc_spec spec = {.argv = argv, .timeout_ms = DOCTOR_TIMEOUT_MS, .reads_only = true};
 
 	return host_run(rt, h, &spec, res);
 }

@@ -19,7 +19,7 @@
 struct admin_reach {
 	char *where, port[16], timeout[16];
 	struct lab_secrets secrets;
-	const char *keys[8], *vals[8];
+	const char *keys[9], *vals[9];
 	bool remote;
 	int back; /* the thread's own network namespace, while in the lab's */
 };
@@ -27,8 +27,9 @@ struct admin_reach {
 static int reach_begin(const struct lab_rt *rt, const struct lab_host_rt *h, const char *sock_rel,
                        long port, const char *db, int timeout_s, struct admin_reach *a)
 {
-	static const char *const keys[] = {
-	    "host", "port", "user", "dbname", "connect_timeout", "application_name", "password"};
+	static const char *const keys[] = {"host",    "port",    "user",     "dbname",
+	                                   "connect_timeout", "application_name", "options",
+	                                   "password"};
 	size_t i;
 
 	memset(a, 0, sizeof(*a));
@@ -37,7 +38,7 @@ static int reach_begin(const struct lab_rt *rt, const struct lab_host_rt *h, con
 	a->where = a->remote ? xstrdup(h->addr) : host_path(h, sock_rel);
 	snprintf(a->port, sizeof(a->port), "%ld", port);
 	snprintf(a->timeout, sizeof(a->timeout), "%d", timeout_s > 0 ? timeout_s : 2);
-	for (i = 0; i < 7; i++)
+	for (i = 0; i < 8; i++)
 		a->keys[i] = keys[i];
 	a->vals[0] = a->where;
 	a->vals[1] = a->port;
@@ -45,13 +46,15 @@ static int reach_begin(const struct lab_rt *rt, const struct lab_host_rt *h, con
 	a->vals[3] = db;
 	a->vals[4] = a->timeout;
 	a->vals[5] = "pgdrill";
+	/* A dry run only reads: its SQL runs in read-only transactions. */
+	a->vals[6] = rt->dry ? "-c default_transaction_read_only=on" : "";
 	if (a->remote) {
 		if (secrets_load(&a->secrets, rt) < 0 || lab_client_enter(rt, &a->back) < 0) {
 			secrets_free(&a->secrets);
 			free(a->where);
 			return -1;
 		}
-		a->vals[6] = a->secrets.superuser;
+		a->vals[7] = a->secrets.superuser;
 	}
 	return 0;
 }
@@ -254,9 +257,17 @@ int pg_value(const struct lab_host_rt *h, PGconn *c, const char *sql, char **out
 
 int pg_run_once(const struct lab_rt *rt, const struct lab_host_rt *h, const char *sql)
 {
-	PGconn *c = pg_admin_connect(rt, h, "postgres", 5);
+	PGconn *c;
 	int rc;
 
+	if (rt->dry) {
+		char *shown = pg_sql_for_display(sql);
+
+		host_dry_say(rt, h, "run as the superuser: %s", shown);
+		free(shown);
+		return 0;
+	}
+	c = pg_admin_connect(rt, h, "postgres", 5);
 	if (!c)
 		return -1;
 	rc = pg_exec(h, c, sql);

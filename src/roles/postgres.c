@@ -353,7 +353,8 @@ static bool shut_down_cleanly(const struct lab_rt *rt, const struct lab_host_rt 
                               const char *data)
 {
 	char *argv[] = {"pg_controldata", "-D", (char *)data, NULL};
-	struct step_cmd cmd = {.user = "postgres", .argv = argv, .timeout_ms = 30000};
+	struct step_cmd cmd = {
+	    .user = "postgres", .argv = argv, .timeout_ms = 30000, .reads_only = true};
 	char *out = NULL, *state;
 	bool clean = false;
 

@@ -48,6 +48,7 @@ int step_run(const struct lab_rt *rt, const struct lab_host_rt *h, const char *s
 	    .env = c->env,
 	    .input = c->input,
 	    .timeout_ms = c->timeout_ms ? c->timeout_ms : 60000,
+	    .reads_only = c->reads_only,
 	};
 	struct proc_result res;
 	int rc = 0;

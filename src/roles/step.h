@@ -14,6 +14,7 @@ struct step_cmd {
 	const char *log; /* the host's log (`what`.log) quoted when the step fails, or NULL */
 	int timeout_ms;       /* 0: 60 s */
 	int *status; /* when set, any exit status is an answer (stored here), not a failure */
+	bool reads_only; /* a query that changes nothing: run even in a dry run */
 };
 
 /* Runs the command; 0 when it exits 0 (or with c->status, when it ran at all). *out

@@ -19,6 +19,7 @@ struct proc_spec {
 	const char *input;      /* run: written to stdin, then closed; NULL: /dev/null */
 	int timeout_ms;         /* run: the process group is killed after this; 0: no limit */
 	bool inherit_stdio;     /* run: stdin/stdout/stderr are the caller's (pgdrill exec) */
+	bool reads_only;        /* a query that changes nothing: run even in a dry run */
 };
 
 struct proc_result {

@@ -7,7 +7,9 @@
 # pg_hba.conf are discovered. pgdrill reaches the hosts only over SSH, from a mount and
 # PID namespace where the cluster's directory is an empty tmpfs: kill_primary and a
 # pg_hba.conf break (tests/lua/plain_break_hba.lua) pass, and an observer of its own
-# (each node's socket, `repmgr cluster show`) agrees. `down` leaves the cluster running.
+# (each node's socket, `repmgr cluster show`) agrees. Before them, `run --dry-run`
+# prints every action of kill_primary, the pg_hba.conf break and partition_primary and
+# changes nothing. `down` leaves the cluster running.
 # About 2 minutes.
 # Usage: test_plain_cluster.sh PGDRILL REPO_DIR
 set -u
@@ -66,7 +68,7 @@ check "built by hand: no settings file in a data directory" \
 # The client key outside the cluster's directory, which the guard hides.
 cp "$W/client" "$work/client"
 sed -i "s|ssh_key: $W/client|ssh_key: $work/client|" "$work/lab.yaml"
-for n in 2 3; do md5sum <"$W/postgres$n/etc/pg_hba.conf" >"$work/hba.postgres$n"; done
+for n in 1 2 3; do cp "$W/postgres$n/etc/pg_hba.conf" "$work/hba.postgres$n"; done
 
 # ---- up: declared paths, discovered settings files ----
 guarded "$PGDRILL" up --accept-new-host-keys "$work/lab.yaml" >"$work/out" 2>&1
@@ -82,8 +84,33 @@ check "up: postgresql.conf too" \
 check "show: the discovered places are printed after the lab" \
 	grep -q "postgres1 .*pg_hba.conf .*$W/postgres1/etc/pg_hba.conf" "$work/show"
 
-# ---- the drills, purely over SSH ----
+# ---- a dry run: every action printed, nothing done ----
 old_pm=$(postmaster 1)
+guarded "$PGDRILL" run --dry-run --runs-dir "$work/dry-runs" "$work/lab.yaml" \
+	scenarios/kill_primary.lua tests/lua/plain_break_hba.lua scenarios/partition_primary.lua \
+	>"$work/dry.out" 2>&1
+rc=$?
+check "dry run: exit 0 (exit $rc)" test "$rc" = 0 || cat "$work/dry.out"
+check "dry run: the kill is printed with the PID it would get" \
+	grep -q "would, on postgres1: send signal 9 (Killed) to process $old_pm" "$work/dry.out"
+check "dry run: the pg_hba.conf written is the one the server reads" \
+	grep -q "would, on postgres1: replace the file $W/postgres1/etc/pg_hba.conf" "$work/dry.out"
+check "dry run: the reload is printed" \
+	grep -q "would, on postgres1: run as the superuser: SELECT pg_reload_conf()" "$work/dry.out"
+check "dry run: the partition's nftables ruleset is printed" \
+	grep -q '      | .*iifname != "lo" counter drop' "$work/dry.out"
+check "dry run: each revert is printed as a DBA would type it" \
+	grep -q "would, on postgres1: revert partition: nft delete table inet pgdrill_partition_" "$work/dry.out"
+check "dry run: no check is evaluated" grep -q "check.new_primary: not evaluated in a dry run" "$work/dry.out"
+check "dry run: postgres1's postmaster is the same process" test "$(postmaster 1)" = "$old_pm"
+check "dry run: pg_hba.conf is untouched" cmp -s "$W/postgres1/etc/pg_hba.conf" "$work/hba.postgres1"
+check "dry run: no nftables table on postgres1" bash -c "! ip netns exec pgp-n1 nft list tables | grep -q pgdrill"
+check "dry run: no fault recorded in the lab's state" bash -c "! grep -q '^fault' $STATE_DIR/labs/plain/state"
+check "dry run: no run directory written" test ! -e "$work/dry-runs"
+check "dry run: a run with it and --repeat is refused" bash -c \
+	"! '$PGDRILL' run --dry-run --repeat 2 '$work/lab.yaml' scenarios/kill_primary.lua 2>/dev/null"
+
+# ---- the drills, purely over SSH ----
 guarded "$PGDRILL" run --runs-dir "$work/runs" "$work/lab.yaml" scenarios/kill_primary.lua \
 	tests/lua/plain_break_hba.lua >"$work/drills.out" 2>&1
 rc=$?
@@ -109,7 +136,7 @@ check "the settings files stayed where the cluster keeps them" \
 hp=$(sed -n 's/.*fault .*#1 break_hba on \(postgres[23]\) .*/\1/p' "$work/drills.out" | head -1)
 check "the pg_hba fault bit on the new primary ($hp)" grep -q "break_hba on $hp took effect" "$work/drills.out"
 check "the pg_hba fault: its pg_hba.conf in etc/ is its own again" \
-	test -n "$hp" -a "$(md5sum <"$W/$hp/etc/pg_hba.conf" 2>/dev/null)" = "$(cat "$work/hba.$hp" 2>/dev/null)"
+	cmp -s "$W/$hp/etc/pg_hba.conf" "$work/hba.$hp"
 
 check "the heal restarted postgres1's repmgrd, logging on the host" \
 	test -s /var/lib/pgdrill-remote/plain/logs/postgres1/repmgrd.log

@@ -142,6 +142,65 @@ static void test_places_map(void **state)
 	assert_null(h.places.data);
 }
 
+/* A dry run: every call that would change the host prints what it would do and does
+ * nothing; what only reads runs. */
+static void test_dry_run(void **state)
+{
+	char *printed = NULL, *marker = at("marker"), *text = NULL;
+	size_t printed_len = 0;
+	struct dry_run dry = {.out = open_memstream(&printed, &printed_len)};
+	char *touch[] = {"touch", marker, NULL}, *echo[] = {"echo", "read", NULL};
+	struct proc_spec change = {.argv = touch, .input = "a ruleset\nline two\n"};
+	struct proc_spec query = {.argv = echo, .reads_only = true};
+	struct proc_result res;
+	struct host_proc p;
+	pid_t child = fork();
+	int status;
+
+	(void)state;
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	assert_int_equal(host_put_string(&rt, &host, "kept", "before\n", 0600, NULL), 0);
+	assert_int_equal(host_proc_of_pid(&rt, &host, child, &p), 0);
+	rt.dry = &dry;
+	assert_int_equal(host_put_string(&rt, &host, "kept", "after\n", 0600, NULL), 0);
+	assert_int_equal(host_remove(&rt, &host, "kept"), 0);
+	assert_int_equal(host_mkdir(&rt, &host, "newdir", 0700, NULL), 0);
+	assert_int_equal(host_allocate(&rt, &host, "ballast", 1 << 20), 0);
+	assert_int_equal(host_run(&rt, &host, &change, &res), 0);
+	assert_int_equal(res.status, 0);
+	proc_result_free(&res);
+	assert_int_equal(host_signal(&rt, &host, &p, SIGKILL), 0);
+	assert_true(host_proc_wait_end(&rt, &host, &p, 10000)); /* as if it had been sent */
+	/* Reads are real. */
+	assert_int_equal(host_get_file(&rt, &host, "kept", &text, NULL), 0);
+	assert_string_equal(text, "before\n");
+	assert_int_equal(host_run(&rt, &host, &query, &res), 0);
+	assert_string_equal(res.out, "read\n");
+	proc_result_free(&res);
+	rt.dry = NULL;
+	fclose(dry.out);
+	assert_int_equal(dry.actions, 6);
+	assert_non_null(strstr(printed, "would, on h1: replace the file "));
+	assert_non_null(strstr(printed, "would, on h1: run as root: touch "));
+	assert_non_null(strstr(printed, "      | a ruleset\n      | line two\n"));
+	assert_non_null(strstr(printed, "send signal 9"));
+	assert_null(strstr(printed, "echo"));
+	/* Nothing changed. */
+	assert_false(host_exists(&rt, &host, "marker"));
+	assert_false(host_exists(&rt, &host, "newdir"));
+	assert_false(host_exists(&rt, &host, "ballast"));
+	assert_int_equal(waitpid(child, &status, WNOHANG), 0); /* not signalled */
+	assert_int_equal(host_signal(&rt, &host, &p, SIGKILL), 0);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_int_equal(host_remove(&rt, &host, "kept"), 0);
+	free(text);
+	free(marker);
+	free(printed);
+}
+
 static void test_paths_outside_refused(void **state)
 {
 	static const char *const bad[] = {"/etc/passwd",
@@ -378,6 +437,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_places_map),
+	    cmocka_unit_test(test_dry_run),
 	    cmocka_unit_test(test_round_trip),
 	    cmocka_unit_test(test_paths_outside_refused),
 	    cmocka_unit_test(test_planted_links),
