@@ -97,6 +97,19 @@ static void test_round_trip(void **state)
 	free(path);
 }
 
+/* A child of the test that waits until it is signalled. */
+static pid_t waiting_child(void)
+{
+	pid_t child = fork();
+
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	assert_true(child > 0);
+	return child;
+}
+
 /* A node's files kept elsewhere (a packaged layout): host_path maps pgdrill's layout onto
  * them, and everything else stays under the host's root. */
 static void test_places_map(void **state)
@@ -154,14 +167,10 @@ static void test_dry_run(void **state)
 	struct proc_spec query = {.argv = echo, .reads_only = true};
 	struct proc_result res;
 	struct host_proc p;
-	pid_t child = fork();
+	pid_t child = waiting_child();
 	int status;
 
 	(void)state;
-	if (child == 0) {
-		pause();
-		_exit(0);
-	}
 	assert_int_equal(host_put_string(&rt, &host, "kept", "before\n", 0600, NULL), 0);
 	assert_int_equal(host_proc_of_pid(&rt, &host, child, &p), 0);
 	rt.dry = &dry;
@@ -353,15 +362,10 @@ static void test_socket_deadline(void **state)
 static void test_signals_only_to_the_hosts_processes(void **state)
 {
 	struct host_proc p, stale;
-	pid_t child = fork();
+	pid_t child = waiting_child();
 	int status;
 
 	(void)state;
-	if (child == 0) {
-		pause();
-		_exit(0);
-	}
-	assert_true(child > 0);
 	assert_int_equal(host_proc_of_pid(&rt, &host, child, &p), 0);
 	assert_true(host_proc_alive(&rt, &host, &p));
 	assert_true(p.state == 'S' || p.state == 'R');
