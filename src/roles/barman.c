@@ -21,7 +21,7 @@ char *barman_conf(const struct lab_rt *rt, const struct lab_host_rt *b,
 	char *home = host_path(b, "barman"), *confd = host_path(b, "conf/barman.d");
 	char *log = host_log_path(b, "barman");
 
-	strbuf_printf(&sb, "; Written by pgdrill for lab %s.\n[barman]\n", rt->lab->name);
+	strbuf_printf(&sb, BARMAN_CONF_HEADER "%s.\n[barman]\n", rt->lab->name);
 	strbuf_puts(&sb, "barman_user = barman\n");
 	strbuf_printf(&sb, "barman_home = %s\n", home);
 	strbuf_printf(&sb, "barman_lock_directory = %s\n", home);
@@ -49,6 +49,11 @@ char *barman_conf(const struct lab_rt *rt, const struct lab_host_rt *b,
 	strbuf_puts(&sb, "minimum_redundancy = 0\n");
 	strbuf_puts(&sb, "immediate_checkpoint = true\n");
 	return strbuf_detach(&sb);
+}
+
+bool barman_conf_is_pgdrills(const char *text)
+{
+	return text && strncmp(text, BARMAN_CONF_HEADER, strlen(BARMAN_CONF_HEADER)) == 0;
 }
 
 static char *conf_path(const struct lab_host_rt *b)

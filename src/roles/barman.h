@@ -8,6 +8,11 @@
 #include "provider/provider.h"
 #include "roles/secrets.h"
 
+/* The first line of the barman.conf pgdrill writes, before the lab's name. */
+#define BARMAN_CONF_HEADER "; Written by pgdrill for lab "
+/* True when the text is a barman.conf pgdrill wrote (its own lab's or another). */
+bool barman_conf_is_pgdrills(const char *text);
+/* The barman.conf of the lab's barman host, streaming from `primary` (owned). */
 char *barman_conf(const struct lab_rt *rt, const struct lab_host_rt *b,
                   const struct lab_host_rt *primary);
 /* Config, .pgpass, the cron loop (which starts `barman receive-wal`), the slot. */

@@ -283,6 +283,17 @@ static int barman_repoint(struct lab_rt *rt, const struct lab_host_rt *p,
 		goto cleanup;
 	}
 	error_clear();
+	if (!rt->ops->builds_hosts && !barman_conf_is_pgdrills(text)) {
+		/* A barman pgdrill did not configure keeps its own file: pointing it at the new
+		 * primary is left to the DBA, with what to change. */
+		say(log,
+		    "barman on %s keeps the configuration pgdrill did not write: it is left as it "
+		    "is; to archive from the new primary, point the server %s's conninfo and "
+		    "streaming_conninfo at %s (%s), then run 'barman receive-wal --create-slot %s'",
+		    b->def->name, server, p->def->name, p->addr, server);
+		rc = 0;
+		goto cleanup;
+	}
 	say_archive(rt, b, log, "before the failover's repair");
 	say(log, "pointing barman at the primary %s", p->def->name);
 	held = hold_barman(rt, b, &cron);
