@@ -133,11 +133,16 @@ static json_object *scenario_array(struct journal *j, const char *key)
 	return a;
 }
 
+/* The longest event text kept, in bytes. */
+#define JOURNAL_EVENT_MAX (64u << 10)
+
 static void event_locked(struct journal *j, double t, const char *kind, json_object *data,
                          const char *fmt, va_list ap)
 {
 	json_object *e, *events = scenario_array(j, "events");
-	char text[1024];
+	char small[1024], *text = small;
+	va_list again;
+	int n;
 
 	/* What a drill's own code writes is held to the cap; pgdrill's own events (faults,
 	 * reverts, checks, the heal) are few and always kept. */
@@ -157,7 +162,17 @@ static void event_locked(struct journal *j, double t, const char *kind, json_obj
 		return;
 	}
 	e = json_object_new_object();
-	vsnprintf(text, sizeof(text), fmt, ap);
+	/* Most events are a line; a few are long (a failed heal's steps to repair the lab by
+	 * hand) and are kept whole, up to JOURNAL_EVENT_MAX. */
+	va_copy(again, ap);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	if (n >= (int)sizeof(small)) {
+		size_t len = (size_t)n + 1 < JOURNAL_EVENT_MAX ? (size_t)n + 1 : JOURNAL_EVENT_MAX;
+
+		text = xmalloc(len);
+		vsnprintf(text, len, fmt, again);
+	}
+	va_end(again);
 	json_object_object_add(e, "t", json_object_new_double(t));
 	json_object_object_add(e, "kind", json_object_new_string(kind));
 	json_object_object_add(e, "text", json_object_new_string(text));
@@ -171,6 +186,8 @@ static void event_locked(struct journal *j, double t, const char *kind, json_obj
 		fprintf(j->live, "  [%7.2fs] %-9s %s\n", t, kind, text);
 		fflush(j->live);
 	}
+	if (text != small)
+		free(text);
 }
 
 void journal_event(struct journal *j, const char *kind, json_object *data, const char *fmt, ...)
