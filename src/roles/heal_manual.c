@@ -16,40 +16,62 @@ struct steps {
 	const char *lab_file;
 };
 
-/* "N. what" and the command on HOST as USER, the way to type it. Commands hold no single
- * quote: they are quoted whole for sh -c. */
+/* "N. what" and the command on HOST as USER, the way to type it: quoted whole for sh -c
+ * (a single quote in it, from a lab's service command, written as '\''). */
 static void step(struct steps *s, const struct lab_host_rt *h, const char *user, const char *what,
                  const char *cmd)
 {
+	const char *p;
+
 	strbuf_printf(&s->sb, "  %d. %s\n", ++s->n, what);
 	/* The same on every provider: exec reaches a host over SSH too. */
-	strbuf_printf(&s->sb, "     pgdrill exec --user %s %s %s -- sh -c '%s'\n", user, s->lab_file,
-	              h->def->name, cmd);
+	strbuf_printf(&s->sb, "     pgdrill exec --user %s %s %s -- sh -c '", user, s->lab_file,
+	              h->def->name);
+	for (p = cmd; *p; p++)
+		if (*p == '\'')
+			strbuf_puts(&s->sb, "'\\''");
+		else
+			strbuf_putc(&s->sb, *p);
+	strbuf_puts(&s->sb, "'\n");
 }
 
 static void rejoin_steps(struct steps *s, const struct lab_host_rt *h, const struct lab_host_rt *p)
 {
+	const struct lab_service *svc = &h->def->service; /* declared: steps of their own */
 	char *conf = host_path(h, "conf/repmgr.conf"), *data = host_path(h, "data");
 	long port = s->rt->lab->postgres.port;
 	char *rejoin = xasprintf("repmgr -f %s node rejoin -d \"host=%s port=%ld user=repmgr "
 	                         "dbname=repmgr\" --force-rewind",
 	                         conf, p->addr, port);
-	char *clone = xasprintf("pg_ctl -D %s stop -m fast; mv %s %s.broken && repmgr -f %s "
-	                        "standby clone -h %s -p %ld -U repmgr -d repmgr && pg_ctl -D %s "
-	                        "start && repmgr -f %s standby register --force",
-	                        data, data, data, conf, p->addr, port, data, conf);
+	char *stop = xasprintf("pg_ctl -D %s stop -m fast; ", data);
+	char *reg = xasprintf("repmgr -f %s standby register --force", conf);
+	char *start = xasprintf(" && pg_ctl -D %s start && %s", data, reg);
+	char *clone = xasprintf("%smv %s %s.broken && repmgr -f %s standby clone -h %s -p %ld -U "
+	                        "repmgr -d repmgr%s",
+	                        svc->stop ? "" : stop, data, data, conf, p->addr, port,
+	                        svc->start ? "" : start);
 	char *what = xasprintf("%s: make it a standby of %s again (pg_rewind)", h->def->name,
 	                       p->def->name);
 
 	step(s, h, "postgres", what, rejoin);
 	free(what);
 	what = xasprintf("if that fails: clone %s afresh from %s (its old data directory is kept "
-	                 "beside it)",
-	                 h->def->name, p->def->name);
-	step(s, h, "postgres", what, clone);
+	                 "beside it)%s",
+	                 h->def->name, p->def->name,
+	                 svc->stop || svc->start ? ", stopped and started by its own commands" : "");
+	if (svc->stop)
+		step(s, h, "root", what, svc->stop);
+	step(s, h, "postgres", svc->stop ? "then the clone" : what, clone);
+	if (svc->start) {
+		step(s, h, "root", "then start it", svc->start);
+		step(s, h, "postgres", "and register it with repmgr again", reg);
+	}
 	free(what);
+	free(reg);
 	free(rejoin);
 	free(clone);
+	free(stop);
+	free(start);
 	free(conf);
 	free(data);
 }

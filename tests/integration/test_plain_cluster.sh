@@ -142,6 +142,23 @@ check "the heal restarted postgres1's repmgrd, logging on the host" \
 	test -s /var/lib/pgdrill-remote/plain/logs/postgres1/repmgrd.log
 check "that repmgrd is the only one of postgres1" test "$(pgrep -c -f "repmgrd -f $W/postgres1/")" = 1
 
+# ---- a standby lost by hand (postgres1, rejoined above): status prints the repair, with
+# the node's own commands ----
+ip netns exec pgp-n1 setpriv --reuid=postgres --regid=postgres --init-groups -- \
+	/usr/lib/postgresql/15/bin/pg_ctl -D "$W/postgres1/etc" -m immediate stop >/dev/null
+"$PGDRILL" status "$work/lab.yaml" >"$work/status" 2>&1
+check "status: postgres1 is not healthy, and the repair is printed" \
+	grep -q "to repair it by hand:" "$work/status" || cat "$work/status"
+check "status: the repair stops and starts postgres1 with its own commands, as root" \
+	grep -q -- "--user root $work/lab.yaml postgres1 -- sh -c 'setpriv .*pg_ctl -D $W/postgres1/etc .* start'" "$work/status"
+# Its clone, start and register steps, typed as printed (the stop step: it is stopped).
+sed -n 's/^     \(pgdrill exec .*\)/\1/p' "$work/status" | grep -E 'standby clone|start|register' |
+	sed "s|^pgdrill |'$PGDRILL' |" >"$work/repair.sh"
+bash "$work/repair.sh" >"$work/repair.out" 2>&1
+rc=$?
+check "the printed repair, typed as it is: exit 0 (exit $rc)" test "$rc" = 0 || cat "$work/repair.out"
+check "after the printed repair: postgres1 streams again" wait_until 30 streaming "${p#postgres}" 2
+
 # ---- down leaves the cluster running ----
 guarded "$PGDRILL" down "$work/lab.yaml" >"$work/out" 2>&1
 rc=$?
