@@ -161,8 +161,8 @@ int host_spawn(struct lab_rt *rt, const struct lab_host_rt *h, struct proc_spec 
 
 	if (rt->dry) {
 		cmd = proc_argv_string(spec->argv);
-		host_dry_say(rt, h, "start as %s, in the background: %s", spec->user ? spec->user : "root",
-		      cmd);
+		host_dry_say(rt, h, "start as %s, in the background: %s",
+		             spec->user ? spec->user : "root", cmd);
 		free(cmd);
 		memset(out, 0, sizeof(*out));
 		return 0;
