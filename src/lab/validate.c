@@ -542,6 +542,12 @@ bool lab_valid_place(const char *path)
 	}
 }
 
+/* A place of a PostgreSQL node is declared (all of `paths` but `bin`). */
+static bool node_places_declared(const struct lab_paths *p)
+{
+	return p->data || p->config || p->hba || p->repmgr_conf || p->pgpass;
+}
+
 static size_t check_paths(const struct lab_host *h, struct diag_list *dl)
 {
 	static const char *const keys[] = {"data", "config", "hba", "repmgr_conf", "pgpass",
@@ -560,12 +566,9 @@ static size_t check_paths(const struct lab_host *h, struct diag_list *dl)
 		         keys[i], NM(h->name), values[i]);
 		errors++;
 	}
-	if ((p->data || p->config || p->hba || p->repmgr_conf || p->pgpass || h->service.start ||
-	     h->service.stop) &&
+	if ((node_places_declared(p) || h->service.start || h->service.stop) &&
 	    !lab_host_is_postgres(h)) {
-		diag_add(dl, host_loc(h, p->data || p->config || p->hba || p->repmgr_conf || p->pgpass
-		                             ? "paths"
-		                             : "service"),
+		diag_add(dl, host_loc(h, node_places_declared(p) ? "paths" : "service"),
 		         "host '%s' runs no PostgreSQL node: only 'paths.bin' applies to it", NM(h->name));
 		errors++;
 	}
@@ -634,8 +637,7 @@ static size_t check_existing(const struct lab *lab, struct diag_list *dl)
 			const struct lab_paths *pa = &h->paths;
 			const char *key = h->allow_faults                           ? "allow_faults"
 			                  : h->root                                 ? "root"
-			                  : (pa->data || pa->config || pa->hba || pa->repmgr_conf ||
-			                     pa->pgpass || pa->bin)                 ? "paths"
+			                  : node_places_declared(pa) || pa->bin     ? "paths"
 			                  : (h->service.start || h->service.stop) ? "service"
 			                                                            : NULL;
 
