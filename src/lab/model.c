@@ -96,8 +96,12 @@ static const struct field paths_fields[] = {
     FIELD(struct lab_paths, repmgr_conf, FT_STRING,
           .doc = "repmgr.conf. Left out: `ROOT/conf/repmgr.conf`."),
     FIELD(struct lab_paths, pgpass, FT_STRING,
-          .doc = "The postgres user's password file, for repmgr and pg_rewind. Left out: "
+          .doc = "The postgres user's password file, for repmgr and pg_rewind; on the barman "
+                 "host, the barman user's, for its connections to the primary. Left out: "
                  "`ROOT/conf/pgpass`."),
+    FIELD(struct lab_paths, barman_conf, FT_STRING,
+          .doc = "The barman host: barman's configuration file (`barman -c`), which names the "
+                 "lab's server (`barman.server_name`). Left out: `ROOT/conf/barman.conf`."),
     FIELD(struct lab_paths, bin, FT_STRING,
           .doc = "PostgreSQL's programs, first in the PATH of every command. Left out: "
                  "`/usr/lib/postgresql/15/bin`."),
@@ -162,6 +166,11 @@ static const struct field host_fields[] = {
           .doc = "existing: the faults drills may inject on this host, comma-separated "
                  "(`kill, pause, fill_disk`), `all` or `none`. Left out: `all` when the lab's "
                  "`environment` is `test`, otherwise `none`."),
+    FIELD(struct lab_host, barman_ssh, FT_STRING,
+          .doc = "existing, a spare host other than barman's: the command with which the "
+                 "barman host reaches this host as its postgres user, e.g. `ssh "
+                 "postgres@spare1` (`barman recover --remote-ssh-command`). A restore into "
+                 "the spare goes through it; without it, such a restore is refused."),
 };
 
 const struct schema lab_host_schema =

@@ -60,7 +60,8 @@ struct lab_paths {
 	char *config;      /* postgresql.conf */
 	char *hba;         /* pg_hba.conf */
 	char *repmgr_conf; /* repmgr.conf */
-	char *pgpass;      /* the password file of the postgres user */
+	char *pgpass;      /* the password file of the postgres user (barman's, on its host) */
+	char *barman_conf; /* barman's configuration (the barman host) */
 	char *bin;         /* PostgreSQL's programs (pg_ctl, pg_rewind...) */
 };
 
@@ -87,6 +88,7 @@ struct lab_host {
 	struct lab_paths paths;     /* existing: declared places outside that layout */
 	struct lab_service service; /* existing: the node's own start and stop */
 	char *allow_faults; /* NULL: by the lab's environment */
+	char *barman_ssh;   /* existing spare: how barman's host reaches it as postgres */
 };
 
 struct lab_hba_rule {

@@ -542,19 +542,20 @@ bool lab_valid_place(const char *path)
 	}
 }
 
-/* A place of a PostgreSQL node is declared (all of `paths` but `bin`). */
-static bool node_places_declared(const struct lab_paths *p)
+/* A place is declared (any of `paths` but `bin`). */
+static bool places_declared(const struct lab_paths *p)
 {
-	return p->data || p->config || p->hba || p->repmgr_conf || p->pgpass;
+	return p->data || p->config || p->hba || p->repmgr_conf || p->pgpass || p->barman_conf;
 }
 
 static size_t check_paths(const struct lab_host *h, struct diag_list *dl)
 {
-	static const char *const keys[] = {"data", "config", "hba", "repmgr_conf", "pgpass",
-	                                   "bin"};
+	static const char *const keys[] = {"data",   "config",      "hba", "repmgr_conf",
+	                                   "pgpass", "barman_conf", "bin"};
 	const struct lab_paths *p = &h->paths;
-	const char *const values[] = {p->data, p->config, p->hba, p->repmgr_conf, p->pgpass,
-	                              p->bin};
+	const char *const values[] = {p->data,   p->config,      p->hba, p->repmgr_conf,
+	                              p->pgpass, p->barman_conf, p->bin};
+	bool barman = h->role == ROLE_BARMAN;
 	size_t i, errors = 0;
 
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
@@ -566,10 +567,27 @@ static size_t check_paths(const struct lab_host *h, struct diag_list *dl)
 		         keys[i], NM(h->name), values[i]);
 		errors++;
 	}
-	if ((node_places_declared(p) || h->service.start || h->service.stop) &&
+	if (p->barman_conf && !barman) {
+		diag_add(dl, schema_field_loc(&lab_paths_schema, p, "barman_conf"),
+		         "paths.barman_conf is for the barman host; '%s' is a %s", NM(h->name),
+		         host_role_names[h->role]);
+		errors++;
+	}
+	/* barman's host keeps a password file of its own, and nothing else of a node. */
+	if ((p->data || p->config || p->hba || p->repmgr_conf || (p->pgpass && !barman) ||
+	     h->service.start || h->service.stop) &&
 	    !lab_host_is_postgres(h)) {
-		diag_add(dl, host_loc(h, node_places_declared(p) ? "paths" : "service"),
-		         "host '%s' runs no PostgreSQL node: only 'paths.bin' applies to it", NM(h->name));
+		diag_add(dl, host_loc(h, places_declared(p) ? "paths" : "service"),
+		         "host '%s' runs no PostgreSQL node: only 'paths.bin'%s apply to it",
+		         NM(h->name), barman ? ", 'paths.pgpass' and 'paths.barman_conf'" : "");
+		errors++;
+	}
+	if (h->barman_ssh && (h->role != ROLE_SPARE || strlen(h->barman_ssh) > 256)) {
+		diag_add(dl, host_loc(h, "barman_ssh"),
+		         h->role != ROLE_SPARE
+		             ? "barman_ssh of host '%s' is for a spare host (where barman restores)"
+		             : "barman_ssh of host '%s' is longer than 256 bytes",
+		         NM(h->name));
 		errors++;
 	}
 	return errors;
@@ -636,8 +654,9 @@ static size_t check_existing(const struct lab *lab, struct diag_list *dl)
 			/* `ssh` is not refused: `pgdrill show` prints its defaults for every lab. */
 			const struct lab_paths *pa = &h->paths;
 			const char *key = h->allow_faults                           ? "allow_faults"
+			                  : h->barman_ssh                           ? "barman_ssh"
 			                  : h->root                                 ? "root"
-			                  : node_places_declared(pa) || pa->bin     ? "paths"
+			                  : places_declared(pa) || pa->bin     ? "paths"
 			                  : (h->service.start || h->service.stop) ? "service"
 			                                                            : NULL;
 

@@ -177,10 +177,18 @@ int host_spawn(struct lab_rt *rt, const struct lab_host_rt *h, struct proc_spec 
 	                    h->def->name, what);
 }
 
+/* `rel` is `dir` or below it: what follows `dir` in it (maybe ""), else NULL. */
+static const char *below(const char *rel, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return strncmp(rel, dir, n) == 0 && (rel[n] == '\0' || rel[n] == '/') ? rel + n : NULL;
+}
+
 char *host_path(const struct lab_host_rt *h, const char *rel)
 {
 	const struct host_places *p = &h->places;
-	size_t n = strlen("data");
+	const char *rest;
 
 	if (p->hba && strcmp(rel, "data/pg_hba.conf") == 0)
 		return xstrdup(p->hba);
@@ -190,12 +198,16 @@ char *host_path(const struct lab_host_rt *h, const char *rel)
 		return xstrdup(p->repmgr_conf);
 	if (p->pgpass && strcmp(rel, "conf/pgpass") == 0)
 		return xstrdup(p->pgpass);
-	if (p->data && strncmp(rel, "data", n) == 0 && (rel[n] == '\0' || rel[n] == '/'))
-		return xasprintf("%s%s", p->data, rel + n);
+	if (p->barman_conf && strcmp(rel, "conf/barman.conf") == 0)
+		return xstrdup(p->barman_conf);
+	if (p->data && (rest = below(rel, "data")))
+		return xasprintf("%s%s", p->data, rest);
+	if (p->barman_home && (rest = below(rel, "barman")))
+		return xasprintf("%s%s", p->barman_home, rest);
 	return xasprintf("%s/%s", h->host_root, rel);
 }
 
-/* The place of the host called `key` ("config", "hba"): the slot that holds it, and the
+/* The place of the host called `key` ("config", "hba", "barman_home"): the slot that holds it, and the
  * lab file's declaration of it. */
 static char **place_slot(struct lab_host_rt *h, const char *key, const char **declared)
 {
@@ -209,6 +221,10 @@ static char **place_slot(struct lab_host_rt *h, const char *key, const char **de
 	if (strcmp(key, "hba") == 0) {
 		*declared = d->hba;
 		return &p->hba;
+	}
+	if (strcmp(key, "barman_home") == 0) {
+		*declared = NULL; /* barman's own answer, never declared */
+		return &p->barman_home;
 	}
 	return NULL;
 }
@@ -264,6 +280,7 @@ void host_places_init(struct lab_rt *rt)
 		p->hba = d->hba ? xstrdup(d->hba) : NULL;
 		p->repmgr_conf = d->repmgr_conf ? xstrdup(d->repmgr_conf) : NULL;
 		p->pgpass = d->pgpass ? xstrdup(d->pgpass) : NULL;
+		p->barman_conf = d->barman_conf ? xstrdup(d->barman_conf) : NULL;
 	}
 	if (state_load_places(rt->lab_dir, &text) == 0)
 		adopt_recorded(rt, text);
@@ -284,6 +301,8 @@ int host_places_record(const struct lab_rt *rt)
 			strbuf_printf(&sb, "%s\tconfig\t%s\n", h->def->name, h->places.config);
 		if (h->places.hba && !h->def->paths.hba)
 			strbuf_printf(&sb, "%s\thba\t%s\n", h->def->name, h->places.hba);
+		if (h->places.barman_home)
+			strbuf_printf(&sb, "%s\tbarman_home\t%s\n", h->def->name, h->places.barman_home);
 	}
 	rc = state_save_places(rt->lab_dir, strbuf_str(&sb));
 	strbuf_free(&sb);
@@ -297,6 +316,8 @@ void host_places_free(struct host_places *p)
 	free(p->hba);
 	free(p->repmgr_conf);
 	free(p->pgpass);
+	free(p->barman_conf);
+	free(p->barman_home);
 	memset(p, 0, sizeof(*p));
 }
 

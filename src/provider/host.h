@@ -57,8 +57,9 @@ char *host_path(const struct lab_host_rt *h, const char *rel);
 /* The hosts' places as the lab file declares them, then those `up` discovered and
  * recorded where the lab file is silent (existing labs). */
 void host_places_init(struct lab_rt *rt);
-/* A place the host's own server reports (`key`: "config" or "hba"), used unless the lab
- * file declares it; refused (error set) unless it is an absolute path of names. */
+/* A place the host's own server reports (`key`: "config", "hba" or "barman_home"), used
+ * unless the lab file declares it; refused (error set) unless it is an absolute path of
+ * names. */
 int host_place_adopt(struct lab_host_rt *h, const char *key, const char *path);
 /* Records the places discovered (not declared) in the lab's directory, for the commands
  * after `up`. */

@@ -31,6 +31,8 @@ struct lab_host_rt {
 		char *hba;         /* "data/pg_hba.conf" */
 		char *repmgr_conf; /* "conf/repmgr.conf" */
 		char *pgpass;      /* "conf/pgpass" */
+		char *barman_conf; /* "conf/barman.conf" */
+		char *barman_home; /* "barman": barman's own (discovered with show-server) */
 	} places;
 	char addr[16];
 	int index; /* position in the lab file */

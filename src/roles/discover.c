@@ -240,6 +240,66 @@ static void proxy_facts(struct facts *f, const struct lab_rt *rt)
 	free(csv);
 }
 
+/* The value of "\tKEY: VALUE" in barman's show-server output (owned), or NULL. */
+static char *shown(const char *out, const char *key)
+{
+	size_t n = strlen(key);
+	const char *line = out;
+
+	while (line && *line) {
+		const char *p = line + strspn(line, " \t");
+
+		if (strncmp(p, key, n) == 0 && p[n] == ':' && p[n + 1] == ' ')
+			return xasprintf("%.*s", (int)strcspn(p + n + 2, "\n"), p + n + 2);
+		line = strchr(line, '\n');
+		line = line ? line + 1 : NULL;
+	}
+	return NULL;
+}
+
+/* Where barman keeps the server's backups and WAL: pgdrill reads each backup's
+ * backup.info and the WAL index there, as barman lays them out under barman_home. */
+static void barman_home(struct facts *f, const struct lab_rt *rt, const char *server)
+{
+	char *args[] = {"show-server", (char *)server, NULL};
+	char *out = NULL, *home = NULL, *backup = NULL, *base = NULL, *wals = NULL;
+	char *differs = NULL, *want_backup = NULL, *want_base = NULL, *want_wals = NULL;
+	const char *stops = "stops barman_restore and the backup checks";
+
+	if (barman_query(rt, f->h, "barman show-server", args, &out) < 0) {
+		differs = xasprintf("barman could not be asked (%s); %s", error_last(), stops);
+		error_clear();
+	} else if (!(home = shown(out, "barman_home")) ||
+	           !(backup = shown(out, "backup_directory")) ||
+	           !(base = shown(out, "basebackups_directory")) ||
+	           !(wals = shown(out, "wals_directory"))) {
+		differs = xasprintf("barman show-server does not say it; %s", stops);
+	} else {
+		want_backup = xasprintf("%s/%s", home, server);
+		want_base = xasprintf("%s/base", backup);
+		want_wals = xasprintf("%s/wals", backup);
+		if (strcmp(backup, want_backup) != 0 || strcmp(base, want_base) != 0 ||
+		    strcmp(wals, want_wals) != 0)
+			differs = xasprintf("barman keeps the server's backups in %s and its WAL in %s, "
+			                    "not in base/ and wals/ of %s; %s",
+			                    base, wals, want_backup, stops);
+		else if (host_place_adopt(f->h, "barman_home", home) < 0) {
+			differs = xasprintf("%s; %s", error_last(), stops);
+			error_clear();
+		}
+	}
+	fact_as(f, "barman home", home, "barman show-server", "used from here on", differs, false);
+	free(out);
+	free(home);
+	free(backup);
+	free(base);
+	free(wals);
+	free(want_backup);
+	free(want_base);
+	free(want_wals);
+	free(differs);
+}
+
 /* The lab's server among those barman knows. */
 static void barman_facts(struct facts *f, const struct lab_rt *rt)
 {
@@ -260,6 +320,8 @@ static void barman_facts(struct facts *f, const struct lab_rt *rt)
 			                    server);
 	}
 	fact(f, "barman server", server, "barman list-server", differs, false);
+	if (listed)
+		barman_home(f, rt, server);
 	free(out);
 	free(differs);
 }

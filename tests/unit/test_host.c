@@ -124,6 +124,8 @@ static void test_places_map(void **state)
 	    {"database", "/srv/root/database"},
 	    {"conf/repmgr.conf", "/etc/repmgr.conf"},
 	    {"conf/pgpass", "/srv/root/conf/pgpass"},
+	    {"conf/barman.conf", "/etc/barman/main.conf"},
+	    {"conf/barman.d", "/srv/root/conf/barman.d"},
 	    {"run", "/srv/root/run"},
 	};
 	size_t i;
@@ -132,6 +134,7 @@ static void test_places_map(void **state)
 	h.places.data = xstrdup("/var/lib/postgresql/15/main");
 	h.places.hba = xstrdup("/etc/postgresql/15/main/pg_hba.conf");
 	h.places.repmgr_conf = xstrdup("/etc/repmgr.conf");
+	h.places.barman_conf = xstrdup("/etc/barman/main.conf");
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *path = host_path(&h, cases[i][0]);
 

@@ -214,6 +214,26 @@ static void test_existing_paths(void **state)
 	           7, "runs no PostgreSQL node");
 	expect_one(EXISTING "  - {name: p1, role: primary, service: {stop: \"a\\nb\"}}\n", 6,
 	           "control characters");
+	/* barman's host: its configuration and password file, nothing of a node. */
+	assert_int_equal(load_text(&lab,
+	                           EXISTING "  - {name: p1, role: primary}\n"
+	                                    "  - {name: b, role: barman, paths: {barman_conf: "
+	                                    "/etc/barman.conf, pgpass: /var/lib/barman/.pgpass}}\n"
+	                                    "  - {name: s, role: spare, barman_ssh: \"ssh "
+	                                    "postgres@s\"}\n",
+	                           &dl),
+	                 0);
+	assert_string_equal(LAB_HOST(&lab, 1)->paths.barman_conf, "/etc/barman.conf");
+	assert_string_equal(LAB_HOST(&lab, 2)->barman_ssh, "ssh postgres@s");
+	lab_free(&lab);
+	diag_list_free(&dl);
+	expect_one(EXISTING "  - {name: p1, role: primary}\n"
+	                    "  - {name: b, role: barman, paths: {data: /srv/d}}\n",
+	           7, "only 'paths.bin', 'paths.pgpass' and 'paths.barman_conf' apply");
+	expect_one(EXISTING "  - {name: p1, role: primary, paths: {barman_conf: /etc/b.conf}}\n", 6,
+	           "paths.barman_conf is for the barman host; 'p1' is a primary");
+	expect_one(EXISTING "  - {name: p1, role: primary, barman_ssh: \"ssh x\"}\n", 6,
+	           "barman_ssh of host 'p1' is for a spare host");
 }
 
 static void test_existing_allowed_faults(void **state)
