@@ -32,6 +32,19 @@ static const char *restore_sock(const struct lab_host_rt *where)
 	return where->def->role == ROLE_SPARE ? "run" : "restore-run";
 }
 
+/* A restore into a spare of a lab whose hosts pgdrill did not build goes over barman's
+ * own SSH to it (the spare's barman_ssh) and belongs to postgres there; otherwise barman
+ * writes it where it runs, as barman. */
+static bool restore_remote(const struct lab_rt *rt, const struct lab_host_rt *where)
+{
+	return where->def->role == ROLE_SPARE && !rt->ops->builds_hosts;
+}
+
+static const char *restore_owner(const struct lab_rt *rt, const struct lab_host_rt *where)
+{
+	return restore_remote(rt, where) ? "postgres" : "barman";
+}
+
 /* The port a restore listens on there: a spare's own, or one beside barman's. */
 static long restore_port(const struct lab_rt *rt, const struct lab_host_rt *where)
 {
@@ -183,7 +196,8 @@ static int strip_standby_settings(const struct lab_rt *rt, const struct lab_host
 			if (strncmp(line, "primary_conninfo", 16) != 0 &&
 			    strncmp(line, "primary_slot_name", 17) != 0)
 				strbuf_printf(&out, "%s\n", line);
-		rc = host_put_string(rt, where, auto_conf, strbuf_str(&out), 0600, "barman");
+		rc = host_put_string(rt, where, auto_conf, strbuf_str(&out), 0600,
+		                     restore_owner(rt, where));
 	} else if (rc == 0) {
 		error_clear(); /* no auto.conf: nothing to strip */
 	}
@@ -194,16 +208,52 @@ static int strip_standby_settings(const struct lab_rt *rt, const struct lab_host
 	return rc;
 }
 
-/* `barman recover` of `backup_id` into `dir` (to `target_time` when given). Without
- * --target-tli barman copies only the WAL of the backup's own timeline: a backup from
- * before a failover would stop at the failover, silently. */
+/* A backup of a node that keeps its settings files outside the data directory (Debian's
+ * layout, a cluster built by hand) holds neither: the restored server gets an empty
+ * postgresql.conf (its settings come on its command line) and the rules of the primary's
+ * pg_hba.conf, so that it takes the lab's connections as the cluster does. */
+static int complete_settings(struct lab_rt *rt, const struct lab_host_rt *where)
+{
+	const struct lab_host_rt *primary = status_current_primary(rt, NULL);
+	char *conf = xasprintf("%s/postgresql.conf", restore_dir(where));
+	char *hba = xasprintf("%s/pg_hba.conf", restore_dir(where)), *rules = NULL;
+	const char *owner = restore_owner(rt, where);
+	int rc = 0;
+
+	if (!host_exists(rt, where, conf))
+		rc = host_put_string(rt, where, conf,
+		                     "# written by pgdrill: the backup holds no postgresql.conf "
+		                     "(the node keeps it outside its data directory)\n",
+		                     0600, owner);
+	if (rc == 0 && !host_exists(rt, where, hba)) {
+		if (!primary)
+			rc = error_set("the backup holds no pg_hba.conf, and there is no primary to "
+			               "take its rules from");
+		else if (host_get_file(rt, primary, "data/pg_hba.conf", &rules, NULL) < 0 ||
+		         host_put_string(rt, where, hba, rules, 0600, owner) < 0)
+			rc = -1;
+	}
+	free(rules);
+	free(conf);
+	free(hba);
+	return rc;
+}
+
+/* `barman recover` of `backup_id` into `dir` of `where` (to `target_time` when given).
+ * Without --target-tli barman copies only the WAL of the backup's own timeline: a backup
+ * from before a failover would stop at the failover, silently. */
 static int recover_into(const struct lab_rt *rt, const struct lab_host_rt *b,
-                        const char *target_time, const char *backup_id, const char *dir)
+                        const struct lab_host_rt *where, const char *target_time,
+                        const char *backup_id, const char *dir)
 {
 	struct argv args = ARGV_INIT;
 	int rc;
 
 	argv_add(&args, "recover");
+	if (restore_remote(rt, where)) {
+		argv_add(&args, "--remote-ssh-command");
+		argv_add(&args, where->def->barman_ssh);
+	}
 	argv_add(&args, "--target-tli");
 	argv_add(&args, "latest");
 	if (target_time) {
@@ -227,7 +277,7 @@ static int start_restored(struct lab_rt *rt, const struct lab_host_rt *where, bo
 {
 	char *sock = host_path(where, restore_sock(where));
 	struct argv cmd = ARGV_INIT;
-	struct proc_spec spec = {.user = "barman"};
+	struct proc_spec spec = {.user = restore_owner(rt, where)};
 	int rc;
 
 	argv_add(&cmd, "postgres");
@@ -273,6 +323,11 @@ int fault_barman_restore(struct fault_set *fs, const char *target_time, bool fro
 		snprintf(port, sizeof(port), "%ld", rt->lab->postgres.port);
 	else
 		snprintf(port, sizeof(port), "%s", PGDRILL_RESTORE_PORT);
+	if (restore_remote(rt, where) && !where->def->barman_ssh)
+		return error_set("host %s: a restore into it needs its barman_ssh, the command "
+		                 "with which barman's host %s reaches it as postgres (barman "
+		                 "recover --remote-ssh-command); nothing was done",
+		                 where->def->name, b->def->name);
 	if (host_exists(rt, where, restore_dir(where)))
 		return error_set("host %s has a restored server already; revert that fault first",
 		                 where->def->name);
@@ -281,8 +336,8 @@ int fault_barman_restore(struct fault_set *fs, const char *target_time, bool fro
 		return -1;
 	if (archive_now(rt, b) < 0 ||
 	    pick_backup(rt, b, target_time, from_oldest, backup_id, sizeof(backup_id)) < 0 ||
-	    host_mkdir(rt, where, restore_sock(where), 0755, "barman") < 0 ||
-	    host_mkdir(rt, where, restore_dir(where), 0700, "barman") < 0)
+	    host_mkdir(rt, where, restore_sock(where), 0755, restore_owner(rt, where)) < 0 ||
+	    host_mkdir(rt, where, restore_dir(where), 0700, restore_owner(rt, where)) < 0)
 		return fault_failed(fs, f);
 	dir = host_path(where, restore_dir(where));
 	how = target_time ? xasprintf("barman recover --target-time '%s' from backup %s into %s "
@@ -292,8 +347,8 @@ int fault_barman_restore(struct fault_set *fs, const char *target_time, bool fro
 	                              "started on port %s",
 	                              backup_id, from_oldest ? "oldest" : "newest", dir,
 	                              where->def->name, port);
-	if (recover_into(rt, b, target_time, backup_id, dir) < 0 ||
-	    strip_standby_settings(rt, where) < 0 ||
+	if (recover_into(rt, b, where, target_time, backup_id, dir) < 0 ||
+	    strip_standby_settings(rt, where) < 0 || complete_settings(rt, where) < 0 ||
 	    start_restored(rt, where, spare != NULL, dir, port, &proc) < 0)
 		rc = -1;
 	if (rc == 0) {

@@ -256,6 +256,23 @@ static void barman_try(const struct lab_rt *rt, const struct lab_host_rt *b, con
 	}
 }
 
+/* barman's WAL receiver (pg_receivewal under the name barman gives it) streams from p. */
+static bool barman_receives_from(const struct lab_rt *rt, const struct lab_host_rt *p)
+{
+	PGconn *c = pg_admin_connect(rt, p, "postgres", 5);
+	char *n = NULL;
+	bool yes = c && pg_value(p, c,
+	                         "SELECT count(*) FROM pg_stat_replication WHERE "
+	                         "application_name = 'barman_receive_wal'",
+	                         &n) == 0 &&
+	           n && strcmp(n, "0") != 0;
+
+	error_clear(); /* not asked: as if not */
+	PQfinish(c);
+	free(n);
+	return yes;
+}
+
 /* barman streams from the primary through a slot that lives on it: after a failover it
  * is pointed at the new one at once, before anything else of the heal (a rejoin checkpoints
  * the primary, which may recycle WAL barman still needs). It resumes where it stopped: the
@@ -285,7 +302,12 @@ static int barman_repoint(struct lab_rt *rt, const struct lab_host_rt *p,
 	error_clear();
 	if (!rt->ops->builds_hosts && !barman_conf_is_pgdrills(text)) {
 		/* A barman pgdrill did not configure keeps its own file: pointing it at the new
-		 * primary is left to the DBA, with what to change. */
+		 * primary is left to the DBA, with what to change, unless its WAL receiver
+		 * (pg_receivewal, as barman names it) streams from there already. */
+		if (barman_receives_from(rt, p)) {
+			rc = 0;
+			goto cleanup;
+		}
 		say(log,
 		    "barman on %s keeps the configuration pgdrill did not write: it is left as it "
 		    "is; to archive from the new primary, point the server %s's conninfo and "

@@ -112,7 +112,12 @@ write_lab() {
 			done
 			root=${ROOT_OF[$name]:-$name}
 			[[ $root == /* ]] || root=$BUILT_DIR/hosts/$root
-			echo "  - {name: $name, role: $role, address: $NET.$n, root: $root, ssh: {port: 22$extra}}"
+			# barman restores into the spare over its own SSH, as postgres there.
+			extra="$extra}"
+			if [ "$role" = spare ]; then
+				extra="$extra, barman_ssh: \"ssh -F $work/barman-ssh/config postgres@$NET.$n\""
+			fi
+			echo "  - {name: $name, role: $role, address: $NET.$n, root: $root, ssh: {port: 22$extra}"
 		done
 	} >"$work/lab.yaml"
 }
@@ -141,6 +146,14 @@ for h in $HOSTS; do
 	ssh-keygen -q -t ed25519 -N '' -f "$work/$name.key"
 	check "sshd listens on $name" start_sshd "$name" "$NET.$n"
 done
+# barman's own key to the spare (the restore host), and the spare's host key known to it.
+mkdir -p "$work/barman-ssh"
+ssh-keygen -q -t ed25519 -N '' -f "$work/barman-ssh/id"
+cat "$work/barman-ssh/id.pub" >>"$work/authorized_keys"
+echo "$NET.16 $(cat "$work/restore.key.pub")" >"$work/barman-ssh/known_hosts"
+printf 'IdentityFile %s\nUserKnownHostsFile %s\nStrictHostKeyChecking yes\nBatchMode yes\n' \
+	"$work/barman-ssh/id" "$work/barman-ssh/known_hosts" >"$work/barman-ssh/config"
+chown -R barman:barman "$work/barman-ssh"
 
 # ---- unknown host keys: refused before anything is sent ----
 write_lab
@@ -215,6 +228,9 @@ check "drills over SSH: exit 0 (exit $rc)" test "$rc" = 0 || tail -40 "$work/dri
 for d in kill_primary fill_disk break_pg_hba barman_restore; do
 	check "drills over SSH: $d passed" grep -Eq "^  $d +passed" "$work/drills.out"
 done
+check "barman_restore: into the spare over barman's own SSH, as postgres" \
+	grep -q "recover --remote-ssh-command 'ssh -F $work/barman-ssh/config postgres@$NET.16'" \
+	"$work/drills.out"
 # The independent observer: each node asked over its own socket, not through pgdrill.
 check "kill_primary bit: postgres1's postmaster is another process now" \
 	test "$(postmaster postgres1)" != "$old_pm"
