@@ -2,13 +2,17 @@
 # A PostgreSQL high-availability cluster built by hand, with nothing of pgdrill: the
 # steps a DBA takes following the classic tutorial (initdb, repmgr primary register,
 # repmgr standby clone, repmgrd, haproxy with a health check that asks each node whether
-# it is in recovery), in a layout of its own: the data directory in DIR/postgresN/main,
-# postgresql.conf, pg_hba.conf and repmgr.conf in DIR/postgresN/etc (as Debian keeps
-# them apart), the socket in DIR/postgresN/run, port 5433, servers started and stopped
-# with `pg_ctl -D DIR/postgresN/etc`. Each host lives in a network namespace this script
-# makes (pgp-*, subnet 10.231.31.0/24, routed unreachable from the machine itself) and runs
-# an sshd that takes root's login with DIR/client's key: pgdrill reaches it only as an
-# existing lab (tests/integration/test_plain_cluster.sh).
+# it is in recovery, barman streaming WAL with a first backup, and a spare server that
+# barman reaches over SSH as postgres to restore into), in a layout of its own: the data
+# directory in DIR/postgresN/main, postgresql.conf, pg_hba.conf and repmgr.conf in
+# DIR/postgresN/etc (as Debian keeps them apart), the socket in DIR/postgresN/run, port
+# 5433, servers started and stopped with `pg_ctl -D DIR/postgresN/etc`; barman's
+# configuration in DIR/barman/etc/barman.conf (its server is `main`), its password file in
+# DIR/barman/pgpass, `barman cron` run by a loop of this script every 5 s (the cron job a
+# DBA installs). Each host lives in a network namespace this script makes (pgp-*, subnet
+# 10.231.31.0/24, routed unreachable from the machine itself) and runs an sshd that takes
+# root's login with DIR/client's key: pgdrill reaches it only as an existing lab
+# (tests/integration/test_plain_cluster.sh).
 #
 # Usage: plain_cluster.sh up DIR     build it (DIR empty or missing), print its lab file
 #        plain_cluster.sh down DIR   stop what it started (by the PIDs its files name,
@@ -59,8 +63,13 @@ down() {
 		fi
 	done
 	stop_pid "$W/proxy/run/haproxy.pid" "$W/proxy/conf/haproxy.cfg"
-	for h in n1 n2 n3 proxy; do stop_pid "$W/$h.sshd.pid" "$W/$h.sshd.conf"; done
-	for h in client n1 n2 n3 proxy sw; do
+	stop_pid "$W/barman/run/cron.pid" "$W/barman/etc/barman.conf"
+	# barman's WAL receiver, by barman (it signals the PID its lock file names).
+	if [ -f "$W/barman/etc/barman.conf" ] && ip netns list | grep -qw "$NS-bar"; then
+		as_barman receive-wal --stop main >/dev/null 2>&1 || true
+	fi
+	for h in n1 n2 n3 proxy bar spare; do stop_pid "$W/$h.sshd.pid" "$W/$h.sshd.conf"; done
+	for h in client n1 n2 n3 proxy bar spare sw; do
 		ip netns list | grep -qw "$NS-$h" && ip netns delete "$NS-$h"
 	done
 	ip route del unreachable "$NET.0/24" 2>/dev/null || true
@@ -73,7 +82,7 @@ network() {
 	ip -n "$NS-sw" link set lo up
 	ip -n "$NS-sw" link add br0 type bridge
 	ip -n "$NS-sw" link set br0 up
-	for h in client:2 n1:11 n2:12 n3:13 proxy:14; do
+	for h in client:2 n1:11 n2:12 n3:13 proxy:14 bar:15 spare:16; do
 		last=${h#*:} h=${h%:*}
 		ip netns add "$NS-$h"
 		ip -n "$NS-$h" link set lo up
@@ -135,6 +144,7 @@ node_config() {
 		local   all          all                      peer
 		host    all          all          $NET.0/24   scram-sha-256
 		host    replication  repmgr       $NET.0/24   scram-sha-256
+		host    replication  streaming_barman  $NET.0/24  scram-sha-256
 	EOF
 	: >"$d/etc/pg_ident.conf"
 	cat >"$d/etc/repmgr.conf" <<-EOF
@@ -199,6 +209,8 @@ primary() {
 		CREATE ROLE books LOGIN PASSWORD '$(secret app)';
 		CREATE DATABASE books OWNER books;
 		CREATE ROLE haproxy_check LOGIN PASSWORD '$(secret check)';
+		CREATE ROLE barman LOGIN SUPERUSER PASSWORD '$(secret barman)';
+		CREATE ROLE streaming_barman LOGIN REPLICATION PASSWORD '$(secret barman)';
 	EOF
 	as_pg 1 repmgr -f "$d/etc/repmgr.conf" primary register >/dev/null
 }
@@ -270,6 +282,68 @@ proxy() {
 	ns proxy haproxy -D -f "$p/conf/haproxy.cfg" -p "$p/run/haproxy.pid"
 }
 
+# barman as its own user on its host, with its own configuration file.
+as_barman() {
+	ns bar setpriv --reuid=barman --regid=barman --init-groups -- \
+		env PGPASSFILE="$W/barman/pgpass" barman -c "$W/barman/etc/barman.conf" "$@"
+}
+
+# barman streams the primary's WAL through a slot, takes a first backup, and reaches the
+# spare over SSH as postgres (its own key, the spare's host key known) to restore there.
+barman_host() {
+	local b=$W/barman i
+	mkdir -p "$b/etc" "$b/home" "$b/log" "$b/run" "$b/ssh" "$W/spare"
+	cat >"$b/etc/barman.conf" <<-EOF
+		; barman of the plain cluster, written by tests/plain_cluster.sh
+		[barman]
+		barman_user = barman
+		barman_home = $b/home
+		barman_lock_directory = $b/run
+		log_file = $b/log/barman.log
+		log_level = INFO
+
+		[main]
+		description = "the plain cluster"
+		conninfo = host=$NET.11 port=$PORT user=barman dbname=postgres connect_timeout=5
+		streaming_conninfo = host=$NET.11 port=$PORT user=streaming_barman connect_timeout=5
+		backup_method = postgres
+		streaming_archiver = on
+		slot_name = barman_plain
+		create_slot = auto
+		retention_policy = REDUNDANCY 2
+		minimum_redundancy = 0
+		immediate_checkpoint = true
+	EOF
+	printf '*:*:*:barman:%s\n*:*:*:streaming_barman:%s\n' "$(secret barman)" "$(secret barman)" \
+		>"$b/pgpass"
+	ssh-keygen -q -t ed25519 -N '' -f "$b/ssh/id"
+	cat "$b/ssh/id.pub" >>"$W/authorized_keys"
+	echo "$NET.16 $(cat "$W/spare.hostkey.pub")" >"$b/ssh/known_hosts"
+	cat >"$b/ssh/config" <<-EOF
+		IdentityFile $b/ssh/id
+		UserKnownHostsFile $b/ssh/known_hosts
+		StrictHostKeyChecking yes
+		BatchMode yes
+	EOF
+	chown -R barman:barman "$b"
+	chmod 0600 "$b/pgpass" "$b/ssh/id"
+	as_barman -q receive-wal --create-slot main
+	# The cron job, as a loop of ours: it starts the WAL receiver and archives what it gets.
+	# (not through ns(): a function in the background is a subshell, whose PID is not the loop's)
+	ip netns exec "$NS-bar" setpriv --reuid=barman --regid=barman --init-groups -- \
+		env PGPASSFILE="$b/pgpass" sh -c "while :; do barman -c '$b/etc/barman.conf' -q cron; sleep 5; done" \
+		>>"$b/log/cron.log" 2>&1 &
+	echo $! >"$b/run/cron.pid"
+	for i in $(seq 150); do
+		[ "$(psql_on 1 -d postgres -tAc "SELECT count(*) FROM pg_stat_replication
+			WHERE usename = 'streaming_barman'")" = 1 ] && break
+		sleep 0.2
+	done
+	as_barman -q switch-wal --force --archive --archive-timeout 60 main
+	as_barman -q backup --wait --wait-timeout 60 main
+	as_barman check main >"$b/log/check.out" 2>&1 || { cat "$b/log/check.out" >&2; exit 1; }
+}
+
 up() {
 	local n
 	if [ -e "$W" ] && [ -n "$(ls -A "$W")" ]; then
@@ -279,7 +353,7 @@ up() {
 	mkdir -p "$W"
 	chmod 0755 "$W"
 	{
-		for s in superuser repmgr app check; do
+		for s in superuser repmgr app check barman; do
 			echo "$s=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')"
 		done
 	} >"$W/secrets"
@@ -292,12 +366,15 @@ up() {
 	sshd_on n2 "$NET.12"
 	sshd_on n3 "$NET.13"
 	sshd_on proxy "$NET.14"
+	sshd_on bar "$NET.15"
+	sshd_on spare "$NET.16"
 	primary
 	for n in 2 3; do standby "$n"; done
 	sync_on
 	for n in $NODES; do repmgrd_on "$n" & done
 	wait
 	proxy
+	barman_host
 	lab_file
 }
 
@@ -310,6 +387,7 @@ lab_file() {
 	echo "postgres: {port: $PORT, synchronous: any}"
 	echo "credentials: {superuser_password: $(secret superuser), app_password: $(secret app), repmgr_password: $(secret repmgr)}"
 	echo "haproxy: {listeners: [{name: write_tcp, port: 5000, check: tcp-check}]}"
+	echo "barman: {server_name: main, slot_name: barman_plain}"
 	echo "hosts:"
 	for n in $NODES; do
 		d=$(node_dir "$n")
@@ -324,6 +402,18 @@ lab_file() {
 		echo "    service: {start: \"$start\", stop: \"$stop\"}"
 	done
 	echo "  - {name: haproxy, role: proxy, address: $NET.14, root: $W/proxy, ssh: {become: none}}"
+	echo "  - name: barman"
+	echo "    role: barman"
+	echo "    address: $NET.15"
+	echo "    root: $W/barman/pgdrill"
+	echo "    ssh: {become: none}"
+	echo "    paths: {barman_conf: $W/barman/etc/barman.conf, pgpass: $W/barman/pgpass}"
+	echo "  - name: restore"
+	echo "    role: spare"
+	echo "    address: $NET.16"
+	echo "    root: $W/spare"
+	echo "    ssh: {become: none}"
+	echo "    barman_ssh: \"ssh -F $W/barman/ssh/config postgres@$NET.16\""
 }
 
 case $cmd in

@@ -1,16 +1,19 @@
 #!/bin/bash
 # A cluster pgdrill did not build, drilled as an existing lab: tests/plain_cluster.sh
-# builds PostgreSQL 15 with repmgr and haproxy by hand (initdb, repmgr register and clone,
-# repmgrd, an haproxy external check), in its own layout: settings files apart from the
-# data directory, repmgr.conf beside them, port 5433, pg_ctl started from the settings
-# directory. The lab file declares that layout (paths, service); postgresql.conf and
-# pg_hba.conf are discovered. pgdrill reaches the hosts only over SSH, from a mount and
-# PID namespace where the cluster's directory is an empty tmpfs: kill_primary and a
-# pg_hba.conf break (tests/lua/plain_break_hba.lua) pass, and an observer of its own
-# (each node's socket, `repmgr cluster show`) agrees. Before them, `run --dry-run`
+# builds PostgreSQL 15 with repmgr, haproxy and barman by hand (initdb, repmgr register
+# and clone, repmgrd, an haproxy external check, barman streaming with a first backup and
+# its own SSH to a spare), in its own layout: settings files apart from the data
+# directory, repmgr.conf beside them, port 5433, pg_ctl started from the settings
+# directory, barman's configuration and password file where the script keeps them. The
+# lab file declares that layout (paths, service, barman_ssh); postgresql.conf, pg_hba.conf
+# and barman's home are discovered. pgdrill reaches the hosts only over SSH, from a mount
+# and PID namespace where the cluster's directory is an empty tmpfs: barman_restore
+# (into the spare, through barman's own SSH), kill_primary and a pg_hba.conf break
+# (tests/lua/plain_break_hba.lua) pass, and an observer of its own (each node's socket,
+# `repmgr cluster show`, barman's log) agrees. Before them, `run --dry-run`
 # prints every action of kill_primary, the pg_hba.conf break and partition_primary and
 # changes nothing. `down` leaves the cluster running.
-# About 2 minutes.
+# About 3 minutes.
 # Usage: test_plain_cluster.sh PGDRILL REPO_DIR
 set -u
 PGDRILL=$(realpath "$1")
@@ -45,7 +48,8 @@ primaries() {
 	echo "${out# }"
 }
 streaming() { # n count: node N's walsenders streaming
-	[ "$(node "$1" "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")" = "$2" ]
+	[ "$(node "$1" "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'
+		AND application_name <> 'barman_receive_wal'")" = "$2" ]
 }
 postmaster() { head -1 "$W/postgres$1/main/postmaster.pid" 2>/dev/null; }
 cluster_show() {
@@ -81,6 +85,10 @@ check "up: pg_hba.conf is found where the server keeps it, and used" \
 check "up: postgresql.conf too" \
 	grep -q "postgres3: postgresql.conf $W/postgres3/etc/postgresql.conf (SHOW config_file): used" "$work/out"
 "$PGDRILL" show "$work/lab.yaml" >"$work/show" 2>&1
+check "up: barman's configuration is the declared one, its server found" \
+	grep -q "barman: barman server main (barman list-server): as declared" "$work/out"
+check "up: barman's home is asked of barman, and used" \
+	grep -q "barman: barman home $W/barman/home (barman show-server): used from here on" "$work/out"
 check "show: the discovered places are printed after the lab" \
 	grep -q "postgres1 .*pg_hba.conf .*$W/postgres1/etc/pg_hba.conf" "$work/show"
 
@@ -111,13 +119,25 @@ check "dry run: a run with it and --repeat is refused" bash -c \
 	"! '$PGDRILL' run --dry-run --repeat 2 '$work/lab.yaml' scenarios/kill_primary.lua 2>/dev/null"
 
 # ---- the drills, purely over SSH ----
-guarded "$PGDRILL" run --runs-dir "$work/runs" "$work/lab.yaml" scenarios/kill_primary.lua \
-	tests/lua/plain_break_hba.lua >"$work/drills.out" 2>&1
+guarded "$PGDRILL" run --runs-dir "$work/runs" "$work/lab.yaml" scenarios/barman_restore.lua \
+	scenarios/kill_primary.lua tests/lua/plain_break_hba.lua >"$work/drills.out" 2>&1
 rc=$?
 check "drills on the plain cluster: exit 0 (exit $rc)" test "$rc" = 0 || tail -60 "$work/drills.out"
-for d in kill_primary plain_break_hba; do
+for d in barman_restore kill_primary plain_break_hba; do
 	check "drills on the plain cluster: $d passed" grep -Eq "^  $d +passed" "$work/drills.out"
 done
+# The restore went from barman's host to the spare over barman's own SSH, as postgres.
+check "barman_restore: barman recovered through the spare's barman_ssh" \
+	grep -q "recover --remote-ssh-command 'ssh -F $W/barman/ssh/config postgres@10.231.31.16'" \
+	"$work/drills.out"
+check "barman's own log: two remote restores into the spare" test \
+	"$(grep -c "Starting remote restore for server main" "$W/barman/log/barman.log")" = 2
+check "barman's own log: through that command" \
+	grep -q "Remote command: ssh -F $W/barman/ssh/config postgres@10.231.31.16" "$W/barman/log/barman.log"
+check "barman_restore: the restored server is gone from the spare" test ! -e "$W/spare/data"
+sed -n '/^== barman_restore (/,/^== barman_restore:/p' "$work/drills.out" >"$work/restore.out"
+check "barman_restore: with the primary unchanged, its heal leaves barman alone" \
+	bash -c "! grep -q 'barman on barman keeps' '$work/restore.out'"
 # The independent observer.
 check "kill_primary bit: postgres1's postmaster is another process now" \
 	test -n "$(postmaster 1)" -a "$(postmaster 1)" != "$old_pm"
@@ -138,6 +158,8 @@ check "the pg_hba fault bit on the new primary ($hp)" grep -q "break_hba on $hp 
 check "the pg_hba fault: its pg_hba.conf in etc/ is its own again" \
 	cmp -s "$W/$hp/etc/pg_hba.conf" "$work/hba.$hp"
 
+check "after the failover: the heal says how to point barman at the new primary" \
+	grep -q "barman on barman keeps the configuration pgdrill did not write: .* at $p " "$work/drills.out"
 check "the heal restarted postgres1's repmgrd, logging on the host" \
 	test -s /var/lib/pgdrill-remote/plain/logs/postgres1/repmgrd.log
 check "that repmgrd is the only one of postgres1" test "$(pgrep -c -f "repmgrd -f $W/postgres1/")" = 1
@@ -165,6 +187,7 @@ rc=$?
 check "down: exit 0 (exit $rc)" test "$rc" = 0 || cat "$work/out"
 check "down: every node still answers" bash -c \
 	"$(declare -f node); W=$W PORT=$PORT; for n in 1 2 3; do [ -n \"\$(node \$n 'SELECT 1')\" ] || exit 1; done"
+check "down: barman's cron loop still runs" kill -0 "$(cat "$W/barman/run/cron.pid")"
 check "down: pgdrill's own directory on the hosts is gone" test ! -e /var/lib/pgdrill-remote/plain
 
 # ---- the builder takes it all away ----
