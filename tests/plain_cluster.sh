@@ -6,12 +6,13 @@
 # barman reaches over SSH as postgres to restore into), in a layout of its own: the data
 # directory in DIR/postgresN/main, postgresql.conf, pg_hba.conf and repmgr.conf in
 # DIR/postgresN/etc (as Debian keeps them apart), the socket in DIR/postgresN/run, port
-# 5433, servers started and stopped with `pg_ctl -D DIR/postgresN/etc`; barman's
-# configuration in DIR/barman/etc/barman.conf (its server is `main`), its password file in
-# DIR/barman/pgpass, `barman cron` run by a loop of this script every 5 s (the cron job a
-# DBA installs). Each host lives in a network namespace this script makes (pgp-*, subnet
-# 10.231.31.0/24, routed unreachable from the machine itself) and runs an sshd that takes
-# root's login with DIR/client's key: pgdrill reaches it only as an existing lab
+# 5433, servers started and stopped with `pg_ctl -D DIR/postgresN/etc`; haproxy's stats
+# socket in DIR/proxy/run/admin.sock; barman's configuration in DIR/barman/etc/barman.conf
+# (its server is `main`), its password file in DIR/barman/pgpass, `barman cron` run by a
+# loop of this script every 5 s (the cron job a DBA installs). Each host lives in a
+# network namespace this script makes (pgp-*, subnet 10.231.31.0/24, routed unreachable
+# from the machine itself) and runs an sshd that takes root's login with DIR/client's
+# key: pgdrill reaches it only as an existing lab
 # (tests/integration/test_plain_cluster.sh).
 #
 # Usage: plain_cluster.sh up DIR     build it (DIR empty or missing), print its lab file
@@ -262,7 +263,7 @@ proxy() {
 	chmod 0700 "$p/is_primary.sh"
 	{
 		echo "global"
-		echo "    stats socket $p/run/haproxy.sock mode 600 level admin"
+		echo "    stats socket $p/run/admin.sock mode 600 level admin"
 		echo "    external-check"
 		echo "    insecure-fork-wanted"
 		echo "defaults"
@@ -401,7 +402,12 @@ lab_file() {
 		echo "    paths: {data: $d/main, repmgr_conf: $d/etc/repmgr.conf, pgpass: $d/pgpass}"
 		echo "    service: {start: \"$start\", stop: \"$stop\"}"
 	done
-	echo "  - {name: haproxy, role: proxy, address: $NET.14, root: $W/proxy, ssh: {become: none}}"
+	echo "  - name: haproxy"
+	echo "    role: proxy"
+	echo "    address: $NET.14"
+	echo "    root: $W/proxy/pgdrill"
+	echo "    ssh: {become: none}"
+	echo "    paths: {haproxy_socket: $W/proxy/run/admin.sock, haproxy_conf: $W/proxy/conf/haproxy.cfg}"
 	echo "  - name: barman"
 	echo "    role: barman"
 	echo "    address: $NET.15"

@@ -102,6 +102,15 @@ static const struct field paths_fields[] = {
     FIELD(struct lab_paths, barman_conf, FT_STRING,
           .doc = "The barman host: barman's configuration file (`barman -c`), which names the "
                  "lab's server (`barman.server_name`). Left out: `ROOT/conf/barman.conf`."),
+    FIELD(struct lab_paths, haproxy_socket, FT_STRING,
+          .doc = "The proxy host: haproxy's stats socket (`stats socket PATH level admin` in "
+                 "its configuration): pgdrill reads where haproxy routes, and the haproxy "
+                 "faults set servers down there. Left out: `ROOT/run/haproxy.sock`."),
+    FIELD(struct lab_paths, haproxy_conf, FT_STRING,
+          .doc = "The proxy host: the configuration haproxy runs with (`haproxy -f PATH`). "
+                 "pgdrill never writes it: it names haproxy's processes, and a heal that "
+                 "finds none says how to start it instead of starting one of its own. Left "
+                 "out: haproxy's processes are those under `root`."),
     FIELD(struct lab_paths, bin, FT_STRING,
           .doc = "PostgreSQL's programs, first in the PATH of every command. Left out: "
                  "`/usr/lib/postgresql/15/bin`."),

@@ -62,6 +62,8 @@ struct lab_paths {
 	char *repmgr_conf; /* repmgr.conf */
 	char *pgpass;      /* the password file of the postgres user (barman's, on its host) */
 	char *barman_conf; /* barman's configuration (the barman host) */
+	char *haproxy_socket; /* haproxy's stats socket, level admin (the proxy host) */
+	char *haproxy_conf;   /* the configuration haproxy runs with (the proxy host) */
 	char *bin;         /* PostgreSQL's programs (pg_ctl, pg_rewind...) */
 };
 

@@ -545,16 +545,26 @@ bool lab_valid_place(const char *path)
 /* A place is declared (any of `paths` but `bin`). */
 static bool places_declared(const struct lab_paths *p)
 {
-	return p->data || p->config || p->hba || p->repmgr_conf || p->pgpass || p->barman_conf;
+	return p->data || p->config || p->hba || p->repmgr_conf || p->pgpass || p->barman_conf ||
+	       p->haproxy_socket || p->haproxy_conf;
 }
 
 static size_t check_paths(const struct lab_host *h, struct diag_list *dl)
 {
-	static const char *const keys[] = {"data",   "config",      "hba", "repmgr_conf",
-	                                   "pgpass", "barman_conf", "bin"};
+	static const char *const keys[] = {"data",        "config",         "hba", "repmgr_conf",
+	                                   "pgpass",      "barman_conf",    "bin",
+	                                   "haproxy_socket", "haproxy_conf"};
 	const struct lab_paths *p = &h->paths;
-	const char *const values[] = {p->data,   p->config,      p->hba, p->repmgr_conf,
-	                              p->pgpass, p->barman_conf, p->bin};
+	const char *const values[] = {p->data,        p->config,         p->hba, p->repmgr_conf,
+	                              p->pgpass,      p->barman_conf,    p->bin,
+	                              p->haproxy_socket, p->haproxy_conf};
+	/* A place of one role's host alone. */
+	const struct {
+		const char *key, *value;
+		int role;
+	} own[] = {{"barman_conf", p->barman_conf, ROLE_BARMAN},
+	           {"haproxy_socket", p->haproxy_socket, ROLE_PROXY},
+	           {"haproxy_conf", p->haproxy_conf, ROLE_PROXY}};
 	bool barman = h->role == ROLE_BARMAN;
 	size_t i, errors = 0;
 
@@ -567,10 +577,12 @@ static size_t check_paths(const struct lab_host *h, struct diag_list *dl)
 		         keys[i], NM(h->name), values[i]);
 		errors++;
 	}
-	if (p->barman_conf && !barman) {
-		diag_add(dl, schema_field_loc(&lab_paths_schema, p, "barman_conf"),
-		         "paths.barman_conf is for the barman host; '%s' is a %s", NM(h->name),
-		         host_role_names[h->role]);
+	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
+		if (!own[i].value || h->role == own[i].role)
+			continue;
+		diag_add(dl, schema_field_loc(&lab_paths_schema, p, own[i].key),
+		         "paths.%s is for the %s host; '%s' is a %s", own[i].key,
+		         host_role_names[own[i].role], NM(h->name), host_role_names[h->role]);
 		errors++;
 	}
 	/* barman's host keeps a password file of its own, and nothing else of a node. */
@@ -579,7 +591,10 @@ static size_t check_paths(const struct lab_host *h, struct diag_list *dl)
 	    !lab_host_is_postgres(h)) {
 		diag_add(dl, host_loc(h, places_declared(p) ? "paths" : "service"),
 		         "host '%s' runs no PostgreSQL node: only 'paths.bin'%s apply to it",
-		         NM(h->name), barman ? ", 'paths.pgpass' and 'paths.barman_conf'" : "");
+		         NM(h->name),
+		         barman                    ? ", 'paths.pgpass' and 'paths.barman_conf'"
+		         : h->role == ROLE_PROXY ? ", 'paths.haproxy_socket' and 'paths.haproxy_conf'"
+		                                 : "");
 		errors++;
 	}
 	if (h->barman_ssh && (h->role != ROLE_SPARE || strlen(h->barman_ssh) > 256)) {

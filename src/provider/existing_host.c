@@ -281,14 +281,19 @@ int existing_allocate(const struct lab_host_rt *h, const char *rel, unsigned lon
  * see and signal on a host it did not build (a host runs much else: sshd, init, other
  * clusters). A process is the node's when its working directory is under the host's
  * root or the node's data directory (every PostgreSQL process works in its data
- * directory), or its command line names a path there or the node's repmgr.conf (repmgrd
- * -f, haproxy -f, barman -c, pg_receivewal). */
+ * directory), or its command line names a path there or the host's own configuration
+ * file: repmgr.conf (repmgrd -f), haproxy's (haproxy -f), barman's (barman -c). */
 static char *scope_prelude(const struct lab_host_rt *h)
 {
+	const struct lab_paths *d = &h->def->paths;
+	const char *conf = h->places.repmgr_conf    ? h->places.repmgr_conf
+	                   : d->haproxy_conf        ? d->haproxy_conf
+	                   : h->places.barman_conf ? h->places.barman_conf
+	                                            : NULL;
 	char *root = xasprintf("%s/", h->host_root), *q = ssh_shell_quote(root);
 	char *data = xasprintf("%s/", h->places.data ? h->places.data : h->host_root);
 	char *qd = ssh_shell_quote(data), *text;
-	char *qc = ssh_shell_quote(h->places.repmgr_conf ? h->places.repmgr_conf : root);
+	char *qc = ssh_shell_quote(conf ? conf : root);
 
 	/* Names of their own: the scripts after it have variables of theirs (c, d, a...). */
 	text = xasprintf("pgd_root=%s; pgd_data=%s; pgd_conf=%s; mine() { case \"$(readlink "

@@ -200,6 +200,8 @@ char *host_path(const struct lab_host_rt *h, const char *rel)
 		return xstrdup(p->pgpass);
 	if (p->barman_conf && strcmp(rel, "conf/barman.conf") == 0)
 		return xstrdup(p->barman_conf);
+	if (p->haproxy_socket && strcmp(rel, "run/haproxy.sock") == 0)
+		return xstrdup(p->haproxy_socket);
 	if (p->data && (rest = below(rel, "data")))
 		return xasprintf("%s%s", p->data, rest);
 	if (p->barman_home && (rest = below(rel, "barman")))
@@ -281,6 +283,7 @@ void host_places_init(struct lab_rt *rt)
 		p->repmgr_conf = d->repmgr_conf ? xstrdup(d->repmgr_conf) : NULL;
 		p->pgpass = d->pgpass ? xstrdup(d->pgpass) : NULL;
 		p->barman_conf = d->barman_conf ? xstrdup(d->barman_conf) : NULL;
+		p->haproxy_socket = d->haproxy_socket ? xstrdup(d->haproxy_socket) : NULL;
 	}
 	if (state_load_places(rt->lab_dir, &text) == 0)
 		adopt_recorded(rt, text);
@@ -317,6 +320,7 @@ void host_places_free(struct host_places *p)
 	free(p->repmgr_conf);
 	free(p->pgpass);
 	free(p->barman_conf);
+	free(p->haproxy_socket);
 	free(p->barman_home);
 	memset(p, 0, sizeof(*p));
 }

@@ -32,6 +32,7 @@ struct lab_host_rt {
 		char *repmgr_conf; /* "conf/repmgr.conf" */
 		char *pgpass;      /* "conf/pgpass" */
 		char *barman_conf; /* "conf/barman.conf" */
+		char *haproxy_socket; /* "run/haproxy.sock" */
 		char *barman_home; /* "barman": barman's own (discovered with show-server) */
 	} places;
 	char addr[16];

@@ -326,6 +326,60 @@ static void barman_facts(struct facts *f, const struct lab_rt *rt)
 	free(differs);
 }
 
+/* The last line of a command's stderr, for one line of a report (owned). */
+static char *last_line(const char *text)
+{
+	size_t n = strlen(text);
+	const char *start;
+
+	while (n && text[n - 1] == '\n')
+		n--;
+	for (start = text + n; start > text && start[-1] != '\n'; start--)
+		;
+	return xasprintf("%.*s", (int)(text + n - start), start);
+}
+
+/* barman restores into a spare of its own over the spare's barman_ssh: tried from the
+ * barman host, as barman, with `true` for the command. */
+static void spare_facts(struct facts *f, const struct lab_rt *rt)
+{
+	const struct lab_host_rt *b = lab_rt_by_role(rt, ROLE_BARMAN);
+	const char *cmd = f->h->def->barman_ssh;
+	char *argv[] = {"sh", "-c", NULL, NULL}, *source, *differs = NULL, *why;
+	struct proc_spec spec = {
+	    .argv = argv, .user = "barman", .timeout_ms = 20000, .reads_only = true};
+	struct proc_result res;
+
+	if (!b)
+		return;
+	if (!cmd) {
+		fact_as(f, "barman_ssh", "(not declared)", "the lab file", "",
+		        "barman_restore into this host is refused: declare how barman's host "
+		        "reaches it as postgres (barman_ssh)",
+		        false);
+		return;
+	}
+	argv[2] = xasprintf("%s true", cmd);
+	source = xasprintf("tried as barman on %s", b->def->name);
+	if (host_run(rt, b, &spec, &res) < 0) {
+		differs = xasprintf("could not be tried (%s); stops barman_restore", error_last());
+		error_clear();
+	} else {
+		if (res.status != 0) {
+			why = last_line(res.err);
+			differs = xasprintf("barman cannot log in with it (exit %d%s%s); stops "
+			                    "barman_restore",
+			                    res.status, *why ? ": " : "", why);
+			free(why);
+		}
+		proc_result_free(&res);
+	}
+	fact_as(f, "barman_ssh", cmd, source, "barman logs in with it", differs, false);
+	free(argv[2]);
+	free(source);
+	free(differs);
+}
+
 int discover_host(const struct lab_rt *rt, struct lab_host_rt *h, FILE *out,
                   struct strbuf *facts, struct discover_counts *counts)
 {
@@ -338,6 +392,8 @@ int discover_host(const struct lab_rt *rt, struct lab_host_rt *h, FILE *out,
 		proxy_facts(&f, rt);
 	else if (h->def->role == ROLE_BARMAN)
 		barman_facts(&f, rt);
+	else if (h->def->role == ROLE_SPARE)
+		spare_facts(&f, rt);
 	return f.rc;
 }
 

@@ -185,6 +185,8 @@ check "discovered: haproxy has the write listener" \
 	said "haproxy: listener write_tcp OPEN (haproxy show stat): as declared"
 check "discovered: barman has the lab's server" \
 	said "barman: barman server pg (barman list-server): as declared"
+check "discovered: barman logs in to the spare with its barman_ssh" \
+	said "restore: barman_ssh ssh -F $work/barman-ssh/config postgres@$NET.16 (tried as barman on barman): barman logs in with it"
 "$PGDRILL" show "$work/lab.yaml" >"$work/show" 2>&1
 check "show: the discovered facts follow the declared lab, as comments" \
 	grep -Eq "^#   postgres1 +data directory +$BUILT_DIR/hosts/postgres1/data \(SHOW data_directory\): as declared" \

@@ -4,13 +4,13 @@
 # and clone, repmgrd, an haproxy external check, barman streaming with a first backup and
 # its own SSH to a spare), in its own layout: settings files apart from the data
 # directory, repmgr.conf beside them, port 5433, pg_ctl started from the settings
-# directory, barman's configuration and password file where the script keeps them. The
-# lab file declares that layout (paths, service, barman_ssh); postgresql.conf, pg_hba.conf
-# and barman's home are discovered. pgdrill reaches the hosts only over SSH, from a mount
-# and PID namespace where the cluster's directory is an empty tmpfs: barman_restore
-# (into the spare, through barman's own SSH), kill_primary and a pg_hba.conf break
-# (tests/lua/plain_break_hba.lua) pass, and an observer of its own (each node's socket,
-# `repmgr cluster show`, barman's log) agrees. Before them, `run --dry-run`
+# directory, haproxy's stats socket, barman's configuration and password file where the
+# script keeps them. The lab file declares that layout (paths, service, barman_ssh);
+# postgresql.conf, pg_hba.conf and barman's home are discovered. pgdrill reaches the hosts
+# only over SSH, from a mount and PID namespace where the cluster's directory is an empty
+# tmpfs: barman_restore (into the spare, through barman's own SSH), kill_primary and a
+# pg_hba.conf break (tests/lua/plain_break_hba.lua) pass, and an observer of its own (each
+# node's socket, `repmgr cluster show`, barman's log) agrees. Before them, `run --dry-run`
 # prints every action of kill_primary, the pg_hba.conf break and partition_primary and
 # changes nothing. `down` leaves the cluster running.
 # About 3 minutes.
@@ -85,10 +85,16 @@ check "up: pg_hba.conf is found where the server keeps it, and used" \
 check "up: postgresql.conf too" \
 	grep -q "postgres3: postgresql.conf $W/postgres3/etc/postgresql.conf (SHOW config_file): used" "$work/out"
 "$PGDRILL" show "$work/lab.yaml" >"$work/show" 2>&1
+check "up: haproxy's process is known by its declared configuration" \
+	grep -Eq "^  haproxy +proxy +reached, root, haproxy runs" "$work/out"
+check "up: haproxy is asked through its declared stats socket" \
+	grep -q "haproxy: listener write_tcp OPEN (haproxy show stat): as declared" "$work/out"
 check "up: barman's configuration is the declared one, its server found" \
 	grep -q "barman: barman server main (barman list-server): as declared" "$work/out"
 check "up: barman's home is asked of barman, and used" \
 	grep -q "barman: barman home $W/barman/home (barman show-server): used from here on" "$work/out"
+check "up: barman's own SSH to the spare is tried, as barman, and works" \
+	grep -q "restore: barman_ssh ssh -F $W/barman/ssh/config postgres@10.231.31.16 (tried as barman on barman): barman logs in with it" "$work/out"
 check "show: the discovered places are printed after the lab" \
 	grep -q "postgres1 .*pg_hba.conf .*$W/postgres1/etc/pg_hba.conf" "$work/show"
 

@@ -126,6 +126,8 @@ static void test_places_map(void **state)
 	    {"conf/pgpass", "/srv/root/conf/pgpass"},
 	    {"conf/barman.conf", "/etc/barman/main.conf"},
 	    {"conf/barman.d", "/srv/root/conf/barman.d"},
+	    {"run/haproxy.sock", "/run/haproxy/admin.sock"},
+	    {"run/haproxy.pid", "/srv/root/run/haproxy.pid"},
 	    {"run", "/srv/root/run"},
 	};
 	size_t i;
@@ -135,6 +137,7 @@ static void test_places_map(void **state)
 	h.places.hba = xstrdup("/etc/postgresql/15/main/pg_hba.conf");
 	h.places.repmgr_conf = xstrdup("/etc/repmgr.conf");
 	h.places.barman_conf = xstrdup("/etc/barman/main.conf");
+	h.places.haproxy_socket = xstrdup("/run/haproxy/admin.sock");
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *path = host_path(&h, cases[i][0]);
 

@@ -232,6 +232,11 @@ static void test_existing_paths(void **state)
 	           7, "only 'paths.bin', 'paths.pgpass' and 'paths.barman_conf' apply");
 	expect_one(EXISTING "  - {name: p1, role: primary, paths: {barman_conf: /etc/b.conf}}\n", 6,
 	           "paths.barman_conf is for the barman host; 'p1' is a primary");
+	expect_one(EXISTING "  - {name: p1, role: primary}\n"
+	                    "  - {name: hp, role: proxy, paths: {haproxy_socket: /run/haproxy/admin.sock, "
+	                    "haproxy_conf: /etc/haproxy/haproxy.cfg, bin: /usr/sbin}}\n"
+	                    "  - {name: p2, role: standby, paths: {haproxy_socket: /run/h.sock}}\n",
+	           8, "paths.haproxy_socket is for the proxy host; 'p2' is a standby");
 	expect_one(EXISTING "  - {name: p1, role: primary, barman_ssh: \"ssh x\"}\n", 6,
 	           "barman_ssh of host 'p1' is for a spare host");
 }
