@@ -38,6 +38,7 @@ static const struct tool barman_tools[] = {
 };
 static const struct tool spare_tools[] = {
     {"pg_ctl", "barman_restore (the restored server runs there)", true},
+    {"rsync", "barman_restore (barman copies the backup there with rsync over SSH)", false},
     {NULL, NULL, false},
 };
 
