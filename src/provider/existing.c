@@ -142,6 +142,17 @@ static char *privileged(const struct remote_host *r, const char *user, const cha
 	return cmd;
 }
 
+/* After a command that failed on the link (a deadline, a session torn down) the link may
+ * still carry the old command's channel, and a link the kernel's keepalives ended (a
+ * partitioned host) is dead: a fresh one for the next command. */
+static void drop_link_locked(struct remote_host *r)
+{
+	if (r->link) {
+		ssh_link_free(r->link);
+		r->link = NULL;
+	}
+}
+
 int existing_exec(const struct lab_host_rt *h, const char *user, const char *script,
                   const char *input, int timeout_ms, struct proc_result *res)
 {
@@ -157,13 +168,8 @@ int existing_exec(const struct lab_host_rt *h, const char *user, const char *scr
 		                   res);
 	else
 		memset(res, 0, sizeof(*res));
-	if (rc < 0 && r->link) {
-		/* After a deadline the link may still carry the old command's channel, and a
-		 * link the kernel's keepalives ended (a partitioned host) is dead: a fresh one
-		 * for the next command. */
-		ssh_link_free(r->link);
-		r->link = NULL;
-	}
+	if (rc < 0)
+		drop_link_locked(r);
 	pthread_mutex_unlock(&r->lock);
 	free(cmd);
 	if (rc == 0 && !r->as_root && r->sudo && res->status == 1 && res->err &&
@@ -194,6 +200,8 @@ static int existing_attached(const struct lab_host_rt *h, const char *user, cons
 		rc = ssh_link_attached(r->link, cmd,
 		                       timeout_ms > 0 ? timeout_ms : EXISTING_DEFAULT_TIMEOUT_MS,
 		                       &res->status);
+	if (rc < 0)
+		drop_link_locked(r);
 	pthread_mutex_unlock(&r->lock);
 	free(cmd);
 	return rc;
