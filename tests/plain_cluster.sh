@@ -2,18 +2,18 @@
 # A PostgreSQL high-availability cluster built by hand, with nothing of pgdrill: the
 # steps a DBA takes following the classic tutorial (initdb, repmgr primary register,
 # repmgr standby clone, repmgrd, haproxy with a health check that asks each node whether
-# it is in recovery, barman streaming WAL with a first backup, and a spare server that
-# barman reaches over SSH as postgres to restore into), in a layout of its own: the data
-# directory in DIR/postgresN/main, postgresql.conf, pg_hba.conf and repmgr.conf in
-# DIR/postgresN/etc (as Debian keeps them apart), the socket in DIR/postgresN/run, port
-# 5433, servers started and stopped with `pg_ctl -D DIR/postgresN/etc`; haproxy's stats
-# socket in DIR/proxy/run/admin.sock; barman's configuration in DIR/barman/etc/barman.conf
-# (its server is `main`), its password file in DIR/barman/pgpass, `barman cron` run by a
-# loop of this script every 5 s (the cron job a DBA installs). Each host lives in a
-# network namespace this script makes (pgp-*, subnet 10.231.31.0/24, routed unreachable
-# from the machine itself) and runs an sshd that takes root's login with DIR/client's
-# key: pgdrill reaches it only as an existing lab
-# (tests/integration/test_plain_cluster.sh).
+# it is in recovery, barman streaming WAL with a first backup from whichever node takes
+# writes, and a spare server that barman reaches over SSH as postgres to restore into),
+# in a layout of its own: the data directory in DIR/postgresN/main, postgresql.conf,
+# pg_hba.conf and repmgr.conf in DIR/postgresN/etc (as Debian keeps them apart), the
+# socket in DIR/postgresN/run, port 5433, servers started and stopped with `pg_ctl -D
+# DIR/postgresN/etc`; haproxy's stats socket in DIR/proxy/run/admin.sock; barman's
+# configuration in DIR/barman/etc/barman.conf (its server is `main`), its password file
+# in DIR/barman/pgpass, `barman cron` run by a loop of this script every 5 s (the cron
+# job a DBA installs). Each host lives in a network namespace this script makes (pgp-*,
+# subnet 10.231.31.0/24, routed unreachable from the machine itself) and runs an sshd
+# that takes root's login with DIR/client's key: pgdrill reaches it only as an existing
+# lab (tests/integration/test_plain_cluster.sh).
 #
 # Usage: plain_cluster.sh up DIR     build it (DIR empty or missing), print its lab file
 #        plain_cluster.sh down DIR   stop what it started (by the PIDs its files name,
@@ -305,8 +305,10 @@ barman_host() {
 
 		[main]
 		description = "the plain cluster"
-		conninfo = host=$NET.11 port=$PORT user=barman dbname=postgres connect_timeout=5
-		streaming_conninfo = host=$NET.11 port=$PORT user=streaming_barman connect_timeout=5
+		; Every node, the one that takes writes: barman follows a failover by itself (its
+		; WAL receiver ends with the old primary, the next cron starts it on the new one).
+		conninfo = host=$NET.11,$NET.12,$NET.13 port=$PORT user=barman dbname=postgres connect_timeout=2 target_session_attrs=read-write
+		streaming_conninfo = host=$NET.11,$NET.12,$NET.13 port=$PORT user=streaming_barman connect_timeout=2 target_session_attrs=read-write
 		backup_method = postgres
 		streaming_archiver = on
 		slot_name = barman_plain
