@@ -48,20 +48,40 @@ expect_failure "$dir/privileged_port.yaml" it-port 10.231.5.0/24 \
 # A port that another process holds: it binds haproxy's write port on the proxy host as
 # soon as `up` has made that host, before haproxy starts. `up` must fail and say so. The
 # holder lives inside the lab's own namespace, so the teardown ends it with the lab
-# (assert_no_debris checks its PID with the others).
+# (assert_no_debris checks its PID with the others). `up` starts haproxy a tenth of a
+# second after it made the namespace (a template copy): the holder is running before
+# `up` starts, enters the namespace the moment it is mounted on its name (the name
+# appears first, as an empty file) and binds at once.
 holder() {
-	wait_until 60 test -e /run/netns/pgd-it-busy.haproxy || return
-	ip netns exec pgd-it-busy.haproxy python3 -c '
-import socket, sys, time
+	python3 -c '
+import ctypes, os, socket, sys, time
+CLONE_NEWNET = 0x40000000
+libc = ctypes.CDLL(None, use_errno=True)
+ns, ready, bound = sys.argv[1:4]
+open(ready, "w").write("polling")
+deadline = time.monotonic() + 60
+while True:
+    try:
+        fd = os.open(ns, os.O_RDONLY)
+        entered = libc.setns(fd, CLONE_NEWNET) == 0
+        os.close(fd)
+        if entered:
+            break
+    except FileNotFoundError:
+        pass
+    if time.monotonic() > deadline:
+        sys.exit("the namespace never came")
+    time.sleep(0.001)
 s = socket.socket()
 s.bind(("0.0.0.0", 5000))
 s.listen()
-open(sys.argv[1], "w").write("bound")
-time.sleep(120)' "$work/bound" &
+open(bound, "w").write("bound")
+time.sleep(120)' /run/netns/pgd-it-busy.haproxy "$work/polling" "$work/bound" &
 	echo $! >"$work/holder.pid"
 }
 cleanup_labs+=("$dir/port_in_use.yaml")
-holder &
+holder
+wait_until 10 test -s "$work/polling"
 up_watched "$dir/port_in_use.yaml" it-busy
 wait
 busy=$(cat "$work/holder.pid" 2>/dev/null)
