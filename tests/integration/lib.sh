@@ -115,7 +115,31 @@ lab_is_healthy() { # lab.yaml
 
 # check_healthy description lab.yaml: healthy within 60 s.
 check_healthy() {
-	check "$1" wait_until 60 lab_is_healthy "$2"
+	if wait_until 60 lab_is_healthy "$2"; then
+		ok "$1"
+	else
+		not_ok "$1"
+		explain_replication "$2"
+		return 1
+	fi
+}
+
+# What each node says of its replication, and the end of each node's log: printed when a
+# lab did not become healthy, so a failure in CI can be read after the lab is gone.
+explain_replication() { # lab.yaml
+	local h name
+	name=$(lab_field "$1" name)
+	for h in $(lab_field "$1" pg_hosts); do
+		echo "-- $h: in recovery, wal receiver, replication, slots"
+		node_sql "$1" "$h" "SELECT pg_is_in_recovery()" 2>&1
+		node_sql "$1" "$h" "SELECT status, sender_host, slot_name, received_tli
+			FROM pg_stat_wal_receiver" 2>&1
+		node_sql "$1" "$h" "SELECT application_name, state FROM pg_stat_replication" 2>&1
+		node_sql "$1" "$h" "SELECT slot_name, active, restart_lsn, wal_status
+			FROM pg_replication_slots" 2>&1
+		echo "-- $h: the end of its log"
+		tail -8 "$STATE_DIR/labs/$name/logs/$h/postgres.log" 2>&1
+	done
 }
 
 # The processes of a lab, as the kernel sees them: every PID in its namespaces with its
