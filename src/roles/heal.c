@@ -194,12 +194,12 @@ static int ensure_daemons(struct lab_rt *rt, const struct heal_log *log)
 				return -1;
 		}
 	}
-	if (proxy && !procs_running(rt, proxy, "haproxy") && proxy->def->paths.haproxy_conf)
-		return error_set("haproxy does not run on %s, and pgdrill does not start an haproxy "
-		                 "it did not configure: start it with its own configuration "
-		                 "(haproxy -D -f %s, or its service)",
-		                 proxy->def->name, proxy->def->paths.haproxy_conf);
 	if (proxy && !procs_running(rt, proxy, "haproxy")) {
+		if (proxy->def->paths.haproxy_conf)
+			return error_set("haproxy does not run on %s, and pgdrill does not start an "
+			                 "haproxy it did not configure: start it with its own "
+			                 "configuration (haproxy -D -f %s, or its service)",
+			                 proxy->def->name, proxy->def->paths.haproxy_conf);
 		say(log, "starting haproxy on %s", proxy->def->name);
 		if (haproxy_start(rt, proxy) < 0)
 			return -1;
