@@ -141,6 +141,15 @@ node_config() {
 		synchronous_standby_names = ''
 		logging_collector = off
 	EOF
+	# postgres3 logs as many packaged servers do: through the logging collector, into a
+	# file of its own that pg_current_logfile() names (pgdrill discovers it there).
+	if [ "$n" = 3 ]; then
+		cat >>"$d/etc/postgresql.conf" <<-EOF
+			logging_collector = on
+			log_directory = '$d/log/collector'
+			log_filename = 'postgresql.log'
+		EOF
+	fi
 	cat >"$d/etc/pg_hba.conf" <<-EOF
 		local   all          all                      peer
 		host    all          all          $NET.0/24   scram-sha-256
@@ -401,7 +410,13 @@ lab_file() {
 		echo "    address: $NET.1$n"
 		echo "    root: $d/pgdrill"
 		echo "    ssh: {become: none}"
-		echo "    paths: {data: $d/main, repmgr_conf: $d/etc/repmgr.conf, pgpass: $d/pgpass}"
+		# postgres1 and 2 log to what their start command names: declared. postgres3's
+		# logging collector names its own file: discovered.
+		if [ "$n" = 3 ]; then
+			echo "    paths: {data: $d/main, repmgr_conf: $d/etc/repmgr.conf, pgpass: $d/pgpass}"
+		else
+			echo "    paths: {data: $d/main, repmgr_conf: $d/etc/repmgr.conf, pgpass: $d/pgpass, server_log: $d/log/postgresql.log}"
+		fi
 		echo "    service: {start: \"$start\", stop: \"$stop\"}"
 	done
 	echo "  - name: haproxy"

@@ -111,6 +111,13 @@ static const struct field paths_fields[] = {
                  "pgdrill never writes it: it names haproxy's processes, and a heal that "
                  "finds none says how to start it instead of starting one of its own. Left "
                  "out: haproxy's processes are those under `root`."),
+    FIELD(struct lab_paths, server_log, FT_STRING,
+          .doc = "A node: the log its PostgreSQL server writes, e.g. Debian's "
+                 "`/var/log/postgresql/postgresql-15-main.log`. The evidence of some faults "
+                 "is what the server logged (a full disk: 'No space left on device'). Left "
+                 "out: what `pg_current_logfile()` says when the logging collector runs; "
+                 "otherwise only the log of a server pgdrill starts itself "
+                 "(`LAB_DIR/logs/HOST/postgres.log`)."),
     FIELD(struct lab_paths, bin, FT_STRING,
           .doc = "PostgreSQL's programs, first in the PATH of every command. Left out: "
                  "`/usr/lib/postgresql/15/bin`."),

@@ -64,6 +64,7 @@ struct lab_paths {
 	char *barman_conf; /* barman's configuration (the barman host) */
 	char *haproxy_socket; /* haproxy's stats socket, level admin (the proxy host) */
 	char *haproxy_conf;   /* the configuration haproxy runs with (the proxy host) */
+	char *server_log;     /* the log PostgreSQL's server writes (a node) */
 	char *bin;         /* PostgreSQL's programs (pg_ctl, pg_rewind...) */
 };
 

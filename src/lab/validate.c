@@ -546,18 +546,18 @@ bool lab_valid_place(const char *path)
 static bool places_declared(const struct lab_paths *p)
 {
 	return p->data || p->config || p->hba || p->repmgr_conf || p->pgpass || p->barman_conf ||
-	       p->haproxy_socket || p->haproxy_conf;
+	       p->haproxy_socket || p->haproxy_conf || p->server_log;
 }
 
 static size_t check_paths(const struct lab_host *h, struct diag_list *dl)
 {
 	static const char *const keys[] = {"data",        "config",         "hba", "repmgr_conf",
 	                                   "pgpass",      "barman_conf",    "bin",
-	                                   "haproxy_socket", "haproxy_conf"};
+	                                   "haproxy_socket", "haproxy_conf", "server_log"};
 	const struct lab_paths *p = &h->paths;
 	const char *const values[] = {p->data,        p->config,         p->hba, p->repmgr_conf,
 	                              p->pgpass,      p->barman_conf,    p->bin,
-	                              p->haproxy_socket, p->haproxy_conf};
+	                              p->haproxy_socket, p->haproxy_conf, p->server_log};
 	/* A place of one role's host alone. */
 	const struct {
 		const char *key, *value;
@@ -586,7 +586,8 @@ static size_t check_paths(const struct lab_host *h, struct diag_list *dl)
 		errors++;
 	}
 	/* barman's host keeps a password file of its own, and nothing else of a node. */
-	if ((p->data || p->config || p->hba || p->repmgr_conf || (p->pgpass && !barman) ||
+	if ((p->data || p->config || p->hba || p->repmgr_conf || p->server_log ||
+	     (p->pgpass && !barman) ||
 	     h->service.start || h->service.stop) &&
 	    !lab_host_is_postgres(h)) {
 		diag_add(dl, host_loc(h, places_declared(p) ? "paths" : "service"),

@@ -224,6 +224,10 @@ static char **place_slot(struct lab_host_rt *h, const char *key, const char **de
 		*declared = d->hba;
 		return &p->hba;
 	}
+	if (strcmp(key, "server_log") == 0) {
+		*declared = d->server_log;
+		return &p->server_log;
+	}
 	if (strcmp(key, "barman_home") == 0) {
 		*declared = NULL; /* barman's own answer, never declared */
 		return &p->barman_home;
@@ -284,6 +288,7 @@ void host_places_init(struct lab_rt *rt)
 		p->pgpass = d->pgpass ? xstrdup(d->pgpass) : NULL;
 		p->barman_conf = d->barman_conf ? xstrdup(d->barman_conf) : NULL;
 		p->haproxy_socket = d->haproxy_socket ? xstrdup(d->haproxy_socket) : NULL;
+		p->server_log = d->server_log ? xstrdup(d->server_log) : NULL;
 	}
 	if (state_load_places(rt->lab_dir, &text) == 0)
 		adopt_recorded(rt, text);
@@ -304,6 +309,8 @@ int host_places_record(const struct lab_rt *rt)
 			strbuf_printf(&sb, "%s\tconfig\t%s\n", h->def->name, h->places.config);
 		if (h->places.hba && !h->def->paths.hba)
 			strbuf_printf(&sb, "%s\thba\t%s\n", h->def->name, h->places.hba);
+		if (h->places.server_log && !h->def->paths.server_log)
+			strbuf_printf(&sb, "%s\tserver_log\t%s\n", h->def->name, h->places.server_log);
 		if (h->places.barman_home)
 			strbuf_printf(&sb, "%s\tbarman_home\t%s\n", h->def->name, h->places.barman_home);
 	}
@@ -322,11 +329,14 @@ void host_places_free(struct host_places *p)
 	free(p->barman_conf);
 	free(p->haproxy_socket);
 	free(p->barman_home);
+	free(p->server_log);
 	memset(p, 0, sizeof(*p));
 }
 
 char *host_log_path(const struct lab_host_rt *h, const char *what)
 {
+	if (h->places.server_log && strcmp(what, "postgres") == 0)
+		return xstrdup(h->places.server_log);
 	return xasprintf("%s/%s.log", h->log_dir, what);
 }
 

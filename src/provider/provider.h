@@ -34,6 +34,7 @@ struct lab_host_rt {
 		char *barman_conf; /* "conf/barman.conf" */
 		char *haproxy_socket; /* "run/haproxy.sock" */
 		char *barman_home; /* "barman": barman's own (discovered with show-server) */
+		char *server_log;  /* the "postgres" log, when the server writes it elsewhere */
 	} places;
 	char addr[16];
 	int index; /* position in the lab file */

@@ -187,6 +187,50 @@ static void repmgr_node(struct facts *f, const struct lab_rt *rt)
 	free(differs);
 }
 
+/* Where the server logs: the evidence of some faults is a line it logged (a full disk's
+ * "No space left on device"). Declared beats the logging collector's file
+ * (pg_current_logfile(), relative to the data directory) beats the log of a server
+ * pgdrill starts itself. */
+static void server_log_fact(struct facts *f, const struct lab_rt *rt, PGconn *c)
+{
+	struct lab_host_rt *h = f->h;
+	const char *declared = h->def->paths.server_log;
+	const char *source = declared ? "the lab file" : "pg_current_logfile()";
+	const char *agrees = declared ? "as declared, readable"
+	                              : "used from here on (the lab file has no paths.server_log)";
+	char *value = NULL, *differs = NULL;
+	long long size;
+
+	if (!declared &&
+	    pg_value(h, c,
+	             "SELECT CASE WHEN pg_current_logfile() LIKE '/%' THEN pg_current_logfile() "
+	             "ELSE current_setting('data_directory') || '/' || pg_current_logfile() END",
+	             &value) < 0) {
+		not_asked(f, "server log", source, "evidence the server logs is not seen");
+		return;
+	}
+	if (!declared && !value) {
+		fact_as(f, "server log", "(no logging collector)", source, "",
+		        "pgdrill reads only the log of a server it starts itself: a fault whose "
+		        "evidence is what the server logged (fill_disk) is judged without it; declare "
+		        "paths.server_log",
+		        false);
+		return;
+	}
+	if (!declared && host_place_adopt(h, "server_log", value) < 0) {
+		differs = xasprintf("%s; the log is not read", error_last());
+		error_clear();
+	} else if (host_log_size(rt, h, "postgres", &size) < 0) {
+		differs = xasprintf("cannot be read (%s): a fault whose evidence is what the server "
+		                    "logged (fill_disk) is judged without it",
+		                    error_last());
+		error_clear();
+	}
+	fact_as(f, "server log", declared ? declared : value, source, agrees, differs, false);
+	free(value);
+	free(differs);
+}
+
 static void postgres_facts(struct facts *f, const struct lab_rt *rt)
 {
 	PGconn *c = pg_admin_connect(rt, f->h, "postgres", 5);
@@ -207,6 +251,7 @@ static void postgres_facts(struct facts *f, const struct lab_rt *rt)
 	postgres_path(f, c, "postgresql.conf", "config_file", "data/postgresql.conf", "config",
 	              d->config,
 	              "stops the heals that rebuild the node (its settings are put back there)");
+	server_log_fact(f, rt, c);
 	PQfinish(c);
 	repmgr_node(f, rt);
 }
@@ -326,19 +371,6 @@ static void barman_facts(struct facts *f, const struct lab_rt *rt)
 	free(differs);
 }
 
-/* The last line of a command's stderr, for one line of a report (owned). */
-static char *last_line(const char *text)
-{
-	size_t n = strlen(text);
-	const char *start;
-
-	while (n && text[n - 1] == '\n')
-		n--;
-	for (start = text + n; start > text && start[-1] != '\n'; start--)
-		;
-	return xasprintf("%.*s", (int)(text + n - start), start);
-}
-
 /* barman restores into a spare of its own over the spare's barman_ssh: tried from the
  * barman host, as barman, with `true` for the command. */
 static void spare_facts(struct facts *f, const struct lab_rt *rt)
@@ -366,7 +398,7 @@ static void spare_facts(struct facts *f, const struct lab_rt *rt)
 		error_clear();
 	} else {
 		if (res.status != 0) {
-			why = last_line(res.err);
+			why = proc_tail(res.err, 1);
 			differs = xasprintf("barman cannot log in with it (exit %d%s%s); stops "
 			                    "barman_restore",
 			                    res.status, *why ? ": " : "", why);

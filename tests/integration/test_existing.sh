@@ -117,6 +117,11 @@ write_lab() {
 			if [ "$role" = spare ]; then
 				extra="$extra, barman_ssh: \"ssh -F $work/barman-ssh/config postgres@$NET.$n\""
 			fi
+			# A node's server writes its log outside its root (where the built lab has it):
+			# declared, as a DBA declares Debian's /var/log/postgresql/postgresql-15-main.log.
+			case $role in
+			primary | standby) extra="$extra, paths: {server_log: $BUILT_DIR/logs/$name/postgres.log}" ;;
+			esac
 			echo "  - {name: $name, role: $role, address: $NET.$n, root: $root, ssh: {port: 22$extra}"
 		done
 	} >"$work/lab.yaml"
@@ -185,6 +190,8 @@ check "discovered: haproxy has the write listener" \
 	said "haproxy: listener write_tcp OPEN (haproxy show stat): as declared"
 check "discovered: barman has the lab's server" \
 	said "barman: barman server pg (barman list-server): as declared"
+check "discovered: postgres1's server log, declared, can be read" \
+	said "postgres1: server log $BUILT_DIR/logs/postgres1/postgres.log (the lab file): as declared, readable"
 check "discovered: barman logs in to the spare with its barman_ssh" \
 	said "restore: barman_ssh ssh -F $work/barman-ssh/config postgres@$NET.16 (tried as barman on barman): barman logs in with it"
 "$PGDRILL" show "$work/lab.yaml" >"$work/show" 2>&1
@@ -224,12 +231,16 @@ check "the guard hides the hosts' files" bash -c \
 old_pm=$(postmaster postgres1)
 guarded "$PGDRILL" run --runs-dir "$work/runs" "$work/lab.yaml" scenarios/kill_primary.lua \
 	scenarios/fill_disk.lua scenarios/break_pg_hba.lua scenarios/barman_restore.lua \
-	>"$work/drills.out" 2>&1
+	scenarios/fill_disk_primary.lua >"$work/drills.out" 2>&1
 rc=$?
 check "drills over SSH: exit 0 (exit $rc)" test "$rc" = 0 || tail -40 "$work/drills.out"
-for d in kill_primary fill_disk break_pg_hba barman_restore; do
+for d in kill_primary fill_disk break_pg_hba barman_restore fill_disk_primary; do
 	check "drills over SSH: $d passed" grep -Eq "^  $d +passed" "$work/drills.out"
 done
+# The full primary's own word, read over SSH from the log the lab declares.
+check "fill_disk_primary bit: the primary logged that its disk was full" \
+	grep -Eq "fill_disk on postgres[123] took effect: postgres.log: .*No space left on device" \
+	"$work/drills.out"
 check "barman_restore: into the spare over barman's own SSH, as postgres" \
 	grep -q "recover --remote-ssh-command 'ssh -F $work/barman-ssh/config postgres@$NET.16'" \
 	"$work/drills.out"

@@ -89,6 +89,10 @@ check "up: pg_hba.conf is found where the server keeps it, and used" \
 	grep -q "postgres1: pg_hba.conf $W/postgres1/etc/pg_hba.conf (SHOW hba_file): used from here on" "$work/out"
 check "up: postgresql.conf too" \
 	grep -q "postgres3: postgresql.conf $W/postgres3/etc/postgresql.conf (SHOW config_file): used" "$work/out"
+check "up: postgres1's server log is the declared one, and can be read" \
+	grep -q "postgres1: server log $W/postgres1/log/postgresql.log (the lab file): as declared, readable" "$work/out"
+check "up: postgres3's logging collector names its file, and it is used" \
+	grep -q "postgres3: server log $W/postgres3/log/collector/postgresql.log (pg_current_logfile()): used from here on" "$work/out"
 "$PGDRILL" show "$work/lab.yaml" >"$work/show" 2>&1
 check "up: haproxy's process is known by its declared configuration" \
 	grep -Eq "^  haproxy +proxy +reached, root, haproxy runs" "$work/out"

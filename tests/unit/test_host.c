@@ -131,6 +131,7 @@ static void test_places_map(void **state)
 	    {"run", "/srv/root/run"},
 	};
 	size_t i;
+	char *path;
 
 	(void)state;
 	h.places.data = xstrdup("/var/lib/postgresql/15/main");
@@ -139,8 +140,7 @@ static void test_places_map(void **state)
 	h.places.barman_conf = xstrdup("/etc/barman/main.conf");
 	h.places.haproxy_socket = xstrdup("/run/haproxy/admin.sock");
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *path = host_path(&h, cases[i][0]);
-
+		path = host_path(&h, cases[i][0]);
 		assert_string_equal(path, cases[i][1]);
 		free(path);
 	}
@@ -157,6 +157,20 @@ static void test_places_map(void **state)
 	assert_int_equal(host_place_adopt(&h, "config", "/etc/postgresql/15/main/postgresql.conf"),
 	                 0);
 	assert_string_equal(h.places.config, "/etc/postgresql/15/main/postgresql.conf");
+	/* The server's log, where its logging collector writes, is read for "postgres"; every
+	 * other log stays in the lab's log directory. */
+	h.log_dir = "/srv/logs/h1";
+	path = host_log_path(&h, "postgres");
+	assert_string_equal(path, "/srv/logs/h1/postgres.log");
+	free(path);
+	assert_int_equal(
+	    host_place_adopt(&h, "server_log", "/var/lib/postgresql/15/main/log/postgresql.log"), 0);
+	path = host_log_path(&h, "postgres");
+	assert_string_equal(path, "/var/lib/postgresql/15/main/log/postgresql.log");
+	free(path);
+	path = host_log_path(&h, "repmgrd");
+	assert_string_equal(path, "/srv/logs/h1/repmgrd.log");
+	free(path);
 	host_places_free(&h.places);
 	assert_null(h.places.data);
 }

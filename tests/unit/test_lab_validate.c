@@ -237,6 +237,12 @@ static void test_existing_paths(void **state)
 	                    "haproxy_conf: /etc/haproxy/haproxy.cfg, bin: /usr/sbin}}\n"
 	                    "  - {name: p2, role: standby, paths: {haproxy_socket: /run/h.sock}}\n",
 	           8, "paths.haproxy_socket is for the proxy host; 'p2' is a standby");
+	expect_one(EXISTING "  - {name: p1, role: primary, paths: {server_log: "
+	                    "/var/log/postgresql/postgresql-15-main.log}}\n"
+	                    "  - {name: hp, role: proxy, paths: {server_log: /var/log/x.log}}\n",
+	           7, "only 'paths.bin', 'paths.haproxy_socket' and 'paths.haproxy_conf' apply");
+	expect_one(EXISTING "  - {name: p1, role: primary, paths: {server_log: ../x.log}}\n", 6,
+	           "paths.server_log of host 'p1' must be an absolute path");
 	expect_one(EXISTING "  - {name: p1, role: primary, barman_ssh: \"ssh x\"}\n", 6,
 	           "barman_ssh of host 'p1' is for a spare host");
 }
