@@ -53,7 +53,6 @@ extern const struct cli_command cmd_audit;
 extern const struct cli_command cmd_exec;
 extern const struct cli_command cmd_down;
 extern const struct cli_command cmd_agent;
-extern const struct cli_command cmd_delayer;
 extern const struct cli_command cmd_run;
 extern const struct cli_command cmd_report;
 extern const struct cli_command cmd_train;

@@ -10,7 +10,7 @@
 
 static const struct cli_command *const commands[] = {
     &cmd_validate, &cmd_show, &cmd_up,    &cmd_run,  &cmd_status,  &cmd_audit, &cmd_train,
-    &cmd_exec,     &cmd_down, &cmd_agent, &cmd_delayer, &cmd_docs, &cmd_report,
+    &cmd_exec,     &cmd_down, &cmd_agent, &cmd_docs, &cmd_report,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -141,7 +141,7 @@ static char *stop_by_hand(const struct lab_host_rt *h, const void *state)
 
 	(void)h;
 	return xasprintf("iptables -S OUTPUT | grep -- '" COMMENT "%d ' (delete each with -D), "
-	                 "then kill %d if it is still 'pgdrill delayer --queue %d'",
+	                 "then kill %d if it is still 'pgdrill-delayer --queue %d'",
 	                 s->queue, (int)s->delayer.pid, s->queue);
 }
 
@@ -191,23 +191,28 @@ const struct fault_kind fault_kind_delay = {
     .effect = queued,
 };
 
-/* The delayer, spawned in the host; waits (2 s at most) until it serves its queue. */
+/* The delayer, spawned in the host; waits (5 s at most: over SSH each look is a command)
+ * until it serves its queue. */
 static int start_delayer(struct fault_set *fs, const struct lab_host_rt *h, int queue,
                          int delay_ms, int jitter_ms, struct host_proc *out)
 {
-	char self[4096], q[16], d[16], jt[16], what[32];
-	char *argv[] = {self, "delayer", "--queue", q, "--delay-ms", d, "--jitter-ms", jt, NULL};
+	char q[16], d[16], jt[16], what[32];
+	char *argv[] = {NULL, "--queue", q, "--delay-ms", d, "--jitter-ms", jt, NULL};
 	struct proc_spec spec = {.argv = argv};
-	long long deadline = proc_now_ms() + 2000;
+	long long deadline;
+	int rc;
 
-	if (proc_self_exe(self, sizeof(self)) < 0)
+	if (!(argv[0] = host_helper(fs->rt, h, "delayer")))
 		return -1;
 	snprintf(q, sizeof(q), "%d", queue);
 	snprintf(d, sizeof(d), "%d", delay_ms);
 	snprintf(jt, sizeof(jt), "%d", jitter_ms);
 	snprintf(what, sizeof(what), "delayer-%d", queue);
-	if (host_spawn(fs->rt, h, &spec, what, out) < 0)
+	rc = host_spawn(fs->rt, h, &spec, what, out);
+	free(argv[0]);
+	if (rc < 0)
 		return -1;
+	deadline = proc_now_ms() + 5000;
 	if (fs->rt->dry)
 		return 0; /* started in words only: there is nothing to wait for */
 	for (;;) {
@@ -248,10 +253,6 @@ int fault_delay(struct fault_set *fs, const struct lab_host_rt *h, int delay_ms,
 	size_t i, n = 7;
 	int queue, rc;
 
-	if (!fs->rt->ops->builds_hosts)
-		return error_set("delay on host %s: pgdrill's delayer runs inside hosts pgdrill "
-		                 "builds (netns); on a host reached over SSH, use netem there",
-		                 h->def->name);
 	/* A queue number unique among this run's faults (the token's serial). */
 	fault_next_token(token);
 	queue = 1000 + atoi(strchr(token, '-') ? strchr(token, '-') + 1 : token) % 60000;

@@ -24,6 +24,7 @@ struct remote_host {
 	bool as_root;     /* the login user is root: no sudo needed */
 	bool sudo;        /* become: sudo */
 	const struct lab_rt *rt;
+	char *own_dir; /* pgdrill's own directory on the host: logs, helper programs */
 };
 
 static int existing_rt_init(struct lab_rt *rt)
@@ -65,8 +66,8 @@ static int existing_rt_init(struct lab_rt *rt)
 		free(h->log_dir);
 		h->host_root = h->def->root ? xstrdup(h->def->root)
 		                            : xasprintf("/var/lib/pgdrill-remote/%s", rt->lab->name);
-		h->log_dir = xasprintf("/var/lib/pgdrill-remote/%s/logs/%s", rt->lab->name,
-		                       h->def->name);
+		r->own_dir = xasprintf("/var/lib/pgdrill-remote/%s", rt->lab->name);
+		h->log_dir = xasprintf("%s/logs/%s", r->own_dir, h->def->name);
 	}
 	host_places_init(rt);
 	return 0;
@@ -85,6 +86,7 @@ static void existing_rt_free(struct lab_rt *rt)
 		pthread_mutex_destroy(&r->lock);
 		free(r->address);
 		free(r->known_hosts);
+		free(r->own_dir);
 		free(r);
 		rt->hosts[i].remote = NULL;
 	}
@@ -342,6 +344,26 @@ static int existing_run(const struct lab_rt *rt, const struct lab_host_rt *h,
 	return rc;
 }
 
+char *existing_helper_dir(const struct lab_host_rt *h)
+{
+	return xasprintf("%s/bin/", h->remote->own_dir);
+}
+
+static char *existing_put_helper(const struct lab_host_rt *h, const char *name, const char *data,
+                                 size_t len)
+{
+	char *path = xasprintf("%s/bin/%s", h->remote->own_dir, name);
+	char *q = ssh_shell_quote(path);
+	int rc = existing_put_path(h, q, data, len, 0755, NULL);
+
+	free(q);
+	if (rc < 0) {
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
 /* pgdrill's own directory on each host (daemon logs of the heals): the lab's name is
  * validated plain, the path fixed. */
 static int existing_forget(const struct lab_rt *rt, FILE *say)
@@ -455,6 +477,7 @@ const struct provider_ops provider_existing = {
     .get_file = existing_get_file,
     .put_log = existing_put_log,
     .get_log = existing_get_log,
+    .put_helper = existing_put_helper,
     .make_dir = existing_make_dir,
     .remove = existing_remove,
     .exists = existing_exists,

@@ -14,8 +14,17 @@
 int existing_exec(const struct lab_host_rt *h, const char *user, const char *script,
                   const char *input, int timeout_ms, struct proc_result *res);
 
+/* The directory of pgdrill's helper programs on the host (see provider_ops.put_helper),
+ * with a trailing slash (owned). */
+char *existing_helper_dir(const struct lab_host_rt *h);
+
 /* The host path of `rel` on the host, quoted for the shell (owned). */
 char *existing_quoted_path(const struct lab_host_rt *h, const char *rel);
+
+/* Writes the file at the quoted host path whole (a temporary file renamed over it), with
+ * mode and owner (NULL: root); bytes that are not text go as base64. */
+int existing_put_path(const struct lab_host_rt *h, const char *qpath, const char *data,
+                      size_t len, mode_t mode, const char *owner);
 
 /* The operations of provider/existing_host.c, for the table in provider/existing.c. */
 int existing_put_file(const struct lab_host_rt *h, const char *rel, const char *data, size_t len,

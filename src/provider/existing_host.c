@@ -4,6 +4,7 @@
 #include "provider/existing.h"
 
 #include <ctype.h>
+#include <openssl/evp.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,25 +45,35 @@ static int owner_ok(const struct lab_host_rt *h, const char *owner)
 }
 
 /* Writes `path` (quoted) whole: a fresh file beside it, then renamed over it. */
-static int put_path(const struct lab_host_rt *h, const char *qpath, const char *data, size_t len,
-                    mode_t mode, const char *owner)
+int existing_put_path(const struct lab_host_rt *h, const char *qpath, const char *data,
+                      size_t len, mode_t mode, const char *owner)
 {
 	struct proc_result res;
 	char *script, *copy;
 	int rc;
 
+	/* The bytes go as the command's input, a string: a program goes as base64. */
+	bool binary = memchr(data, '\0', len) != NULL;
+
 	if (owner_ok(h, owner) < 0)
 		return -1;
-	if (memchr(data, '\0', len))
-		return error_set("host %s: refused to write binary data to %s", h->def->name, qpath);
-	copy = xmalloc(len + 1);
-	memcpy(copy, data, len);
-	copy[len] = '\0';
+	if (len > HOST_FILE_MAX)
+		return error_set("host %s: refused to write %zu bytes to %s (at most %u)",
+		                 h->def->name, len, qpath, HOST_FILE_MAX);
+	if (binary) {
+		copy = xmalloc(4 * ((len + 2) / 3) + 1);
+		EVP_EncodeBlock((unsigned char *)copy, (const unsigned char *)data, (int)len);
+	} else {
+		copy = xmalloc(len + 1);
+		memcpy(copy, data, len);
+		copy[len] = '\0';
+	}
 	script = xasprintf("set -e; p=%s; d=$(dirname \"$p\"); mkdir -p \"$d\"; "
 	                   "t=$(mktemp \"$d/.pgdrill.XXXXXX\"); trap 'rm -f \"$t\"' EXIT; "
-	                   "cat > \"$t\"; chmod %o \"$t\"; chown %s \"$t\"; mv -f \"$t\" \"$p\"; "
+	                   "%s > \"$t\"; chmod %o \"$t\"; chown %s \"$t\"; mv -f \"$t\" \"$p\"; "
 	                   "trap - EXIT",
-	                   qpath, (unsigned)mode, owner ? owner : "root");
+	                   qpath, binary ? "base64 -d" : "cat", (unsigned)mode,
+	                   owner ? owner : "root");
 	rc = run_root(h, "writing a file", script, copy, &res);
 	proc_result_free(&res);
 	free(script);
@@ -74,7 +85,7 @@ int existing_put_file(const struct lab_host_rt *h, const char *rel, const char *
                       mode_t mode, const char *owner)
 {
 	char *q = existing_quoted_path(h, rel);
-	int rc = put_path(h, q, data, len, mode, owner);
+	int rc = existing_put_path(h, q, data, len, mode, owner);
 
 	free(q);
 	return rc;
@@ -129,7 +140,7 @@ static char *quoted_log(const struct lab_host_rt *h, const char *what)
 int existing_put_log(const struct lab_host_rt *h, const char *what, const char *text)
 {
 	char *q = quoted_log(h, what);
-	int rc = put_path(h, q, text, strlen(text), 0644, NULL);
+	int rc = existing_put_path(h, q, text, strlen(text), 0644, NULL);
 
 	free(q);
 	return rc;
@@ -281,8 +292,9 @@ int existing_allocate(const struct lab_host_rt *h, const char *rel, unsigned lon
  * see and signal on a host it did not build (a host runs much else: sshd, init, other
  * clusters). A process is the node's when its working directory is under the host's
  * root or the node's data directory (every PostgreSQL process works in its data
- * directory), or its command line names a path there or the host's own configuration
- * file: repmgr.conf (repmgrd -f), haproxy's (haproxy -f), barman's (barman -c). */
+ * directory), or its command line names a path there, the host's own configuration
+ * file: repmgr.conf (repmgrd -f), haproxy's (haproxy -f), barman's (barman -c), or one of
+ * pgdrill's helper programs there (the delay fault's packet holder). */
 static char *scope_prelude(const struct lab_host_rt *h)
 {
 	const struct lab_paths *d = &h->def->paths;
@@ -292,20 +304,23 @@ static char *scope_prelude(const struct lab_host_rt *h)
 	                                            : NULL;
 	char *root = xasprintf("%s/", h->host_root), *q = ssh_shell_quote(root);
 	char *data = xasprintf("%s/", h->places.data ? h->places.data : h->host_root);
+	char *helpers = existing_helper_dir(h), *qh = ssh_shell_quote(helpers);
 	char *qd = ssh_shell_quote(data), *text;
 	char *qc = ssh_shell_quote(conf ? conf : root);
 
 	/* Names of their own: the scripts after it have variables of theirs (c, d, a...). */
-	text = xasprintf("pgd_root=%s; pgd_data=%s; pgd_conf=%s; mine() { case \"$(readlink "
-	                 "/proc/$1/cwd 2>/dev/null)/\" in \"$pgd_root\"*|\"$pgd_data\"*) return 0;; "
-	                 "esac; tr '\\0' ' ' < /proc/$1/cmdline 2>/dev/null | grep -qF -e "
-	                 "\"$pgd_root\" -e \"$pgd_data\" -e \"$pgd_conf\"; }; ",
-	                 q, qd, qc);
+	text = xasprintf("pgd_root=%s; pgd_data=%s; pgd_conf=%s; pgd_helpers=%s; mine() { case "
+	                 "\"$(readlink /proc/$1/cwd 2>/dev/null)/\" in \"$pgd_root\"*|\"$pgd_data\"*) "
+	                 "return 0;; esac; tr '\\0' ' ' < /proc/$1/cmdline 2>/dev/null | grep -qF "
+	                 "-e \"$pgd_root\" -e \"$pgd_data\" -e \"$pgd_conf\" -e \"$pgd_helpers\"; }; ",
+	                 q, qd, qc, qh);
 	free(qc);
 	free(root);
 	free(q);
 	free(data);
 	free(qd);
+	free(helpers);
+	free(qh);
 	return text;
 }
 

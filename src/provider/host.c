@@ -2,6 +2,7 @@
  * the host's root, then the lab's provider does the work. */
 #include "provider/host.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 
 #include "provider/state.h"
 #include "util/error.h"
+#include "util/fsutil.h"
 #include "util/proc.h"
 #include "util/strbuf.h"
 
@@ -338,6 +340,34 @@ char *host_log_path(const struct lab_host_rt *h, const char *what)
 	if (h->places.server_log && strcmp(what, "postgres") == 0)
 		return xstrdup(h->places.server_log);
 	return xasprintf("%s/%s.log", h->log_dir, what);
+}
+
+char *host_helper(const struct lab_rt *rt, const struct lab_host_rt *h, const char *name)
+{
+	char self[4096], *local, *data = NULL, *path = NULL, *file;
+	size_t len;
+
+	if (proc_self_exe(self, sizeof(self)) < 0)
+		return NULL;
+	*strrchr(self, '/') = '\0'; /* the kernel's path of the binary is absolute */
+	file = xasprintf("pgdrill-%s", name);
+	local = xasprintf("%s/%s", self, file);
+	if (access(local, X_OK) != 0) {
+		error_set("cannot run pgdrill's helper %s (%s): it is built beside pgdrill "
+		          "(scripts/build.sh)",
+		          local, strerror(errno));
+	} else if (!rt->ops->put_helper) {
+		path = xstrdup(local); /* the host's processes run among pgdrill's files */
+	} else if (rt->dry) {
+		host_dry_say(rt, h, "copy %s to pgdrill's own directory there", local);
+		path = xstrdup(file);
+	} else if (fs_read_file(local, &data, &len) == 0) {
+		path = rt->ops->put_helper(h, file, data, len);
+	}
+	free(data);
+	free(local);
+	free(file);
+	return path;
 }
 
 int host_put_file(const struct lab_rt *rt, const struct lab_host_rt *h, const char *rel,

@@ -69,6 +69,12 @@ void host_places_free(struct host_places *p);
 /* The host-side path of a log file of the host, `what`.log (owned). */
 char *host_log_path(const struct lab_host_rt *h, const char *what);
 
+/* One of pgdrill's helper programs (`pgdrill-NAME`, beside pgdrill's own binary) where
+ * the host can run it: that file itself on a host whose processes run here, else a copy
+ * in pgdrill's own directory on the host (root's, mode 0755; it goes with the lab). Its
+ * path on the host (owned), or NULL with the error set. */
+char *host_helper(const struct lab_rt *rt, const struct lab_host_rt *h, const char *name);
+
 /* Replaces the file whole (readers never see half of it), with mode and owner (NULL:
  * root). */
 int host_put_file(const struct lab_rt *rt, const struct lab_host_rt *h, const char *rel,

@@ -101,6 +101,12 @@ struct provider_ops {
 	int (*free_space)(const struct lab_host_rt *h, const char *rel, unsigned long long *avail);
 	int (*allocate)(const struct lab_host_rt *h, const char *rel, unsigned long long size);
 
+	/* Puts one of pgdrill's helper programs (`name`) into pgdrill's own directory on the
+	 * host, which goes when the lab is forgotten; its path there (owned), or NULL with the
+	 * error set. NULL for providers whose hosts run among pgdrill's own files. */
+	char *(*put_helper)(const struct lab_host_rt *h, const char *name, const char *data,
+	                    size_t len);
+
 	int (*unix_request)(const struct lab_host_rt *h, const char *rel, const char *request,
 	                    int timeout_ms, size_t max, char **out);
 

@@ -25,11 +25,15 @@ static const struct tool postgres_tools[] = {
     {"nft", "partition, loss", false},
     {"fallocate", "fill_disk", false},
     {"ip", "link_down", false},
+    {"iptables", "delay (pgdrill's delayer, copied there, also needs libnetfilter-queue1)",
+     false},
     {NULL, NULL, false},
 };
 static const struct tool proxy_tools[] = {
     {"haproxy", "every drill (writes go through haproxy)", true},
     {"nft", "partition, loss", false},
+    {"iptables", "delay (pgdrill's delayer, copied there, also needs libnetfilter-queue1)",
+     false},
     {NULL, NULL, false},
 };
 static const struct tool barman_tools[] = {

@@ -18,7 +18,7 @@ no_delay_left() {
 	for ns in $(ip netns list | awk '$1 ~ /^pgd-it-sync\./ {print $1}'); do
 		ip netns exec "$ns" iptables -w 5 -S OUTPUT | grep -q pgdrill-delay- && return 1
 	done
-	! ps -eo args | grep -q '^[^ ]*pgdrill delayer '
+	! ps -eo args | grep -q '^[^ ]*pgdrill-delayer '
 }
 
 check "up the sync lab" "$PGDRILL" up -q "$lab"

@@ -43,7 +43,7 @@ all_in_effect() {
 }
 delayed() {
 	ip netns exec "$ns.haproxy" iptables -w 5 -S OUTPUT | grep -q "pgdrill-delay-.* NFQUEUE" &&
-		ps -eo args | grep -q '^[^ ]*pgdrill delayer '
+		ps -eo args | grep -q '^[^ ]*pgdrill-delayer '
 }
 none_in_effect() {
 	check "no restored server listens" bash -c "! ip netns exec $ns.barman ss -ltn | grep -q ':5499 '"
@@ -54,7 +54,7 @@ none_in_effect() {
 	check "no partition table is left" bash -c "! ip netns exec $ns.haproxy nft list tables | grep -q pgdrill_"
 	check "barman's link is up" bash -c "ip netns exec $ns.barman ip -o link show eth0 | grep -Eq '[<,]UP[,>]'"
 	check "no delay rule is left in haproxy's namespace" bash -c "! ip netns exec $ns.haproxy iptables -w 5 -S OUTPUT | grep -q pgdrill-delay-"
-	check "no delayer runs" bash -c "! ps -eo args | grep -q '^[^ ]*pgdrill delayer '"
+	check "no delayer runs" bash -c "! ps -eo args | grep -q '^[^ ]*pgdrill-delayer '"
 	check "postgres3's postmaster runs (not stopped)" running
 }
 
