@@ -229,13 +229,27 @@ check "exec at a terminal: the shell's exit status comes back (exit $rc)" test "
 check "the guard hides the hosts' files" bash -c \
 	"$(declare -f guarded); BUILT_DIR=$BUILT_DIR; guarded test ! -e $BUILT_DIR/hosts"
 old_pm=$(postmaster postgres1)
-guarded "$PGDRILL" run --runs-dir "$work/runs" "$work/lab.yaml" scenarios/kill_primary.lua \
-	scenarios/fill_disk.lua scenarios/break_pg_hba.lua scenarios/barman_restore.lua \
-	scenarios/fill_disk_primary.lua scenarios/slow_standbys.lua >"$work/drills.out" 2>&1
+# Six of the twelve scenarios; PGDRILL_IT_ALL_SCENARIOS=1 runs every one of scenarios/
+# (about three minutes more). slow_primary then ends with the verdict it has on a netns
+# lab too: repmgrd promotes a standby while the slow primary lives on, and the drill
+# fails on the two primaries (exit 1).
+drills=(kill_primary fill_disk break_pg_hba barman_restore fill_disk_primary slow_standbys)
+want_rc=0
+if [ -n "${PGDRILL_IT_ALL_SCENARIOS:-}" ]; then
+	drills=($(cd scenarios && ls *.lua | sed 's/\.lua$//'))
+	want_rc="[01]"
+fi
+guarded "$PGDRILL" run --runs-dir "$work/runs" "$work/lab.yaml" \
+	$(printf 'scenarios/%s.lua ' "${drills[@]}") >"$work/drills.out" 2>&1
 rc=$?
-check "drills over SSH: exit 0 (exit $rc)" test "$rc" = 0 || tail -40 "$work/drills.out"
-for d in kill_primary fill_disk break_pg_hba barman_restore fill_disk_primary slow_standbys; do
-	check "drills over SSH: $d passed" grep -Eq "^  $d +passed" "$work/drills.out"
+check "drills over SSH: exit $want_rc (exit $rc)" grep -Eqx "$want_rc" <<<"$rc" ||
+	tail -40 "$work/drills.out"
+for d in "${drills[@]}"; do
+	if [ "$d" = slow_primary ]; then
+		check "drills over SSH: $d ends with a verdict" grep -Eq "^  $d +(passed|failed)" "$work/drills.out"
+	else
+		check "drills over SSH: $d passed" grep -Eq "^  $d +passed" "$work/drills.out"
+	fi
 done
 # The full primary's own word, read over SSH from the log the lab declares.
 check "fill_disk_primary bit: the primary logged that its disk was full" \
