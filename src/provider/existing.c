@@ -352,10 +352,11 @@ char *existing_helper_dir(const struct lab_host_rt *h)
 static char *existing_put_helper(const struct lab_host_rt *h, const char *name, const char *data,
                                  size_t len)
 {
-	char *path = xasprintf("%s/bin/%s", h->remote->own_dir, name);
+	char *dir = existing_helper_dir(h), *path = xasprintf("%s%s", dir, name);
 	char *q = ssh_shell_quote(path);
 	int rc = existing_put_path(h, q, data, len, 0755, NULL);
 
+	free(dir);
 	free(q);
 	if (rc < 0) {
 		free(path);

@@ -18,6 +18,10 @@ struct tool {
 	bool essential;
 };
 
+/* The delay fault's rule; pgdrill's delayer, copied to the host, runs beside it. */
+#define DELAY_TOOL                                                                                 \
+	{"iptables", "delay (pgdrill's delayer, copied there, also needs libnetfilter-queue1)", false}
+
 static const struct tool postgres_tools[] = {
     {"pg_ctl", "every drill (the heal restarts PostgreSQL)", true},
     {"psql", "every drill (the checks)", true},
@@ -25,15 +29,13 @@ static const struct tool postgres_tools[] = {
     {"nft", "partition, loss", false},
     {"fallocate", "fill_disk", false},
     {"ip", "link_down", false},
-    {"iptables", "delay (pgdrill's delayer, copied there, also needs libnetfilter-queue1)",
-     false},
+    DELAY_TOOL,
     {NULL, NULL, false},
 };
 static const struct tool proxy_tools[] = {
     {"haproxy", "every drill (writes go through haproxy)", true},
     {"nft", "partition, loss", false},
-    {"iptables", "delay (pgdrill's delayer, copied there, also needs libnetfilter-queue1)",
-     false},
+    DELAY_TOOL,
     {NULL, NULL, false},
 };
 static const struct tool barman_tools[] = {
